@@ -1,0 +1,36 @@
+# Thin wrapper over npm. `make install DESTDIR=<dir> NODE=<path to node on dom0>` installs the bundles
+# where sm installs its files, with NODE written into their shebangs (XAPI runs drivers with a bare PATH).
+DESTDIR ?=
+NODE ?= /usr/bin/node
+SM_DEST ?= /opt/xensource/sm
+PLUGIN_DEST ?= /etc/xapi.d/plugins
+
+.PHONY: build test bench lint typecheck install clean
+
+build:
+	npm run build
+
+test:
+	npm test
+
+bench:
+	npm run bench
+
+lint:
+	npm run lint
+
+typecheck:
+	npm run typecheck
+
+# install-bin SRC DEST: copy a bundle and point its shebang at $(NODE).
+define install-bin
+	install -D -m 0755 dist/$(1) $(DESTDIR)$(2)
+	sed -i '1s|^#!.*|#!$(NODE)|' $(DESTDIR)$(2)
+endef
+
+install: build
+	$(call install-bin,LinstorSR,$(SM_DEST)/LinstorSR)
+	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
+
+clean:
+	rm -rf dist

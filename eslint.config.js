@@ -1,0 +1,34 @@
+// Lint rules that keep the layers of DESIGN.md visible: imports point down only, and stdout belongs
+// to the response encoders (no console in driver/, plugins/, lib/).
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: forbidden.map((group) => ({ group: [group], message })) },
+    ],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ['driver/**/*.ts', 'plugins/**/*.ts', 'lib/**/*.ts', 'gc/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  layer(['lib/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/tools/**', '**/sim/**'], 'lib/ never imports the layers above it'),
+  layer(['driver/**/*.ts'], ['**/plugins/**', '**/gc/**', '**/tools/**', '**/sim/**'], 'driver/ shares code with other entries only through lib/'),
+  layer(['plugins/**/*.ts'], ['**/driver/**', '**/gc/**', '**/tools/**', '**/sim/**'], 'plugins/ shares code only through lib/'),
+  layer(['gc/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/tools/**', '**/sim/**'], 'gc/ shares code only through lib/'),
+  layer(['tools/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/sim/**'], 'tools/ share code only through lib/'),
+  layer(['lib/log/**/*.ts'], ['../*/**', '!./**'], 'lib/log depends on nothing'),
+);

@@ -1,0 +1,40 @@
+// Bundles each executable into one file dist/<name> with a node shebang and the executable bit,
+// so that a verb pays one process start and no module resolution (DESIGN.md "Executables").
+import { build } from 'esbuild';
+import { chmod, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** name in dist/ → entry point. Each issue that creates an executable adds its line here. */
+export const ENTRIES = {
+  LinstorSR: 'driver/main.ts',
+  'linstor-manager': 'plugins/linstor-manager.ts',
+};
+
+// CommonJS dependencies (xmlrpc, winston) call require(); an ESM bundle needs one.
+const banner = [
+  '#!/usr/bin/env node',
+  "import { createRequire as __linstorSrCreateRequire } from 'node:module';",
+  'const require = __linstorSrCreateRequire(import.meta.url);',
+].join('\n');
+
+await mkdir(path.join(root, 'dist'), { recursive: true });
+await Promise.all(
+  Object.entries(ENTRIES).map(async ([name, entry]) => {
+    const outfile = path.join(root, 'dist', name);
+    await build({
+      entryPoints: [path.join(root, entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      banner: { js: banner },
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    await chmod(outfile, 0o755);
+  }),
+);

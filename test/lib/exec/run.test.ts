@@ -1,0 +1,33 @@
+import test from 'ava';
+import { run } from '../../../lib/exec/run.js';
+import { CommandError } from '../../../lib/exec/command-error.js';
+
+test('arguments are passed as an array, never through a shell', async (t) => {
+  const evil = '$(touch /tmp/should-not-exist); `id` && echo pwned';
+  const { stdout } = await run('printf', ['%s', evil]);
+  t.is(stdout, evil);
+});
+
+test('a non-zero exit throws CommandError with argv, exit code and stderr', async (t) => {
+  const error = await t.throwsAsync(run('sh', ['-c', 'echo boom >&2; exit 3']), { instanceOf: CommandError });
+  t.deepEqual(error?.argv, ['sh', '-c', 'echo boom >&2; exit 3']);
+  t.is(error?.exitCode, 3);
+  t.is(error?.stderr, 'boom\n');
+  t.regex(error?.message ?? '', /exit code 3: boom/);
+});
+
+test('allowFailure returns the exit code instead of throwing', async (t) => {
+  const result = await run('sh', ['-c', 'exit 4'], { allowFailure: true });
+  t.is(result.exitCode, 4);
+});
+
+test('a missing program is a CommandError that says it failed to start', async (t) => {
+  const error = await t.throwsAsync(run('/nonexistent/program', []), { instanceOf: CommandError });
+  t.regex(error?.message ?? '', /failed to start/);
+});
+
+test('stdin input and timeouts', async (t) => {
+  t.is((await run('cat', [], { input: 'hello' })).stdout, 'hello');
+  const error = await t.throwsAsync(run('sleep', ['5'], { timeoutMs: 100 }), { instanceOf: CommandError });
+  t.regex(error?.message ?? '', /killed by SIGTERM/);
+});

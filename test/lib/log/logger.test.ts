@@ -1,0 +1,58 @@
+import test from 'ava';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, MemorySink } from '../../../lib/log/logger.js';
+import { SyslogSink, splitLines } from '../../../lib/log/syslog-sink.js';
+
+test('session refs and passwords never reach the sink', (t) => {
+  const sink = new MemorySink();
+  const log = createLogger(sink);
+  log.info('vdi_attach', {
+    session_ref: 'OpaqueRef:secret-session',
+    device_config: { 'group-name': 'linstor_group', password: 'hunter2', chappassword: 'x' },
+    args: ['true'],
+  });
+  log.info('running tool --password=hunter2');
+  const text = sink.text();
+  t.notRegex(text, /secret-session|hunter2/);
+  t.regex(text, /linstor_group/);
+  t.regex(text, /\*\*\*\*\*\*/);
+});
+
+test('levels below the minimum are dropped and child scopes prefix lines', (t) => {
+  const sink = new MemorySink();
+  const log = createLogger(sink, { minLevel: 'info' }).child('linstor');
+  log.debug('hidden');
+  log.warn('shown');
+  t.deepEqual(sink.records.map((r) => r.message), ['[linstor] shown']);
+});
+
+test('long lines are split at 950 characters and on newlines', (t) => {
+  const parts = splitLines('a'.repeat(2000) + '\nb');
+  t.deepEqual(parts.map((p) => p.length), [950, 950, 100, 1]);
+});
+
+test('LINSTOR_SR_LOG_FILE sends lines to a file with the ident and pid', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'log-'));
+  const file = path.join(dir, 'SMlog');
+  const log = createLogger(new SyslogSink({ ident: 'SM', file, pid: 4242 }));
+  log.info('sr_scan start', { sr_uuid: 'abc' });
+  log.error('sr_scan failed');
+  await log.close();
+  const text = await readFile(file, 'utf8');
+  t.regex(text, /SM: \[4242\] info: sr_scan start \{"sr_uuid":"abc"\}/);
+  t.regex(text, /SM: \[4242\] error: sr_scan failed/);
+});
+
+test('a missing logger binary loses lines but never throws', async (t) => {
+  const saved = process.env['PATH'];
+  process.env['PATH'] = '/nonexistent';
+  try {
+    const log = createLogger(new SyslogSink({ ident: 'SM' }));
+    log.info('nobody hears this');
+    await t.notThrowsAsync(log.close());
+  } finally {
+    process.env['PATH'] = saved;
+  }
+});
