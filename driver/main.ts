@@ -1,1 +1,71 @@
-// placeholder replaced below
+/**
+ * The driver's entry point, executed by xapi once per verb as `LinstorSR '<methodCall>'`.
+ * Contract (spec/smapi-protocol.md §1.2, §2): exactly one methodResponse on stdout — a result or an SM
+ * fault — and exit status 0 either way. Logs go to SMlog, after the response is written.
+ */
+import { readHostEnv, type HostEnv } from '../lib/host/env.js';
+import { lazyRun } from '../lib/exec/lazy.js';
+import { createLogger } from '../lib/log/logger.js';
+import { SyslogSink } from '../lib/log/syslog-sink.js';
+import { decodeRequest, type AnyRequest } from '../lib/smapi/request.js';
+import { encodeResult, encodeSrFault } from '../lib/smapi/response.js';
+import type { Verb } from '../lib/smapi/verbs.js';
+import { dispatch } from './dispatch.js';
+import { toSrError } from './faults.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const started = performance.now();
+  let env: HostEnv | undefined;
+  let envError: unknown;
+  try {
+    env = readHostEnv();
+  } catch (error) {
+    envError = error;
+  }
+  const log = createLogger(new SyslogSink({ ident: 'SM', file: env?.logFile }));
+  let verb: Verb | undefined;
+  let response: string;
+  let outcome = 'ok';
+  try {
+    if (!env) throw envError;
+    const request: AnyRequest = decodeRequest(argv);
+    verb = request.verb;
+    log.info(`${verb} start`, { params: request.params });
+    const result = await dispatch({ env, log, exec: lazyRun }, request);
+    response = encodeResult(result);
+  } catch (error) {
+    const fault = toSrError(error, verb);
+    outcome = `fault ${fault.faultCode}`;
+    log.error(`${verb ?? 'request'} failed: ${fault.faultString}`, { error: describe(error) });
+    response = encodeSrFault(fault);
+  }
+  process.stdout.write(response);
+  log.info(`${verb ?? 'request'} done in ${Math.round(performance.now() - started)} ms: ${outcome}`);
+  await log.close();
+}
+
+/** The error chain, for the log only (the response carries the fault string). */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; depth += 1) {
+    if (e instanceof Error) {
+      parts.push(`${e.name}: ${e.message}`);
+      e = e.cause;
+    } else {
+      parts.push(String(e));
+      break;
+    }
+  }
+  return parts.join(' <- ');
+}
+
+main(process.argv.slice(2)).then(
+  () => {
+    process.exitCode = 0;
+  },
+  (error: unknown) => {
+    // Only reached if stdout itself could not be written: nothing else can be reported.
+    process.stderr.write(`LinstorSR: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,7 +1,7 @@
 // Bundles each executable into one file dist/<name> with a node shebang and the executable bit,
 // so that a verb pays one process start and no module resolution (DESIGN.md "Executables").
 import { build } from 'esbuild';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -13,14 +13,13 @@ export const ENTRIES = {
   'linstor-manager': 'plugins/linstor-manager.ts',
 };
 
-// CommonJS dependencies (xmlrpc, winston) call require(); an ESM bundle needs one.
-const banner = [
-  '#!/usr/bin/env node',
-  "import { createRequire as __linstorSrCreateRequire } from 'node:module';",
-  'const require = __linstorSrCreateRequire(import.meta.url);',
-].join('\n');
+// CommonJS output: an extensionless file outside a "type": "module" package (where make install
+// puts it, e.g. /opt/xensource/sm/LinstorSR) is loaded as CommonJS by Node.
+const banner = '#!/usr/bin/env node';
 
 await mkdir(path.join(root, 'dist'), { recursive: true });
+// Inside this repository the root package.json says "type": "module"; dist/ holds CommonJS bundles.
+await writeFile(path.join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
 await Promise.all(
   Object.entries(ENTRIES).map(async ([name, entry]) => {
     const outfile = path.join(root, 'dist', name);
@@ -30,7 +29,7 @@ await Promise.all(
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'esm',
+      format: 'cjs',
       banner: { js: banner },
       legalComments: 'none',
       logLevel: 'warning',

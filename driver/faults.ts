@@ -1,0 +1,39 @@
+import { CommandError } from '../lib/exec/command-error.js';
+import { SrError, type SrErrorName } from '../lib/smapi/sr-error.js';
+import type { Verb } from '../lib/smapi/verbs.js';
+
+/**
+ * The only place where errors become SM faults. An SrError passes unchanged; known domain errors map to
+ * the code SM raises for them; anything else gets the verb's default code (SM's SRCommand table), with
+ * the error's message as opterr — never a stack trace.
+ */
+const VERB_DEFAULT: Partial<Record<Verb, SrErrorName>> = {
+  sr_scan: 'SRScan',
+  vdi_create: 'VDICreate',
+  vdi_delete: 'VDIDelete',
+  vdi_attach: 'VDIUnavailable',
+  vdi_detach: 'VDIUnavailable',
+  vdi_activate: 'VDIUnavailable',
+  vdi_deactivate: 'VDIUnavailable',
+  vdi_resize: 'VDIResize',
+  vdi_resize_online: 'VDIResize',
+  vdi_snapshot: 'VDISnapshot',
+  vdi_clone: 'VDIClone',
+};
+
+export function defaultErrorOf(verb: Verb | undefined): SrErrorName {
+  return (verb && VERB_DEFAULT[verb]) ?? 'SMGeneral';
+}
+
+export function toSrError(error: unknown, verb: Verb | undefined): SrError {
+  if (error instanceof SrError) return error;
+  const code = defaultErrorOf(verb);
+  if (error instanceof CommandError) {
+    // SM's shape for util.CommandException: "Command <cmd> failed (<reason>): <strerror>".
+    const reason = error.exitCode !== undefined ? `exit code ${error.exitCode}` : (error.signal ?? 'not started');
+    const detail = error.stderr.trim().split('\n').slice(-1)[0] ?? '';
+    return new SrError(code, `Command ${error.argv.join(' ')} failed (${reason}): ${detail}`, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SrError(code, message, { cause: error });
+}

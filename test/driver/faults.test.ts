@@ -1,0 +1,51 @@
+import test from 'ava';
+import { CommandError } from '../../lib/exec/command-error.js';
+import { SrError } from '../../lib/smapi/sr-error.js';
+import { VERBS, type Verb } from '../../lib/smapi/verbs.js';
+import { defaultErrorOf, toSrError } from '../../driver/faults.js';
+
+test('an SrError passes unchanged', (t) => {
+  const error = new SrError('VDIInUse', 'attached on host2');
+  t.is(toSrError(error, 'vdi_delete'), error);
+});
+
+const defaults: [Verb, string][] = [
+  ['sr_scan', 'SRScan'],
+  ['vdi_create', 'VDICreate'],
+  ['vdi_delete', 'VDIDelete'],
+  ['vdi_attach', 'VDIUnavailable'],
+  ['vdi_detach', 'VDIUnavailable'],
+  ['vdi_activate', 'VDIUnavailable'],
+  ['vdi_deactivate', 'VDIUnavailable'],
+  ['vdi_resize', 'VDIResize'],
+  ['vdi_resize_online', 'VDIResize'],
+  ['vdi_snapshot', 'VDISnapshot'],
+  ['vdi_clone', 'VDIClone'],
+  ['sr_create', 'SMGeneral'],
+  ['sr_attach', 'SMGeneral'],
+  ['vdi_update', 'SMGeneral'],
+];
+for (const [verb, code] of defaults) {
+  test(`an unexpected error in ${verb} becomes ${code}`, (t) => {
+    const fault = toSrError(new Error('boom'), verb);
+    t.is(fault.code, code as SrError['code']);
+    t.is(fault.opterr, 'boom');
+    t.true(fault.cause instanceof Error);
+  });
+}
+
+test('every verb has a default, and an unknown verb gets SMGeneral', (t) => {
+  for (const verb of VERBS) t.truthy(defaultErrorOf(verb));
+  t.is(defaultErrorOf(undefined), 'SMGeneral');
+});
+
+test('a failed command reads like SM: Command <argv> failed (<reason>): <stderr>', (t) => {
+  const fault = toSrError(new CommandError(['tap-ctl', 'list'], { exitCode: 2, stderr: 'warming up\nno such device\n' }), 'vdi_attach');
+  t.is(fault.code, 'VDIUnavailable');
+  t.is(fault.opterr, 'Command tap-ctl list failed (exit code 2): no such device');
+});
+
+test('non-Error throwables are stringified, never crash the mapper', (t) => {
+  t.is(toSrError('plain string', 'sr_scan').opterr, 'plain string');
+  t.is(toSrError(undefined, 'sr_scan').opterr, 'undefined');
+});

@@ -1,0 +1,103 @@
+import test from 'ava';
+import path from 'node:path';
+import { decodeMethodResponse } from '../../lib/smapi/xmlrpc.js';
+import { VERBS } from '../../lib/smapi/verbs.js';
+import { nodeOnlyPath, parseWithPython, runBuilt } from '../helpers/run-built.js';
+import { smapiCall } from '../helpers/smapi-call.js';
+
+/** Runs dist/LinstorSR and checks the process contract: one response on stdout, nothing on stderr, exit 0. */
+async function driver(t: import('ava').ExecutionContext, argv: string[]) {
+  const result = await runBuilt('LinstorSR', argv);
+  t.is(result.exitCode, 0, 'exit status is 0 even for faults');
+  t.is(result.stderr, '', 'nothing on stderr');
+  t.regex(result.stdout, /^<\?xml version="1.0"\?><methodResponse>.*<\/methodResponse>$/s);
+  t.is(result.stdout.match(/<methodResponse>/g)?.length, 1, 'exactly one methodResponse');
+  return { ...result, decoded: decodeMethodResponse(result.stdout) };
+}
+
+test('sr_get_driver_info answers the Python driver\'s DRIVER_INFO, read back by Python\'s xmlrpc.client', async (t) => {
+  const { stdout, decoded } = await driver(t, [smapiCall('sr_get_driver_info')]);
+  t.is(decoded.kind, 'value');
+  const parsed = (await parseWithPython(stdout)) as { params: [Record<string, unknown>] };
+  const info = parsed.params[0];
+  t.like(info, {
+    name: 'LINSTOR resources on XCP-ng',
+    description: 'SR plugin which uses Linstor to manage VDIs',
+    vendor: 'Vates',
+    copyright: '(C) 2020 Vates',
+    driver_version: '1.0',
+    required_api_version: '1.0',
+  });
+  t.deepEqual(info['capabilities'], [
+    'ATOMIC_PAUSE', 'SR_UPDATE', 'VDI_CREATE', 'VDI_DELETE', 'VDI_UPDATE', 'VDI_ATTACH', 'VDI_DETACH',
+    'VDI_ACTIVATE', 'VDI_DEACTIVATE', 'VDI_CLONE', 'VDI_MIRROR', 'VDI_RESIZE', 'VDI_SNAPSHOT', 'VDI_GENERATE_CONFIG',
+  ]);
+  t.deepEqual(
+    (info['configuration'] as { key: string }[]).map((c) => c.key),
+    ['group-name', 'redundancy', 'provisioning', 'monitor-db-quorum'],
+  );
+  for (const c of info['configuration'] as Record<string, unknown>[]) t.deepEqual(Object.keys(c).sort(), ['description', 'key']);
+});
+
+test('driver info needs no session, no LINSTOR, no XAPI and no host tool', async (t) => {
+  // PATH holds only the Node runtime (the shebang's `env node`): no logger, no systemctl, nothing else.
+  const result = await runBuilt('LinstorSR', [smapiCall('sr_get_driver_info')], { PATH: await nodeOnlyPath() });
+  t.is(result.exitCode, 0);
+  t.regex(result.stdout, /LINSTOR resources on XCP-ng/);
+});
+
+const fault = test.macro({
+  async exec(t, argv: string[], faultCode: number, detail: RegExp) {
+    const { stdout, decoded } = await driver(t, argv);
+    t.is(decoded.kind, 'fault');
+    if (decoded.kind !== 'fault') return;
+    t.is(decoded.fault.faultCode, faultCode);
+    t.regex(decoded.fault.faultString, detail);
+    const py = (await parseWithPython(stdout)) as { fault: { faultCode: number; faultString: string } };
+    t.deepEqual(py.fault, decoded.fault, 'Python reads the same fault');
+  },
+  title: (given) => `process answers a fault: ${given ?? ''}`,
+});
+
+test('argv missing', fault, [], 143, /^Failed to parse the request \[opterr=expected exactly one argument/);
+test('more than one argument', fault, [smapiCall('sr_scan'), 'extra'], 143, /exactly one argument \(the XML-RPC call\), got 2/);
+test('empty argument', fault, [''], 143, /Failed to parse the request/);
+test('not XML', fault, ['<<<'], 143, /Failed to parse the request/);
+test('truncated XML', fault, [smapiCall('sr_scan').slice(0, 120)], 143, /Failed to parse the request/);
+test('unknown method', fault, [smapiCall('sr_scan').replaceAll('sr_scan', 'sr_frobnicate')], 143, /unknown method/);
+test('bad UUID that could reach a shell', fault, [smapiCall('sr_scan', { sr_uuid: '$(reboot)' })], 143, /sr_uuid is not a UUID/);
+test('bad size', fault, [smapiCall('vdi_resize', { args: ['ten'] })], 79, /^VDI Invalid size \[opterr=/);
+test('negative size', fault, [smapiCall('vdi_create', { args: ['-1', 'l', '', '', 'false', '', '', 'false'] })], 79, /VDI Invalid size/);
+test(
+  'control character in a label',
+  fault,
+  [smapiCall('vdi_create', { args: ['1024', 'aXb', '', '', 'false', '', '', 'false'] }).replace('aXb', 'a&#1;b')],
+  447,
+  /^Illegal XML character\. \[opterr=/,
+);
+
+test('every known verb not built yet answers Unimplemented (38)', async (t) => {
+  const pending = VERBS.filter((v) => v !== 'sr_get_driver_info');
+  for (const verb of pending) {
+    const { decoded } = await driver(t, [smapiCall(verb)]);
+    t.true(decoded.kind === 'fault' && decoded.fault.faultCode === 38, verb);
+  }
+});
+
+test('sizes above 2^31 travel as strings and the answer never holds an <int> above 2^31-1', async (t) => {
+  const { stdout } = await driver(t, [smapiCall('vdi_resize', { args: ['2199023255552'] })]);
+  for (const m of stdout.matchAll(/<int>(-?\d+)<\/int>/g)) t.true(Math.abs(Number(m[1])) < 2 ** 31);
+});
+
+test('the log gets a start and an end line, without the session ref', async (t) => {
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'smlog-'));
+  const file = path.join(dir, 'SMlog');
+  await runBuilt('LinstorSR', [smapiCall('sr_scan')], { LINSTOR_SR_LOG_FILE: file });
+  const log = await readFile(file, 'utf8');
+  t.regex(log, /SM: \[\d+\] info: sr_scan start/);
+  t.regex(log, /sr_scan done in \d+ ms: fault 38/);
+  t.notRegex(log, /bbbbbbbb-0000-0000-0000-000000000002/, 'session ref redacted');
+  t.regex(log, /"session_ref":"\*\*\*\*\*\*"/);
+});
