@@ -31,6 +31,7 @@ endef
 install: build
 	$(call install-bin,LinstorSR,$(SM_DEST)/LinstorSR)
 	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
+	$(call install-bin,vhd-tool,/opt/xensource/bin/vhd-tool)
 
 clean:
 	rm -rf dist

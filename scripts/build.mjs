@@ -11,6 +11,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const ENTRIES = {
   LinstorSR: 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
+  'vhd-tool': 'tools/vhd-tool/main.ts',
 };
 
 // CommonJS output: an extensionless file outside a "type": "module" package (where make install

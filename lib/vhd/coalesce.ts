@@ -1,0 +1,84 @@
+/**
+ * Coalesce (vhd-util coalesce -n CHILD): merge the child's allocated sectors into its parent,
+ * sector-accurate — a parent sector changes only when the child's bitmap has it — keeping the
+ * parent's identity (SM re-parents the grandchildren afterwards). The child is not modified.
+ *  1. open the child read-only and its parent (VHD or RAW) read-write;
+ *  2. validate: every allocated child sector lies within the parent's virtual size, and a fixed parent
+ *     container has room for the blocks it must allocate — nothing is written otherwise;
+ *  3. per allocated child block: read bitmap and data in one read, write the runs of set sectors into
+ *     the parent (allocating its block if needed, OR-ing its bitmap);
+ *  4. move a plain parent's footer after its data; return the number of sectors written.
+ */
+import { BITMAP_SIZE, BLOCK_SIZE, SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
+import type { ContainerOption, VhdContext } from './container.js';
+import { VhdInvalidArgumentError, VhdNoSpaceError, VhdNotFoundError, VhdParentMissingError } from './errors.js';
+import { runsOf } from './bitmap.js';
+import { bytesNeededFor, finishWrites, writeBlockRuns } from './block-writer.js';
+import { RawImage } from './raw-image.js';
+import { VhdImage } from './vhd-image.js';
+
+/** Merges `p`'s data into its parent; returns the sector count ("Coalesced N sectors"). */
+export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly container?: ContainerOption } = {}): Promise<number> {
+  const child = await VhdImage.open(ctx, p, { container: opts.container ?? 'auto' });
+  let parent: VhdImage | RawImage | undefined;
+  try {
+    if (!child.isDifferencing) throw new VhdInvalidArgumentError('not a differencing image: nothing to coalesce into', { path: p });
+    const parentPath = (await child.parentPath()) ?? '';
+    try {
+      parent = child.parentIsRaw ? await RawImage.openWritable(ctx, parentPath) : await VhdImage.open(ctx, parentPath, { writable: true });
+    } catch (error) {
+      if (error instanceof VhdNotFoundError) throw new VhdParentMissingError(p, parentPath, { cause: error });
+      throw error;
+    }
+    const work = await plan(child, parent);
+    let sectors = 0;
+    const buf = Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE);
+    for (const b of work) {
+      const bitmapOffset = ((await child.blockDataOffset(b)) ?? 0) - BITMAP_SIZE;
+      await child.container.readInto(buf, bitmapOffset);
+      const runs = runsOf(buf.subarray(0, BITMAP_SIZE), 0, SECTORS_PER_BLOCK);
+      const data = buf.subarray(BITMAP_SIZE);
+      if (parent instanceof VhdImage) {
+        sectors += await writeBlockRuns(parent, b, runs, data);
+      } else {
+        for (const r of runs) {
+          const at = (b * SECTORS_PER_BLOCK + r.start) * SECTOR_SIZE;
+          await parent.container.write(at, data.subarray(r.start * SECTOR_SIZE, (r.start + r.count) * SECTOR_SIZE));
+          sectors += r.count;
+        }
+      }
+    }
+    if (parent instanceof VhdImage) await finishWrites(parent);
+    await parent.container.sync();
+    return sectors;
+  } finally {
+    await child.close();
+    await parent?.close();
+  }
+}
+
+/** The child's allocated blocks, after checking that the parent can take them all. */
+async function plan(child: VhdImage, parent: VhdImage | RawImage): Promise<number[]> {
+  const bat = await child.bat();
+  const blocks: number[] = [];
+  let lastSector = -1;
+  for (let b = 0; b < bat.length; b += 1) {
+    if ((await child.blockDataOffset(b)) === undefined) continue;
+    const runs = runsOf(await child.bitmap(b), 0, SECTORS_PER_BLOCK);
+    const last = runs.at(-1);
+    if (!last) continue;
+    blocks.push(b);
+    lastSector = b * SECTORS_PER_BLOCK + last.start + last.count - 1;
+  }
+  const parentSectors = Math.floor(parent.virtualSize / SECTOR_SIZE);
+  if (lastSector >= parentSectors) {
+    throw new VhdInvalidArgumentError(`child data reaches sector ${lastSector} but the parent holds ${parentSectors} sectors: grow the parent first`, { path: child.path });
+  }
+  if (parent instanceof VhdImage && parent.container.kind === 'fixed') {
+    let missing = 0;
+    for (const b of blocks) if ((await parent.blockDataOffset(b)) === undefined) missing += 1;
+    const needed = await bytesNeededFor(parent, missing);
+    if (needed > parent.container.size) throw new VhdNoSpaceError(parent.path, needed, parent.container.size);
+  }
+  return blocks;
+}
