@@ -6,7 +6,7 @@
 import { readHostEnv, type HostEnv } from '../lib/host/env.js';
 import { lazyRun } from '../lib/exec/lazy.js';
 import { createLogger } from '../lib/log/logger.js';
-import { SyslogSink } from '../lib/log/syslog-sink.js';
+import { defaultSink } from '../lib/log/file-sink.js';
 import { decodeRequest, type AnyRequest } from '../lib/smapi/request.js';
 import { encodeResult, encodeSrFault } from '../lib/smapi/response.js';
 import type { Verb } from '../lib/smapi/verbs.js';
@@ -22,7 +22,7 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     envError = error;
   }
-  const log = createLogger(new SyslogSink({ ident: 'SM', file: env?.logFile }));
+  const log = createLogger(defaultSink({ ident: 'SM', file: env?.logFile }));
   let verb: Verb | undefined;
   let response: string;
   let outcome = 'ok';

@@ -8,7 +8,7 @@
 import { readHostEnv } from '../lib/host/env.js';
 import { lazyRun } from '../lib/exec/lazy.js';
 import { createLogger } from '../lib/log/logger.js';
-import { SyslogSink } from '../lib/log/syslog-sink.js';
+import { defaultSink } from '../lib/log/file-sink.js';
 import { decodePluginCall, encodePluginFailure, encodePluginSuccess, PluginFailure } from '../lib/smapi/plugin.js';
 import { FUNCTIONS } from './linstor-manager/functions.js';
 
@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return error as Error;
     }
   })();
-  const log = createLogger(new SyslogSink({ ident: 'SM', file: env instanceof Error ? undefined : env.logFile }), {
+  const log = createLogger(defaultSink({ ident: 'SM', file: env instanceof Error ? undefined : env.logFile }), {
     scope: 'linstor-manager',
   });
   let fn = '';

@@ -2,6 +2,7 @@
 // so that a verb pays one process start and no module resolution (DESIGN.md "Executables").
 import { build } from 'esbuild';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -12,11 +13,57 @@ export const ENTRIES = {
   LinstorSR: 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
   'vhd-tool': 'tools/vhd-tool/main.ts',
+  'xostor-sim': 'sim/cli.ts',
 };
 
 // CommonJS output: an extensionless file outside a "type": "module" package (where make install
 // puts it, e.g. /opt/xensource/sm/LinstorSR) is loaded as CommonJS by Node.
 const banner = '#!/usr/bin/env node';
+
+/**
+ * Large third-party packages that most calls never load (execa, winston) or load late (undici).
+ * Each is bundled on its own and embedded in every executable as a deflated base64 string, inflated
+ * and compiled on first require: reading and scanning a short string costs far less than pre-parsing
+ * the code, so a verb pays only for the packages it uses (sr_get_driver_info loads none of them).
+ * Their exports are the package's own.
+ */
+const LAZY_VENDOR = ['execa', 'winston', 'undici'];
+
+async function bundleVendor(name) {
+  const result = await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].text;
+}
+
+function lazyVendorPlugin(sources) {
+  return {
+    name: 'lazy-vendor',
+    setup(b) {
+      const filter = new RegExp(`^(${LAZY_VENDOR.map((n) => n.replace(/[-/]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-vendor' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-vendor' }, (args) => ({
+        loader: 'js',
+        contents: [
+          `const packed = ${JSON.stringify(deflateRawSync(sources.get(args.path), { level: 9 }).toString('base64'))};`,
+          `const source = require('node:zlib').inflateRawSync(Buffer.from(packed, 'base64')).toString('utf8');`,
+          `const { compileFunction } = require('node:vm');`,
+          `const wrapper = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: ${JSON.stringify(`vendor/${args.path}.js`)} });`,
+          `wrapper.call(module.exports, module.exports, require, module, __filename, __dirname);`,
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+const sources = new Map(await Promise.all(LAZY_VENDOR.map(async (name) => [name, await bundleVendor(name)])));
 
 await mkdir(path.join(root, 'dist'), { recursive: true });
 // Inside this repository the root package.json says "type": "module"; dist/ holds CommonJS bundles.
@@ -34,6 +81,7 @@ await Promise.all(
       banner: { js: banner },
       legalComments: 'none',
       logLevel: 'warning',
+      plugins: [lazyVendorPlugin(sources)],
     });
     await chmod(outfile, 0o755);
   }),

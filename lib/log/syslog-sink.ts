@@ -10,103 +10,82 @@ const MAX_LINE = 950;
 export type SyslogSinkOptions = {
   /** syslog ident: `SM` for the driver and plugin, `SMGC` for the collector. */
   readonly ident: string;
-  /** Write to this file instead of syslog (LINSTOR_SR_LOG_FILE). */
-  readonly file?: string | undefined;
   readonly pid?: number;
+  /** The `logger` program (util-linux, on every dom0); resolved on PATH by default. */
+  readonly loggerPath?: string;
 };
 
-type Winston = typeof import('winston');
-type WinstonLogger = import('winston').Logger;
-
 /**
- * Sends records to SMlog through winston: a transport that feeds `logger --prio-prefix -t <ident>`
- * (Node cannot write to /dev/log itself), or winston's File transport when a log file is set.
- * Records are queued and winston is loaded only after the current call stack — the response is never
- * delayed by logging, and a missing `logger` binary only loses log lines, never fails a verb.
+ * Sends records to SMlog the way sm's util.SMlog does (facility local2, ident SM, `[pid] message`), through
+ * `logger --prio-prefix -t <ident>` — Node cannot write to /dev/log itself. Records are queued and the
+ * `logger` process is started only after the current call stack, so the response is never delayed; a
+ * missing `logger` loses log lines, never a verb. It is detached on close: the verb's exit does not
+ * wait for syslog.
+ *
+ * 2026-11-24: the one-shot driver and plugin write to `logger` directly rather than through a winston
+ * transport: loading winston costs about 40 ms of CPU per verb, more than the rest of sr_get_driver_info.
+ * winston serves the file log (FileSink) and the long-running processes.
  */
 export class SyslogSink implements LogSink {
   readonly #options: SyslogSinkOptions;
-  #queue: LogRecord[] = [];
-  #started: Promise<WinstonLogger | undefined> | undefined;
+  #queue: string[] = [];
   #child: ChildProcess | undefined;
+  #scheduled = false;
+  #failed = false;
 
   constructor(options: SyslogSinkOptions) {
     this.#options = options;
   }
 
   write(record: LogRecord): void {
-    this.#queue.push(record);
-    this.#started ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.#start());
-    void this.#started.then((w) => this.#drain(w));
+    const pid = this.#options.pid ?? process.pid;
+    for (const line of splitLines(formatRecord(record))) this.#queue.push(`<${PRIORITY[record.level]}>[${pid}] ${line}\n`);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#flush();
+      });
+    }
   }
 
   async close(): Promise<void> {
-    if (!this.#started) return;
-    const logger = await this.#started;
-    this.#drain(logger);
-    if (!logger) return;
-    await new Promise<void>((resolve) => {
-      logger.on('finish', () => resolve());
-      logger.end();
-      setTimeout(resolve, 2000).unref();
-    });
+    this.#flush();
     const child = this.#child;
-    if (child?.stdin && !child.stdin.destroyed) {
-      await new Promise<void>((resolve) => {
-        child.stdin!.end(() => resolve());
-        setTimeout(resolve, 2000).unref();
-      });
-    }
-    child?.unref();
+    if (!child?.stdin || child.stdin.destroyed) return;
+    await new Promise<void>((resolve) => {
+      child.stdin!.end(() => resolve());
+      setTimeout(resolve, 1000).unref();
+    });
+    child.unref();
   }
 
-  #drain(logger: WinstonLogger | undefined): void {
-    const records = this.#queue;
+  #flush(): void {
+    if (this.#queue.length === 0 || this.#failed) return;
+    const child = this.#start();
+    const text = this.#queue.join('');
     this.#queue = [];
-    if (!logger) return;
-    for (const record of records) {
-      for (const line of splitLines(formatRecord(record))) {
-        logger.log({ level: record.level, message: line, time: record.time });
-      }
-    }
+    if (child?.stdin && !child.stdin.destroyed) child.stdin.write(text);
   }
 
-  async #start(): Promise<WinstonLogger | undefined> {
+  #start(): ChildProcess | undefined {
+    if (this.#child) return this.#child;
     try {
-      const winston: Winston = (await import('winston')).default;
-      const pid = this.#options.pid ?? process.pid;
-      if (this.#options.file) {
-        const file = this.#options.file;
-        return winston.createLogger({
-          level: 'debug',
-          levels: { error: 0, warn: 1, info: 2, debug: 3 },
-          format: winston.format.printf(
-            (info) => `${(info['time'] as Date).toISOString()} ${this.#options.ident}: [${pid}] ${info.level}: ${String(info.message)}`,
-          ),
-          transports: [new winston.transports.File({ filename: file })],
-        });
-      }
-      const Transport = (await import('winston-transport')).default;
-      const child = spawn('logger', ['--prio-prefix', '-t', this.#options.ident], {
+      const child = spawn(this.#options.loggerPath ?? 'logger', ['--prio-prefix', '-t', this.#options.ident], {
         stdio: ['pipe', 'ignore', 'ignore'],
-        detached: false,
+        detached: true,
       });
-      child.on('error', () => undefined); // no logger binary: lines are lost, the verb goes on
-      child.stdin?.on('error', () => undefined);
+      // No logger binary, or it died: lines are lost, the verb goes on.
+      child.on('error', () => {
+        this.#failed = true;
+      });
+      child.stdin?.on('error', () => {
+        this.#failed = true;
+      });
       this.#child = child;
-      class LoggerTransport extends Transport {
-        override log(info: Record<string, unknown>, next: () => void): void {
-          const level = info['level'] as LogRecord['level'];
-          if (child.stdin && !child.stdin.destroyed) child.stdin.write(`<${PRIORITY[level] ?? 150}>[${pid}] ${String(info['message'])}\n`);
-          next();
-        }
-      }
-      return winston.createLogger({
-        level: 'debug',
-        levels: { error: 0, warn: 1, info: 2, debug: 3 },
-        transports: [new LoggerTransport()],
-      });
+      return child;
     } catch {
+      this.#failed = true;
       return undefined;
     }
   }
