@@ -90,6 +90,7 @@ async function resolveParent(ctx: VhdContext, childPath: string, parentPath: str
       throw error;
     }
     try {
+      await image.physicalSize(); // validates the BAT: a damaged parent is refused before anything is written
       const skip = !options.noEmptyCheck && image.isDifferencing && !image.parentIsRaw && (await image.allocatedBlocks()) === 0;
       if (!skip) return { path: target, raw: false, uuid: Buffer.from(image.footer.uuid), size: image.virtualSize, timestamp: vhdTime(mtime) };
       target = (await image.parentPath()) ?? target;
