@@ -1,0 +1,40 @@
+/**
+ * `xostor-sim <subcommand> …`: the simulator's executable. Each subcommand is one entry of
+ * {@link COMMANDS}; the pool simulator adds `up`, `down`, `io` and `fault` here. Subcommands print
+ * their machine-readable answer on stdout and everything else on stderr.
+ */
+import { runLinstorCommand } from './linstor/cli.js';
+
+/** A subcommand: a one-line summary for the usage text, and its main (returns the exit code). */
+export type SimCommand = { readonly summary: string; run(argv: readonly string[]): Promise<number> };
+
+/** Subcommands by name. */
+export const COMMANDS: Readonly<Record<string, SimCommand>> = {
+  linstor: {
+    summary: 'linstor --listen <host>:<port|0> --dir <dir> [--disk-size <N>G] [--diskless <node,…>]  run the LINSTOR controller simulator',
+    run: runLinstorCommand,
+  },
+};
+
+function usage(): string {
+  return `usage: xostor-sim <subcommand> [options]\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.summary}`)
+    .join('\n')}\n`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name === undefined ? undefined : COMMANDS[name];
+if (!command) {
+  process.stderr.write(name === undefined || name === '--help' ? usage() : `xostor-sim: unknown subcommand '${name}'\n${usage()}`);
+  process.exitCode = name === '--help' ? 0 : 2;
+} else {
+  command.run(rest).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`xostor-sim ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
