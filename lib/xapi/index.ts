@@ -1,0 +1,37 @@
+/**
+ * The XenAPI client and its typed helpers: `createXapi({ endpoint, sessionRef? })` gives one object with
+ * a helper per class (`xapi.vdi.dbIntroduce(…)`, `xapi.host.callPlugin(…)`). Used by the driver, the
+ * plugin, the conformance runner and the tests.
+ */
+import { XapiClient, type XapiClientOptions } from './client.js';
+import { hostApi, pifApi, poolApi, taskApi, vbdApi, vmApi } from './compute.js';
+import { pbdApi, smApi, srApi, vdiApi } from './storage.js';
+
+export { XapiClient, unwrap, type XapiCaller, type XapiClientOptions } from './client.js';
+export { XapiError, XapiTransportError, isXapiError, type XapiCallInfo } from './errors.js';
+export { describeEndpoint, type XapiEndpoint } from './transport.js';
+export { EPOCH, NULL_REF, fieldEquals, fromXapiInt, isNullRef, quoteWhere, toXapiInt, type XapiArg } from './values.js';
+export type * from './types.js';
+export { objectApi, type ObjectApi } from './objects.js';
+
+/** The client plus one typed helper object per XenAPI class. */
+export type Xapi = ReturnType<typeof createXapi>;
+
+/** Builds a client and its helpers. Log in (or pass `sessionRef`) before calling. */
+export function createXapi(options: XapiClientOptions) {
+  const client = new XapiClient(options);
+  return {
+    client,
+    call: client.call.bind(client),
+    pool: poolApi(client),
+    host: hostApi(client),
+    pif: pifApi(client),
+    sr: srApi(client),
+    pbd: pbdApi(client),
+    vdi: vdiApi(client),
+    sm: smApi(client),
+    vm: vmApi(client),
+    vbd: vbdApi(client),
+    task: taskApi(client),
+  };
+}

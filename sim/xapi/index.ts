@@ -1,0 +1,5 @@
+/** The XAPI simulator: see simulator.ts. */
+export { XapiSimulator, type XapiSimOptions, type HostEndpoints } from './simulator.js';
+export type { SimHostSpec, ResolvedHost } from './context.js';
+export { driverParams, type Execution, type ExecutionOutcome } from './executions.js';
+export type { ApiCallRecord } from './server.js';

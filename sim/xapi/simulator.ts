@@ -1,0 +1,238 @@
+/**
+ * The XAPI simulator of a pool: `new XapiSimulator({ hosts, drivers, plugins, env })`, `await start()`
+ * to register the drivers (sr_get_driver_info on the master) and serve XenAPI on every host's Unix
+ * socket and loopback TCP address, `executions` to see every process run, `stop()` to close.
+ * The lead's `xostor-sim up` embeds it; tests start it in-process with a recording stand-in driver.
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../../lib/log/logger.js';
+import { bootstrapPool, smRecordFields } from './bootstrap.js';
+import type { ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
+import { Db } from './db.js';
+import type { Execution } from './executions.js';
+import { genericMethods } from './generic.js';
+import { pluginMethods } from './plugins.js';
+import { createXapiServer, type ApiCallRecord } from './server.js';
+import { sessionMethods } from './session.js';
+import { execSm } from './sm-exec.js';
+import { srMethods } from './sr-ops.js';
+import { vdiMethods } from './vdi-ops.js';
+import { vmMethods } from './vm-ops.js';
+
+/** How to build the pool. The first host is the master. */
+export type XapiSimOptions = {
+  readonly hosts: readonly SimHostSpec[];
+  readonly poolName?: string;
+  /** SR type → driver executable. Default `{ linstor: <distDir>/LinstorSR }`. */
+  readonly drivers?: Readonly<Record<string, string>>;
+  /** Plugin name → executable, used when a host has no `<root>/etc/xapi.d/plugins/<name>`. Default linstor-manager from distDir. */
+  readonly plugins?: Readonly<Record<string, string>>;
+  /** Where the built executables are (default `./dist`; pass it explicitly from a bundle). */
+  readonly distDir?: string;
+  /** LINSTOR_SR_* variables for every process (TIME_SCALE, GC, LOG_FILE). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly user?: string;
+  /** Checked for TCP logins only (Unix-socket logins are trusted). Default ''. */
+  readonly password?: string;
+  readonly driverTimeoutMs?: number;
+  readonly pluginTimeoutMs?: number;
+  /** TCP port for every host address; 0 (default) picks one per host; false: no TCP. */
+  readonly tcpPort?: number | false;
+  readonly log?: Logger;
+};
+
+/** Where a started host serves. */
+export type HostEndpoints = { readonly ref: string; readonly socketPath: string; readonly socketAtDefault: boolean; readonly url: string | undefined };
+
+const SOCKET_MAX = 107;
+const CALL_LOG_MAX = 2000;
+
+/** A simulated pool's XAPI. */
+export class XapiSimulator implements SimState {
+  readonly db = new Db();
+  readonly hosts: readonly ResolvedHost[];
+  readonly poolRef: string;
+  readonly settings: SimSettings;
+  readonly log: Logger | undefined;
+  /** Every driver and plugin run, oldest first. */
+  readonly executions: Execution[] = [];
+  /** The last API calls served (bounded). */
+  readonly calls: ApiCallRecord[] = [];
+  readonly #drivers = new Map<string, string>();
+  readonly #plugins = new Map<string, string>();
+  readonly #faults = new Map<string, string>();
+  readonly #servers: Server[] = [];
+  readonly #shortDirs: string[] = [];
+  readonly #urls = new Map<string, string>();
+  readonly #methods = { ...genericMethods(), ...sessionMethods(), ...srMethods(), ...vdiMethods(), ...vmMethods(), ...pluginMethods() };
+  readonly #tcpPort: number | false;
+  #started = false;
+
+  constructor(options: XapiSimOptions) {
+    if (options.hosts.length === 0) throw new Error('a pool needs at least one host');
+    const dist = options.distDir ?? path.resolve('dist');
+    for (const [type, file] of Object.entries(options.drivers ?? { linstor: path.join(dist, 'LinstorSR') })) this.#drivers.set(type, file);
+    for (const [name, file] of Object.entries(options.plugins ?? { 'linstor-manager': path.join(dist, 'linstor-manager') })) this.#plugins.set(name, file);
+    const { pool, hostRefs } = bootstrapPool(this.db, options.hosts, options.poolName ?? 'xostor-sim');
+    this.poolRef = pool;
+    this.hosts = options.hosts.map((h, i) => {
+      const preferred = h.xapiSocketPath ?? path.join(h.root, 'var/lib/xcp/xapi');
+      let socketPath = preferred;
+      if (Buffer.byteLength(preferred) > SOCKET_MAX) {
+        const dir = path.join(tmpdir(), `xapi-${randomBytes(4).toString('hex')}`);
+        this.#shortDirs.push(dir);
+        socketPath = path.join(dir, `${i + 1}.sock`);
+      }
+      return { ...h, ref: hostRefs.get(h.name) ?? '', socketPath, socketAtDefault: socketPath === path.join(h.root, 'var/lib/xcp/xapi') };
+    });
+    this.settings = {
+      user: options.user ?? 'root', password: options.password ?? '', driverTimeoutMs: options.driverTimeoutMs ?? 120_000,
+      pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: findNodeDir(),
+    };
+    this.log = options.log;
+    this.#tcpPort = options.tcpPort ?? 0;
+  }
+
+  masterRef(): string {
+    return String(this.db.get('pool', this.poolRef)['master']);
+  }
+
+  hostByRef(ref: string): ResolvedHost {
+    const host = this.hosts.find((h) => h.ref === ref);
+    if (!host) throw new Error(`no simulated host ${ref}`);
+    return host;
+  }
+
+  /** The host called `name`. */
+  host(name: string): ResolvedHost {
+    const host = this.hosts.find((h) => h.name === name);
+    if (!host) throw new Error(`no simulated host ${name}`);
+    return host;
+  }
+
+  driverFor(type: string): string | undefined {
+    return this.#drivers.get(type);
+  }
+
+  pluginFor(host: ResolvedHost, plugin: string): string | undefined {
+    const onHost = path.join(host.root, 'etc/xapi.d/plugins', plugin);
+    if (isExecutableFile(onHost)) return onHost;
+    return this.#plugins.get(plugin);
+  }
+
+  /** Makes the next run of `verb` on `host` get LINSTOR_SR_FAULTS=`spec` (`<point>:throw|kill`). */
+  armFault(host: string, verb: string, spec: string): void {
+    this.host(host);
+    this.#faults.set(`${host}\u0000${verb}`, spec);
+  }
+
+  takeFault(host: string, verb: string): string | undefined {
+    const key = `${host}\u0000${verb}`;
+    const spec = this.#faults.get(key);
+    this.#faults.delete(key);
+    return spec;
+  }
+
+  record(execution: Omit<Execution, 'id'>): Execution {
+    const full = { id: this.executions.length + 1, ...execution };
+    this.executions.push(full);
+    return full;
+  }
+
+  /** Registers (or replaces) the driver of an SR type; once started, its SM record is rebuilt at once. */
+  async registerDriver(type: string, file: string): Promise<void> {
+    this.#drivers.set(type, file);
+    if (this.#started) await this.#registerSm(type);
+  }
+
+  /** Registers the built-in executable of a plugin name. */
+  registerPlugin(name: string, file: string): void {
+    this.#plugins.set(name, file);
+  }
+
+  /** Registers the drivers, then serves every host's socket and TCP address. */
+  async start(): Promise<{ xapiUrl: string | undefined; hosts: Record<string, HostEndpoints> }> {
+    if (this.#started) throw new Error('already started');
+    this.#started = true;
+    await Promise.all([...this.#drivers.keys()].map((type) => this.#registerSm(type)));
+    for (const host of this.hosts) {
+      mkdirSync(path.dirname(host.socketPath), { recursive: true });
+      if (existsSync(host.socketPath)) unlinkSync(host.socketPath);
+      await this.#listen(createXapiServer(this, this.#methods, host, 'unix', (c) => this.#logCall(c)), { path: host.socketPath });
+      if (this.#tcpPort !== false) {
+        const server = createXapiServer(this, this.#methods, host, 'tcp', (c) => this.#logCall(c));
+        await this.#listen(server, { host: host.address, port: this.#tcpPort });
+        this.#urls.set(host.name, `http://${host.address}:${(server.address() as AddressInfo).port}`);
+      }
+    }
+    return { xapiUrl: this.url(), hosts: Object.fromEntries(this.hosts.map((h) => [h.name, this.endpoints(h.name)])) };
+  }
+
+  /** The master's TCP URL (what users and the conformance suite use). */
+  url(): string | undefined {
+    return this.#urls.get(this.hostByRef(this.masterRef()).name);
+  }
+
+  /** Where a host serves. */
+  endpoints(name: string): HostEndpoints {
+    const h = this.host(name);
+    return { ref: h.ref, socketPath: h.socketPath, socketAtDefault: h.socketAtDefault, url: this.#urls.get(name) };
+  }
+
+  /** Stops serving and removes the sockets. Running driver processes are left to finish. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#servers.splice(0).map((s) => new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    })));
+    for (const host of this.hosts) if (existsSync(host.socketPath)) unlinkSync(host.socketPath);
+    for (const dir of this.#shortDirs) rmSync(dir, { recursive: true, force: true });
+  }
+
+  async #listen(server: Server, where: { path: string } | { host: string; port: number }): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(where, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#servers.push(server);
+  }
+
+  #logCall(call: ApiCallRecord): void {
+    this.calls.push(call);
+    if (this.calls.length > CALL_LOG_MAX) this.calls.splice(0, this.calls.length - CALL_LOG_MAX);
+  }
+
+  async #registerSm(type: string): Promise<void> {
+    for (const old of this.db.refsWhere('SM', (r) => r['type'] === type)) this.db.destroy('SM', old);
+    try {
+      const info = await execSm(this, { verb: 'sr_get_driver_info', host: this.masterRef(), type, args: [], deviceConfig: {} });
+      this.db.create('SM', smRecordFields(type, info));
+    } catch (error) {
+      this.log?.warn(`Rejecting SM plugin ${type}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false; // absent or not executable: xapi falls back to "missing plugin"
+  }
+}
+
+/** The directory of this Node runtime, when `env node` would not find it on the system PATH. */
+function findNodeDir(): string | undefined {
+  const standard = ['/sbin', '/usr/sbin', '/bin', '/usr/bin'];
+  if (standard.some((d) => existsSync(path.join(d, 'node')))) return undefined;
+  return path.dirname(process.execPath);
+}
