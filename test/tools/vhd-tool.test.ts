@@ -1,0 +1,138 @@
+// Process tests: the built dist/vhd-tool with real argv, as SM's vhdutil calls vhd-util.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fingerprint, pattern, tmpRoot } from '../lib/vhd/helpers.js';
+
+const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/vhd-tool');
+
+type Result = { status: number | null; stdout: string; stderr: string; raw: Buffer };
+
+function vhdTool(root: string, ...args: string[]): Result {
+  const r = spawnSync(TOOL, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LINSTOR_SR_ROOT: root } });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
+}
+
+function ok(t: import('ava').ExecutionContext, r: Result): string {
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, '');
+  return r.stdout;
+}
+
+test.before(() => {
+  if (!existsSync(TOOL)) throw new Error(`${TOOL} is missing: run npm run build first (npm test does)`);
+});
+
+test('create and query print vhd-util\'s lines in vhd-util\'s order', async (t) => {
+  const root = await tmpRoot(t);
+  ok(t, vhdTool(root, 'create', '--debug', '-n', '/a.vhd', '-s', '64', '-S', '2097152'));
+  t.is(ok(t, vhdTool(root, 'query', '--debug', '-vsafpdS', '-n', '/a.vhd')), '64\n4327936\n/a.vhd has no parent\nhidden: 0\n0\nchain depth: 1\n2097152\n');
+  // Flags in any order on the command line; output order stays -v -s -p -f -a -d -S.
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/a.vhd', '-S', '-f', '-v')), '64\nhidden: 0\n2097152\n');
+});
+
+test('snapshot, write, query -p / -u, coalesce and read -p as SM parses them', async (t) => {
+  const root = await tmpRoot(t);
+  await writeFile(path.join(root, 'data.bin'), pattern(5000, 1));
+  ok(t, vhdTool(root, 'create', '-n', '/base.vhd', '-s', '8'));
+  ok(t, vhdTool(root, 'write', '-n', '/base.vhd', '-o', '100', '-i', path.join(root, 'data.bin')));
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/base.vhd', '-a')), '1\n');
+  ok(t, vhdTool(root, 'snapshot', '--debug', '-n', '/leaf.vhd', '-p', '/base.vhd', '-S', '2097152'));
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/leaf.vhd', '-p', '-d', '-S')), '/base.vhd\nchain depth: 2\n2097152\n');
+  ok(t, vhdTool(root, 'set', '-n', '/base.vhd', '-f', 'hidden', '-v', '1'));
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/base.vhd', '-f')), 'hidden: 1\n');
+  const headers = ok(t, vhdTool(root, 'read', '--debug', '-p', '-n', '/leaf.vhd'));
+  t.regex(headers, /^Disk type           : Differencing hard disk$/m);
+  t.regex(headers, /^Creator Application : 'tap'$/m);
+  t.regex(headers, /^       decoded name : \/base\.vhd$/m);
+  t.regex(ok(t, vhdTool(root, 'read', '-p', '-n', '/base.vhd')), /^Disk type           : Dynamic hard disk$/m);
+  await writeFile(path.join(root, 'b.bin'), Buffer.alloc(1030, 0xee));
+  ok(t, vhdTool(root, 'write', '-n', '/leaf.vhd', '-o', '4097', '-i', path.join(root, 'b.bin')));
+  t.is(ok(t, vhdTool(root, 'coalesce', '--debug', '-n', '/leaf.vhd')), 'Coalesced 3 sectors\n');
+  ok(t, vhdTool(root, 'export', '-n', '/base.vhd', '-o', path.join(root, 'out.raw')));
+  const out = await readFile(path.join(root, 'out.raw'));
+  t.is(out.length, 8 * 2 ** 20);
+  t.true(out.subarray(100, 4097).equals(pattern(5000, 1).subarray(0, 3997)));
+  t.true(out.subarray(4097, 5127).every((b) => b === 0xee));
+  t.is(out[5127], 0);
+  // -u prints the locator even when the parent is gone; plain -p fails like vhd-util.
+  ok(t, vhdTool(root, 'snapshot', '-n', '/orphan.vhd', '-p', '/leaf.vhd', '-e'));
+  await writeFile(path.join(root, 'leaf.vhd'), '');
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/orphan.vhd', '-p', '-u')), '/leaf.vhd\n');
+  const r = vhdTool(root, 'query', '-n', '/orphan.vhd', '-d');
+  t.not(r.status, 0);
+});
+
+test('read -B writes the raw block allocation bitmap', async (t) => {
+  const root = await tmpRoot(t);
+  ok(t, vhdTool(root, 'create', '-n', '/a.vhd', '-s', '20'));
+  await writeFile(path.join(root, 'x'), Buffer.alloc(10, 1));
+  ok(t, vhdTool(root, 'write', '-n', '/a.vhd', '-o', String(9 * 2 ** 21), '-i', path.join(root, 'x')));
+  ok(t, vhdTool(root, 'write', '-n', '/a.vhd', '-o', '0', '-i', path.join(root, 'x')));
+  const r = vhdTool(root, 'read', '-B', '-n', '/a.vhd');
+  t.is(r.status, 0);
+  t.deepEqual(r.raw, Buffer.from([0x80, 0x40]));
+});
+
+test('modify -s inflates and deflates on a device, resize -f grows, modify -z kills data', async (t) => {
+  const root = await tmpRoot(t);
+  await mkdir(path.join(root, 'dev/drbd/by-res/r1'), { recursive: true });
+  const dev = path.join(root, 'dev/drbd/by-res/r1/0');
+  await writeFile(dev, '');
+  await truncate(dev, 4_329_472 + 2 * 2 ** 20 * 4 + 4096);
+  ok(t, vhdTool(root, 'create', '-n', '/dev/drbd/by-res/r1/0', '-s', '8', '-S', '2097152'));
+  const phys = Number(ok(t, vhdTool(root, 'query', '-n', '/dev/drbd/by-res/r1/0', '-s')).trim());
+  ok(t, vhdTool(root, 'modify', '-n', '/dev/drbd/by-res/r1/0', '-s', String(phys)));
+  const tooSmall = vhdTool(root, 'modify', '-n', '/dev/drbd/by-res/r1/0', '-s', String(phys - 512));
+  t.is(tooSmall.status, 22);
+  t.regex(tooSmall.stderr, /lose data/);
+  t.is(tooSmall.stderr.trim().split('\n').length, 1);
+  ok(t, vhdTool(root, 'resize', '-n', '/dev/drbd/by-res/r1/0', '-s', '12', '-f'));
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/dev/drbd/by-res/r1/0', '-v')), '12\n');
+  ok(t, vhdTool(root, 'modify', '-n', '/dev/drbd/by-res/r1/0', '-z'));
+  t.is(ok(t, vhdTool(root, 'query', '-n', '/dev/drbd/by-res/r1/0', '-a')), '0\n');
+  t.is(ok(t, vhdTool(root, 'check', '-B', '-n', '/dev/drbd/by-res/r1/0')), '/dev/drbd/by-res/r1/0 is valid\n');
+});
+
+test('check, repair and key', async (t) => {
+  const root = await tmpRoot(t);
+  ok(t, vhdTool(root, 'create', '-n', '/a.vhd', '-s', '4'));
+  const file = path.join(root, 'a.vhd');
+  const bytes = await readFile(file);
+  bytes.fill(0, bytes.length - 512);
+  await writeFile(file, bytes);
+  const bad = vhdTool(root, 'check', '-n', '/a.vhd');
+  t.is(bad.status, 22);
+  t.regex(bad.stderr, /^vhd-tool check: \/a\.vhd: invalid footer cookie/);
+  t.is(ok(t, vhdTool(root, 'check', '-i', '-n', '/a.vhd')), '/a.vhd is valid\n');
+  ok(t, vhdTool(root, 'repair', '-n', '/a.vhd'));
+  t.is(ok(t, vhdTool(root, 'check', '-n', '/a.vhd')), '/a.vhd is valid\n');
+  t.is(ok(t, vhdTool(root, 'key', '-p', '-n', '/a.vhd')), 'none\n');
+  ok(t, vhdTool(root, 'key', '-s', '-n', '/a.vhd', '-H', 'ab'.repeat(32)));
+  t.is(ok(t, vhdTool(root, 'key', '-p', '-n', '/a.vhd')), `${'00'.repeat(32)} ${'ab'.repeat(32)}\n`);
+});
+
+test('errors: one line on stderr, errno-like exit status, nothing written', async (t) => {
+  const root = await tmpRoot(t);
+  ok(t, vhdTool(root, 'create', '-n', '/a.vhd', '-s', '4'));
+  const before = await fingerprint(root);
+  const missing = vhdTool(root, 'query', '-v', '-n', '/missing.vhd');
+  t.is(missing.status, 2);
+  t.is(missing.stdout, '');
+  t.is(missing.stderr, 'vhd-tool query: /missing.vhd: no such file\n');
+  const noParent = vhdTool(root, 'snapshot', '-n', '/b.vhd', '-p', '/missing.vhd');
+  t.is(noParent.status, 2);
+  t.regex(noParent.stderr, /parent \/missing\.vhd not found/);
+  const usage = vhdTool(root, 'query', '-n', '/a.vhd', '-X');
+  t.is(usage.status, 22);
+  t.regex(usage.stderr, /invalid option -- 'X'/);
+  t.is(vhdTool(root, 'frobnicate').status, 22);
+  t.is(vhdTool(root, 'resize', '-n', '/a.vhd', '-s', '8').status, 22);
+  const tooBig = vhdTool(root, 'resize', '-n', '/a.vhd', '-s', '8', '-f');
+  t.is(tooBig.status, 22);
+  t.regex(tooBig.stderr, /fast resize/);
+  t.deepEqual(await fingerprint(root), before);
+});
