@@ -13,12 +13,17 @@ export const ENTRIES = {
   LinstorSR: 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
   'vhd-tool': 'tools/vhd-tool/main.ts',
+  'xostor-host-tool': 'sim/host-tools/relay.ts',
   'xostor-sim': 'sim/cli.ts',
 };
 
 // CommonJS output: an extensionless file outside a "type": "module" package (where make install
 // puts it, e.g. /opt/xensource/sm/LinstorSR) is loaded as CommonJS by Node.
-const banner = '#!/usr/bin/env node';
+const banner = [
+  '#!/usr/bin/env node',
+  // Sources use import.meta.url (ESM); a CommonJS bundle gets it from its own file name.
+  "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+].join('\n');
 
 /**
  * Large third-party packages that most calls never load (execa, winston) or load late (undici).
@@ -81,6 +86,7 @@ await Promise.all(
       banner: { js: banner },
       legalComments: 'none',
       logLevel: 'warning',
+      define: { 'import.meta.url': '__importMetaUrl' },
       plugins: [lazyVendorPlugin(sources)],
     });
     await chmod(outfile, 0o755);

@@ -1,0 +1,79 @@
+/**
+ * The sm XAPI plugins other hosts are asked through `host.call_plugin` that the driver and plugin rely
+ * on: `on-slave` (`is_open`: whether a tapdisk on this host has the VDI open) and `lvm` (volume groups,
+ * for the plugin's createSr). They speak the plugin framing of smapi-protocol.md §5.
+ */
+import { existsSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { decodePluginCall, encodePluginFailure, encodePluginSuccess, PluginFailure } from '../../lib/smapi/plugin.js';
+import type { HostRuntime } from '../pool/runtime.js';
+import { VOLUME_GROUP, THIN_POOL } from './storage.js';
+import { ok, type Tool } from './tool.js';
+
+/** The path the VDI's tapdisk serves, from `/dev/sm/phy/<sr>/<vdi>` (made at activate). */
+async function phyTarget(host: HostRuntime, vdiUuid: string): Promise<string | undefined> {
+  const phy = host.local('/dev/sm/phy');
+  if (!existsSync(phy)) return undefined;
+  for (const sr of await readdir(phy)) {
+    try {
+      return await readlink(host.local(`/dev/sm/phy/${sr}/${vdiUuid}`));
+    } catch {
+      // not in this SR
+    }
+  }
+  return undefined;
+}
+
+type PluginFn = (host: HostRuntime, args: Readonly<Record<string, string>>) => Promise<string>;
+
+const ON_SLAVE: Record<string, PluginFn> = {
+  async is_open(host, args) {
+    const target = await phyTarget(host, args['vdiUuid'] ?? '');
+    const open = target !== undefined && [...host.tapdisks.values()].some((t) => t.args?.endsWith(`:${target}`));
+    return open ? 'True' : 'False';
+  },
+};
+
+const LVM: Record<string, PluginFn> = {
+  async list_volume_groups(host, args) {
+    if (host.spec.diskless) return '{}';
+    const wanted = args['vg_name'];
+    if (wanted && wanted !== VOLUME_GROUP) return '{}';
+    return JSON.stringify({ [VOLUME_GROUP]: { 'thin-pools': [THIN_POOL] } });
+  },
+  async create_physical_volume(host) {
+    if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
+    return '{}';
+  },
+  async create_volume_group(host) {
+    if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
+    return '{}';
+  },
+  async create_thin_pool(host) {
+    if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
+    return '{}';
+  },
+  async destroy_volume_group() {
+    return '{}';
+  },
+};
+
+function plugin(table: Record<string, PluginFn>): Tool {
+  return async ({ host }, argv) => {
+    let fn = '';
+    try {
+      const call = decodePluginCall(argv);
+      fn = call.fn;
+      const impl = Object.hasOwn(table, fn) ? table[fn] : undefined;
+      if (!impl) throw new PluginFailure('UNKNOWN_XENAPI_PLUGIN_FUNCTION', [fn]);
+      return ok(encodePluginSuccess(await impl(host, call.args)));
+    } catch (error) {
+      const f = error instanceof PluginFailure ? error : new PluginFailure('XENAPI_PLUGIN_FAILURE', [fn, 'Exception', String(error)]);
+      return ok(encodePluginFailure(f.code, f.params));
+    }
+  };
+}
+
+export const onSlavePlugin = plugin(ON_SLAVE);
+export const lvmPlugin = plugin(LVM);

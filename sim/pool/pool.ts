@@ -1,0 +1,101 @@
+/**
+ * A simulated pool in one process: the host roots with their tool stand-ins, the control endpoint
+ * they talk to, the LINSTOR controller (started by `systemctl start linstor-controller` on some host,
+ * as on a real pool), and the XAPI simulator serving every host. `xostor-sim up` runs one in the
+ * foreground; tests embed one with {@link startPool}.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../lib/log/logger.js';
+import { ABSOLUTE_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
+import { ControlServer } from './control-server.js';
+import { LINSTOR_PORT } from './controller.js';
+import { guestIo, type IoRequest } from './guest-io.js';
+import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostSpec } from './layout.js';
+import { PoolRuntime } from './runtime.js';
+
+/** The repository's dist/, where the built executables are (the simulator runs the real ones). */
+export function distDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // sim/pool/pool.ts in sources, dist/xostor-sim when bundled.
+  for (const candidate of [path.resolve(here, '..', '..', 'dist'), here]) {
+    if (existsSync(path.join(candidate, 'xostor-host-tool'))) return candidate;
+  }
+  return path.resolve(here, '..', '..', 'dist');
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The shell wrapper standing for one tool on one host: execs the relay with the host and tool names. */
+function wrapper(controlUrl: string, host: SimHostSpec, tool: string): string {
+  const relay = path.join(distDir(), 'xostor-host-tool');
+  return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(relay)} ${quote(controlUrl)} ${quote(host.name)} ${quote(tool)} "$@"\n`;
+}
+
+/** The programs written into a host root: PATH tools in sim/bin, absolute-path programs where dom0 has them. */
+function programs(controlUrl: string, host: SimHostSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tool of Object.keys(PATH_TOOLS)) out[`/sim/bin/${tool}`] = wrapper(controlUrl, host, tool);
+  for (const tool of Object.keys(ABSOLUTE_TOOLS)) out[tool] = wrapper(controlUrl, host, tool);
+  // fork-log-daemon runs a long-lived server with its output sent to syslog: here it just runs it.
+  out['/opt/xensource/libexec/fork-log-daemon'] = '#!/bin/sh\nexec "$@"\n';
+  return out;
+}
+
+export type PoolOptions = PlanOptions & { readonly logger?: Logger };
+
+export type SimPool = {
+  readonly spec: PoolSpec;
+  readonly runtime: PoolRuntime;
+  readonly controlUrl: string;
+  /** Where the controller serves when it runs on the master. */
+  readonly linstorUrl: string;
+  /** PATH for a process running on `host` (tool stand-ins first). */
+  pathFor(host: string): string;
+  /** Guest I/O on a host (see guest-io.ts). */
+  io(host: string, request: IoRequest): Promise<{ bytes: number }>;
+  /** Faults armed for the next run of a verb on a host (consumed by the XAPI simulator). */
+  readonly faults: Map<string, string>;
+  close(): Promise<void>;
+};
+
+export async function startPool(options: PoolOptions): Promise<SimPool> {
+  const spec = planPool(options);
+  const runtime = new PoolRuntime(spec, options.logger);
+  const faults = new Map<string, string>();
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const io = (hostName: string, request: IoRequest) => guestIo(runtime.host(hostName), request, sleep);
+  const control = new ControlServer(runtime, {
+    io: async (body) =>
+      io(String(body['host']), {
+        vdi: String(body['vdi']),
+        op: body['op'] === 'write' ? 'write' : 'read',
+        offset: Number(body['offset'] ?? 0),
+        ...(body['length'] !== undefined ? { length: Number(body['length']) } : {}),
+        file: String(body['file']),
+      }),
+    fault: async (body) => {
+      const action = String(body['action']);
+      if (action !== 'throw' && action !== 'kill') throw new Error(`--action must be throw or kill, got ${action}`);
+      faults.set(`${String(body['host'])}/${String(body['verb'])}`, `${String(body['point'])}:${action}`);
+      return { armed: true };
+    },
+  });
+  const controlUrl = await control.listen(`${spec.subnet}.254`);
+  for (const host of spec.hosts) await writeHostRoot(spec, host, programs(controlUrl, host));
+  await runtime.controller.restore();
+  return {
+    spec,
+    runtime,
+    controlUrl,
+    linstorUrl: `http://${spec.master.address}:${LINSTOR_PORT}`,
+    pathFor: (hostName) => `${runtime.host(hostName).spec.binDir}:/sbin:/usr/sbin:/bin:/usr/bin`,
+    io,
+    faults,
+    async close() {
+      await control.close();
+      await runtime.controller.close();
+    },
+  };
+}
