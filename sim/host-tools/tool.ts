@@ -13,7 +13,10 @@ export const fail = (exitCode: number, stderr: string): ToolResult => ({ stderr:
 export function splitArgs(argv: readonly string[]): { flags: Set<string>; words: string[] } {
   const flags = new Set<string>();
   const words: string[] = [];
-  for (const a of argv) (a.startsWith('-') && a.length > 1 ? flags.add(a) : words.push(a));
+  for (const a of argv) {
+    if (a.startsWith('-') && a.length > 1) flags.add(a);
+    else words.push(a);
+  }
   return { flags, words };
 }
 
