@@ -9,7 +9,7 @@ import path from 'node:path';
 import {
   coalesceVhd, createVhd, openChain, queryVhd, readChain, resizeVhd, setHidden, snapshotVhd, writeChain, checkVhd, type VhdContext,
 } from '../../../lib/vhd/index.js';
-import { oracleTitle, pattern, pyvhdiRead, requireOracles, vhdiinfo } from './helpers.js';
+import { libvhdiReadable, oracleTitle, pattern, pyvhdiRead, requireOracles, vhdiinfo } from './helpers.js';
 
 const MiB = 2 ** 20;
 const MAX = 32 * MiB;
@@ -129,10 +129,9 @@ const o = oracleTitle('random operation sequences read identically in libvhdi af
       runSequence(ops, 4096, async (s) => {
         const files = [...s.chain].reverse().map((p) => path.join(s.root, p));
         for (const f of files) vhdiinfo(f);
-        const img = (await queryVhd(s.ctx, s.chain.at(-1) ?? ''));
-        const libvhdi = await pyvhdiRead(files, s.root);
-        const expected = s.model.subarray(0, libvhdi.length);
-        if (libvhdi.length > img.virtualSize || !libvhdi.equals(expected)) throw new Error('pyvhdi read differs from the model');
+        const readable = Math.min(s.model.length, await libvhdiReadable(files));
+        const libvhdi = await pyvhdiRead(files, s.root, readable);
+        if (!libvhdi.equals(s.model.subarray(0, readable))) throw new Error('pyvhdi read differs from the model');
       }),
     ),
     { numRuns: exhaustive ? 100 : 8 },
