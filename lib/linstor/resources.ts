@@ -73,7 +73,9 @@ export class ResourceService implements Resources {
     return all;
   }
   async autoplace(resource: string, request: AutoPlaceRequest = {}): Promise<ApiCallRc[]> {
-    return rcListOf(await this.#http.request('POST', `${this.#base(resource)}/autoplace`, { body: request }), 'autoplace');
+    // The spec makes select_filter required; `{}` means "the group's filter".
+    const body = { ...request, select_filter: request.select_filter ?? {} };
+    return rcListOf(await this.#http.request('POST', `${this.#base(resource)}/autoplace`, { body }), 'autoplace');
   }
   async makeAvailable(resource: string, node: string, request: MakeAvailableRequest = { diskful: false }): Promise<ApiCallRc[]> {
     const res = await this.#http.request('POST', `${this.#base(resource)}/resources/${seg(node)}/make-available`, { body: request });

@@ -9,7 +9,8 @@
  *   1. the single-object GET routes the server has but the spec does not declare;
  *   2. error bodies are ApiCallRc *lists* (the spec's OperationFailed says one object);
  *   3. `VolumeLayer.data` is `oneOf` over branches a DRBD volume matches several of → `anyOf`;
- *   4. enums come out upper-case (`SATELLITE`, `PLAIN`): upper-case values are added;
+ *   4. enums are case-insensitive: the server emits `SATELLITE`/`PLAIN` and accepts `Plain`, so the
+ *      upper, lower and capitalised spellings of each value are added;
  *   5. `POST …/volume-definitions` answers 200, not 201; errors answer 404/403/500 (400 for parse
  *      errors) with an ApiCallRc list on any operation.
  * Request bodies are checked strictly (no property the spec does not know), so a misspelt field in
@@ -56,21 +57,22 @@ export function applyOverlay(doc: Json): Json {
     data['anyOf'] = data['oneOf'];
     delete data['oneOf'];
   }
-  addUpperCaseEnums(components.schemas);
+  addEnumCases(components.schemas);
   const vdCreate = paths['/v1/resource-definitions/{resource}/volume-definitions']?.['post']?.responses;
   if (vdCreate?.['201'] && !vdCreate['200']) vdCreate['200'] = vdCreate['201'];
   return out;
 }
 
-function addUpperCaseEnums(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(addUpperCaseEnums);
+function addEnumCases(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(addEnumCases);
   if (typeof node !== 'object' || node === null) return;
   const obj = node as Json;
   const values = obj['enum'];
   if (Array.isArray(values) && values.every((v) => typeof v === 'string')) {
-    obj['enum'] = [...new Set([...values, ...values.map((v: string) => v.toUpperCase())])];
+    const variants = (v: string) => [v, v.toUpperCase(), v.toLowerCase(), v.charAt(0).toUpperCase() + v.slice(1).toLowerCase()];
+    obj['enum'] = [...new Set(values.flatMap(variants))];
   }
-  for (const value of Object.values(obj)) addUpperCaseEnums(value);
+  for (const value of Object.values(obj)) addEnumCases(value);
 }
 
 /** A copy in which every object schema with properties rejects unknown properties (request checks). */

@@ -18,15 +18,8 @@ import type { ContractValidator, ContractViolation } from './contract.js';
 import type { ControlTarget } from './control-routes.js';
 import { SimControls } from './controls.js';
 import { undeployAll } from './deploy.js';
-import { controllerRoutes } from './handlers/controller.js';
-import { keyValueStoreRoutes } from './handlers/key-value-store.js';
-import { nodeRoutes } from './handlers/nodes.js';
-import { resourceDefinitionRoutes } from './handlers/resource-definitions.js';
-import { resourceGroupRoutes } from './handlers/resource-groups.js';
-import { resourceRoutes } from './handlers/resources.js';
-import { storagePoolRoutes } from './handlers/storage-pools.js';
-import { volumeDefinitionRoutes } from './handlers/volume-definitions.js';
 import type { SimState } from './model.js';
+import { LINSTOR_ROUTES } from './routes.js';
 import { Router } from './router.js';
 import { Satellites } from './satellites.js';
 import { SimHttpServer } from './server.js';
@@ -127,16 +120,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
       await store.persist();
     },
   };
-  const router = new Router([
-    ...controllerRoutes,
-    ...nodeRoutes,
-    ...storagePoolRoutes,
-    ...resourceGroupRoutes,
-    ...resourceDefinitionRoutes,
-    ...volumeDefinitionRoutes,
-    ...resourceRoutes,
-    ...keyValueStoreRoutes,
-  ]);
+  const router = new Router(LINSTOR_ROUTES);
   const http = new SimHttpServer({ ctx, router, controls, control, validator: options.validator, violations, logger: options.logger });
   const listen = () =>
     new Promise<void>((resolve, reject) => {
