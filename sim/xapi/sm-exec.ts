@@ -47,12 +47,13 @@ export function processEnv(sim: SimState, host: ResolvedHost, originator: boolea
 }
 
 /** The device_config a host gets for an SR: its PBD's, plus SRmaster. */
-function deviceConfigFor(sim: SimState, sr: string, host: string): Record<string, string> {
+function deviceConfigFor(sim: SimState, sr: string, host: string, verb: string): Record<string, string> {
   const { db } = sim;
   const srRecord = db.get('SR', sr);
   const [pbd] = db.refsWhere('PBD', (r) => r['SR'] === sr && r['host'] === host);
   if (pbd === undefined) fail('SR_NO_PBDS', sr);
-  const srMaster = srRecord['shared'] === true ? host === sim.masterRef() : true;
+  // sr_create runs on the host named in SR.create, which acts as SR master for it (spec §1.4).
+  const srMaster = verb === 'sr_create' || srRecord['shared'] !== true || host === sim.masterRef();
   return { ...(db.get('PBD', pbd)['device_config'] as Record<string, string>), SRmaster: String(srMaster) };
 }
 
@@ -60,7 +61,7 @@ function deviceConfigFor(sim: SimState, sr: string, host: string): Record<string
 function buildParams(sim: SimState, cmd: SmCommand, session: string | undefined, task: string | undefined): Record<string, XapiXmlValue> {
   const { db } = sim;
   const p: Record<string, XapiXmlValue> = { host_ref: cmd.host, command: cmd.verb, args: [...cmd.args] };
-  p['device_config'] = cmd.sr !== undefined ? deviceConfigFor(sim, cmd.sr, cmd.host) : { ...cmd.deviceConfig };
+  p['device_config'] = cmd.sr !== undefined ? deviceConfigFor(sim, cmd.sr, cmd.host, cmd.verb) : { ...cmd.deviceConfig };
   if (session !== undefined) p['session_ref'] = session;
   if (cmd.verb === 'sr_probe') p['sr_sm_config'] = { ...cmd.srSmConfig };
   if (cmd.sr !== undefined) p['sr_ref'] = cmd.sr;
