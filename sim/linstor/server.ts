@@ -61,9 +61,7 @@ export class SimHttpServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { controls, router } = this.#deps;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
@@ -144,6 +142,15 @@ export class SimHttpServer {
     this.#deps.violations.push(status === undefined ? { side, method, path, errors } : { side, method, path, status, errors });
     this.#deps.logger?.warn('contract violation', { side, method, path, errors });
   }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function send(req: IncomingMessage, res: ServerResponse, reply: SimReply): void {
