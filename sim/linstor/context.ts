@@ -13,6 +13,7 @@ export type SimDiskConfig = {
   readonly disklessNodes: ReadonlySet<string>;
 };
 
+/** Handed to every handler; the only way handlers reach state, files, time and ids. */
 export type SimContext = {
   readonly store: SimStore;
   readonly disks: SimDiskConfig;

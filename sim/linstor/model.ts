@@ -18,6 +18,7 @@ export type SimNetIf = {
 /** The simulated satellite's disk: VG `linstor_group` with thin pool `thin_device`, or none. */
 export type SimDisk = { readonly vg: string; readonly thinPool: string; readonly sizeKib: number };
 
+/** A satellite: its interfaces, its disk (fixed when the node is created) and whether it is online. */
 export type SimNode = {
   name: string;
   type: string;
@@ -29,6 +30,7 @@ export type SimNode = {
   online: boolean;
 };
 
+/** A storage pool of one node; its capacity is derived from the node's disk (capacity.ts). */
 export type SimStoragePool = {
   name: string;
   node: string;
@@ -39,6 +41,7 @@ export type SimStoragePool = {
   configError?: string;
 };
 
+/** A resource group: the autoplacer's defaults for its RDs, and its volume group numbers. */
 export type SimResourceGroup = {
   name: string;
   description?: string;
@@ -49,6 +52,7 @@ export type SimResourceGroup = {
   uuid: string;
 };
 
+/** A volume definition with its DRBD minor (the same on every node). */
 export type SimVolumeDefinition = {
   number: number;
   sizeKib: number;
@@ -58,6 +62,7 @@ export type SimVolumeDefinition = {
   uuid: string;
 };
 
+/** A resource on one node, with the state tests can change (in use, disk state). */
 export type SimResource = {
   node: string;
   props: Record<string, string>;
@@ -73,6 +78,7 @@ export type SimResource = {
   createdAtMs: number;
 };
 
+/** A resource definition with its volume definitions and its resources per node. */
 export type SimResourceDefinition = {
   name: string;
   externalName?: string;
@@ -87,6 +93,7 @@ export type SimResourceDefinition = {
   resources: Record<string, SimResource>;
 };
 
+/** A key-value store instance (keys stored sanitised, without a leading `/`). */
 export type SimKvs = { name: string; props: Record<string, string> };
 
 /** Everything the controller persists under `<dir>/linstor/state.json`. */

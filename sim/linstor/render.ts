@@ -14,6 +14,7 @@ import { RC } from '../../lib/linstor/ret-codes.js';
 /** Long.MAX_VALUE, what DISKLESS pools report as capacity; a bigint so it goes out exact. */
 const LONG_MAX = 9_223_372_036_854_775_807n;
 
+/** A node as `GET /v1/nodes` lists it. */
 export function renderNode(node: SimNode): Record<string, unknown> {
   return nonEmpty({
     name: node.name,
@@ -27,6 +28,7 @@ export function renderNode(node: SimNode): Record<string, unknown> {
   });
 }
 
+/** A storage pool with its current capacity (none when broken; Long.MAX_VALUE when DISKLESS). */
 export function renderStoragePool(ctx: SimContext, pool: SimStoragePool): Record<string, unknown> {
   const thin = pool.provider === 'LVM_THIN';
   const diskless = pool.provider === 'DISKLESS';
@@ -50,6 +52,7 @@ function drbdRdData(rd: SimResourceDefinition): Record<string, unknown> {
   return { resource_name_suffix: '', peer_slots: rd.peerSlots, al_stripes: 1, al_stripe_size_kib: 32, port: rd.port, transport_type: 'IP', secret: rd.secret, down: false };
 }
 
+/** A volume definition with its DRBD layer data (minor number). */
 export function renderVolumeDefinition(vd: SimVolumeDefinition): Record<string, unknown> {
   return nonEmpty({
     volume_number: vd.number,
@@ -61,6 +64,7 @@ export function renderVolumeDefinition(vd: SimVolumeDefinition): Record<string, 
   });
 }
 
+/** A resource definition; volume definitions only when asked (`with_volume_definitions`). */
 export function renderResourceDefinition(rd: SimResourceDefinition, withVds: boolean): Record<string, unknown> {
   return nonEmpty({
     name: rd.name,

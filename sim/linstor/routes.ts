@@ -9,6 +9,7 @@ import { resourceRoutes } from './handlers/resources.js';
 import { storagePoolRoutes } from './handlers/storage-pools.js';
 import { volumeDefinitionRoutes } from './handlers/volume-definitions.js';
 
+/** Used by the simulator's router and by the contract test that checks each route is in the spec. */
 export const LINSTOR_ROUTES: readonly SimRoute[] = [
   ...controllerRoutes,
   ...nodeRoutes,

@@ -152,3 +152,21 @@ test('controller down from the k-th request on: the k-th and later requests fail
   t.is(second.controls.counters().total, 2);
   t.is(client.origin, second.url);
 });
+
+test('bodies of 1000 bytes or more come gzip-compressed when asked for, and the client reads them', async (t) => {
+  const { sim, client } = await startEnv(t);
+  for (let i = 0; i < 20; i += 1) await client.keyValueStore.modify(`kv${i}`, { override_props: { [`key/${i}`]: 'v'.repeat(50) } });
+  const gzipClient = createLinstorClient({ controllers: [sim.url], gzip: true });
+  t.teardown(() => gzipClient.close());
+  t.is((await gzipClient.keyValueStore.list()).length, 20);
+  const { request } = await import('node:http');
+  const encoding = await new Promise<string | undefined>((resolve, reject) => {
+    request(`${sim.url}/v1/key-value-store`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      res.resume();
+      resolve(res.headers['content-encoding']);
+    })
+      .on('error', reject)
+      .end();
+  });
+  t.is(encoding, 'gzip');
+});
