@@ -5,7 +5,7 @@
  *   PUT    /sim/latency                      {"ms": 20}
  *   POST   /sim/faults                       {"method","path","status","ret_code","message","raw_body","drop","count","nth"}
  *   DELETE /sim/faults
- *   POST   /sim/refuse                       {} now, or {"from_request": k}
+ *   POST   /sim/refuse                       {} now, {"for_ms": t} now for t ms, or {"from_request": k}
  *   PUT    /sim/resources/{rd}/{node}        {"in_use": true, "disk_state": "Inconsistent"}
  *   PUT    /sim/nodes/{node}                 {"online": false}
  *   GET    /sim/counters  DELETE /sim/counters
@@ -20,6 +20,7 @@ export type ControlTarget = {
   setResourceState(rd: string, node: string, state: { inUse?: boolean; diskState?: string }): Promise<boolean>;
   setNodeOnline(node: string, online: boolean): Promise<boolean>;
   refuseConnections(): void;
+  acceptConnections(): Promise<void>;
   reset(): Promise<void>;
 };
 
@@ -44,7 +45,11 @@ export async function handleControl(target: ControlTarget, method: string, path:
       return ok;
     case 'POST refuse':
       if (typeof b['from_request'] === 'number') target.controls.refuseFromNth(b['from_request']);
-      else setImmediate(() => target.refuseConnections());
+      else {
+        // After the answer is out; a standalone simulator can only come back by itself (for_ms).
+        setImmediate(() => target.refuseConnections());
+        if (typeof b['for_ms'] === 'number') setTimeout(() => void target.acceptConnections(), b['for_ms']).unref();
+      }
       return ok;
     case 'PUT resources': {
       const [, rd, node] = parts;

@@ -9,6 +9,7 @@
 import { link, mkdir, open, rm, rmdir, stat, symlink, truncate, unlink } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { hostPath } from '../../lib/host/env.js';
 
 /** Where device files go; both parts are optional (an in-memory simulator makes no files). */
 export type SatelliteOptions = {
@@ -77,10 +78,9 @@ export class Satellites {
     const root = this.#options.hostRoot(node);
     const file = this.backingFile(rd, volume);
     if (root === undefined || file === undefined) return;
-    const dev = path.join(root, 'dev');
-    const byRes = path.join(dev, 'drbd', 'by-res', rd);
+    const byRes = hostPath(root, `/dev/drbd/by-res/${rd}`);
     await mkdir(byRes, { recursive: true });
-    const device = path.join(dev, `drbd${minor}`);
+    const device = hostPath(root, `/dev/drbd${minor}`);
     await rm(device, { force: true });
     await link(file, device);
     const alias = path.join(byRes, String(volume));
@@ -92,9 +92,9 @@ export class Satellites {
   async detach(rd: string, volume: number, node: string, minor: number): Promise<void> {
     const root = this.#options.hostRoot(node);
     if (root === undefined) return;
-    const byRes = path.join(root, 'dev', 'drbd', 'by-res', rd);
+    const byRes = hostPath(root, `/dev/drbd/by-res/${rd}`);
     await unlink(path.join(byRes, String(volume))).catch(ignoreMissing);
-    await unlink(path.join(root, 'dev', `drbd${minor}`)).catch(ignoreMissing);
+    await unlink(hostPath(root, `/dev/drbd${minor}`)).catch(ignoreMissing);
     await rmdir(byRes).catch(ignoreMissingOrBusy);
   }
 }

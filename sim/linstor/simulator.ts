@@ -112,6 +112,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
       return true;
     },
     refuseConnections: () => http.refuse(),
+    acceptConnections: () => accept(),
     async reset() {
       for (const rd of Object.values(store.state.resourceDefinitions)) await undeployAll(ctx, rd);
       store.reset();
@@ -131,6 +132,10 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
         resolve();
       });
     });
+  const accept = async (): Promise<void> => {
+    controls.refuseFrom = undefined;
+    if (!http.server.listening) await listen();
+  };
   await listen();
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -142,10 +147,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
     setResourceState: control.setResourceState,
     setNodeOnline: control.setNodeOnline,
     refuseConnections: () => http.refuse(),
-    async acceptConnections() {
-      controls.refuseFrom = undefined;
-      if (!http.server.listening) await listen();
-    },
+    acceptConnections: accept,
     reset: control.reset,
     async close() {
       http.refuse();

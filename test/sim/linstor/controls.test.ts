@@ -70,6 +70,11 @@ test('refuse connections now: the controller looks down until it accepts again',
   t.is((error.cause as { code?: string }).code, 'ECONNREFUSED');
   await sim.acceptConnections();
   t.is((await http.request('GET', '/v1/controller/version')).status, 200);
+  await control(sim.url, 'POST', '/sim/refuse', { for_ms: 300 });
+  await new Promise((r) => setTimeout(r, 50));
+  await t.throwsAsync(http.request('GET', '/v1/controller/version'), { instanceOf: LinstorNetworkError });
+  await new Promise((r) => setTimeout(r, 600));
+  t.is((await http.request('GET', '/v1/controller/version')).status, 200, 'back by itself after for_ms');
 });
 
 test('a JSON parse error answers API_CALL_PARSE_ERROR: 400 on synchronous endpoints, 500 on reactive ones', async (t) => {
