@@ -29,8 +29,13 @@ define install-bin
 endef
 
 # SKIP_BUILD=1 installs what dist/ holds (tests run it after npm test built the bundles).
+# XAPI runs $(SM_DEST)/LinstorSR: a link to the Python launcher LinstorSR.py, which execs the Node
+# bundle in $(SM_DEST)/linstor-sr/ (and which sm's Python code can import as a module).
 install: $(if $(SKIP_BUILD),,build)
-	$(call install-bin,LinstorSR,$(SM_DEST)/LinstorSR)
+	$(call install-bin,LinstorSR,$(SM_DEST)/linstor-sr/LinstorSR)
+	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(SM_DEST)/linstor-sr/sm-lock-helper.py
+	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR.py
+	ln -sfn LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR
 	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
 	$(call install-bin,vhd-tool,/opt/xensource/bin/vhd-tool)
 

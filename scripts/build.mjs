@@ -1,7 +1,7 @@
 // Bundles each executable into one file dist/<name> with a node shebang and the executable bit,
 // so that a verb pays one process start and no module resolution (DESIGN.md "Executables").
 import { build } from 'esbuild';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -73,6 +73,30 @@ const sources = new Map(await Promise.all(LAZY_VENDOR.map(async (name) => [name,
 await mkdir(path.join(root, 'dist'), { recursive: true });
 // Inside this repository the root package.json says "type": "module"; dist/ holds CommonJS bundles.
 await writeFile(path.join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+/** The dom0 launcher with the driver's DRIVER_INFO written in, and the fcntl lock helper. */
+async function buildDom0Files() {
+  const info = await build({
+    entryPoints: [path.join(root, 'driver', 'driver-info.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'error',
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', info.outputFiles[0].text)(mod, mod.exports, () => ({}));
+  const driverInfo = mod.exports.DRIVER_INFO;
+  // JSON of strings and arrays is also a Python literal.
+  const launcher = (await readFile(path.join(root, 'dom0', 'LinstorSR.py'), 'utf8')).replace(
+    'DRIVER_INFO = None  # @generated DRIVER_INFO',
+    `DRIVER_INFO = ${JSON.stringify(driverInfo)}  # generated from driver/driver-info.ts`,
+  );
+  if (!launcher.includes('generated from driver/driver-info.ts')) throw new Error('dom0/LinstorSR.py lost its DRIVER_INFO marker');
+  await writeFile(path.join(root, 'dist', 'LinstorSR.py'), launcher, { mode: 0o755 });
+  await copyFile(path.join(root, 'dom0', 'sm-lock-helper.py'), path.join(root, 'dist', 'sm-lock-helper.py'));
+}
+
+await buildDom0Files();
 await Promise.all(
   Object.entries(ENTRIES).map(async ([name, entry]) => {
     const outfile = path.join(root, 'dist', name);

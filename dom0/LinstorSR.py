@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""/opt/xensource/sm/LinstorSR.py: the LINSTOR driver's entry point beside sm (DESIGN.md "On dom0").
+
+XAPI runs /opt/xensource/sm/LinstorSR, a link to this file. Run as a program, it only execs the bundled
+Node driver with the same argv: no sm import, one bare interpreter start.
+
+sm's own Python code also loads this file as a module named LinstorSR: on_slave.is_open imports it for
+every SR type, and SR.from_uuid / sr_health_check load the SM record's driver file. As a module it
+provides DRIVER_INFO (generated at build time from the driver's, so the two never differ) and a cheap
+SR/VDI pair registered for type "linstor" whose construction never fails and whose vdi(uuid).path is the
+path the VDI's tapdisk serves (blktap2.md §4.5, strategy B).
+"""
+import os
+import sys
+
+DRIVER_INFO = None  # @generated DRIVER_INFO
+DRIVER_CONFIG = {"ATTACH_FROM_CONFIG_WITH_TAPDISK": False}
+DRIVER_TYPE = "linstor"
+
+_HERE = os.path.dirname(os.path.realpath(__file__))
+
+
+def _bundle():
+    """The Node driver: linstor-sr/LinstorSR beside this file (installed), or LinstorSR in the same folder (dist/)."""
+    me = os.path.realpath(__file__)
+    for candidate in (os.path.join(_HERE, "linstor-sr", "LinstorSR"), os.path.join(_HERE, "LinstorSR")):
+        if os.path.exists(candidate) and os.path.realpath(candidate) != me:
+            return candidate
+    return None
+
+
+def _root():
+    return os.environ.get("LINSTOR_SR_ROOT") or "/"
+
+
+def served_path(sr_uuid, vdi_uuid):
+    """The target of /dev/sm/phy/<sr>/<vdi> (made at activate), or a path no tapdisk ever serves."""
+    link = os.path.join(_root(), "dev/sm/phy", sr_uuid, vdi_uuid)
+    try:
+        return os.readlink(link)
+    except OSError:
+        # Not None: sm's lookup without a path would list every tapdisk and answer "open".
+        return "/dev/linstor-sr/not-active/%s" % vdi_uuid
+
+
+if __name__ == "__main__":
+    bundle = _bundle()
+    if bundle is None:
+        sys.stderr.write("LinstorSR.py: the Node driver is not installed next to %s\n" % _HERE)
+        sys.exit(1)
+    os.execv(bundle, [bundle] + sys.argv[1:])
+else:
+    import SR  # sm's base classes; present wherever sm loads drivers as modules
+    import VDI
+
+    class LinstorSR(SR.SR):
+        """Enough of an SR for sm's module users: cheap, never failing, no LINSTOR access."""
+
+        DRIVER_TYPE = DRIVER_TYPE
+
+        @staticmethod
+        def handles(type):
+            return type == DRIVER_TYPE
+
+        def __init__(self, srcmd, sr_uuid):
+            # Not SR.SR.__init__: it reads parameters and may call xapi; nothing here must fail.
+            self.srcmd = srcmd
+            self.uuid = sr_uuid
+            self.sr_vditype = "vhd"
+            self.path = "/dev/drbd/by-res/"
+            self.vdis = {}
+            params = getattr(srcmd, "params", None) or {}
+            self.dconf = params.get("device_config", {}) if isinstance(params, dict) else {}
+            self.session = None
+
+        def load(self, sr_uuid):
+            pass
+
+        def check_sr(self, sr_uuid):
+            # Health checks have nothing to repair here: the Node driver repairs at sr_attach/sr_scan.
+            pass
+
+        def vdi(self, uuid):
+            return LinstorVDI(self, uuid)
+
+    class LinstorVDI(VDI.VDI):
+        def __init__(self, sr, uuid):
+            self.sr = sr
+            self.uuid = uuid
+            self.path = served_path(sr.uuid, uuid)
+            self.sm_config_override = {}
+
+        def load(self, vdi_uuid):
+            pass
+
+    SR.registerSR(LinstorSR)
