@@ -41,7 +41,7 @@ export type XapiSimOptions = {
   readonly password?: string;
   readonly driverTimeoutMs?: number;
   readonly pluginTimeoutMs?: number;
-  /** TCP port for every host address; 0 (default) picks one per host; false: no TCP. */
+  /** TCP port for every host address; 0 (default): the first host picks a free port, the others use it too; false: no TCP. */
   readonly tcpPort?: number | false;
   readonly log?: Logger;
 };
@@ -160,14 +160,17 @@ export class XapiSimulator implements SimState {
     if (this.#started) throw new Error('already started');
     this.#started = true;
     await Promise.all([...this.#drivers.keys()].map((type) => this.#registerSm(type)));
+    let port: number | undefined;
     for (const host of this.hosts) {
       mkdirSync(path.dirname(host.socketPath), { recursive: true });
       if (existsSync(host.socketPath)) unlinkSync(host.socketPath);
       await this.#listen(createXapiServer(this, this.#methods, host, 'unix', (c) => this.#logCall(c)), { path: host.socketPath });
       if (this.#tcpPort !== false) {
         const server = createXapiServer(this, this.#methods, host, 'tcp', (c) => this.#logCall(c));
-        await this.#listen(server, { host: host.address, port: this.#tcpPort });
-        this.#urls.set(host.name, `http://${host.address}:${(server.address() as AddressInfo).port}`);
+        await this.#listen(server, { host: host.address, port: port ?? this.#tcpPort });
+        // Every host then serves on the port the first one got, as xapi does on port 80 of each host.
+        port ??= (server.address() as AddressInfo).port;
+        this.#urls.set(host.name, `http://${host.address}:${port}`);
       }
     }
     return { xapiUrl: this.url(), hosts: Object.fromEntries(this.hosts.map((h) => [h.name, this.endpoints(h.name)])) };
