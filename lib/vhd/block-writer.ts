@@ -1,93 +1,91 @@
 /**
- * Writing sectors into one image, as tapdisk does:
- *  1. if the block is unallocated, place it at the end of the data, padded so that its data starts on a
- *     4 KiB boundary; refuse (VhdNoSpaceError) if a fixed container has no room before its footer;
- *  2. zero the new bitmap and the parts of the new block the write does not cover, then point the BAT at it;
- *  3. write the data, then set the written sectors' bits in the block bitmap (and the batmap bit when
- *     the block becomes full).
- * A plain file's footer is rewritten after its data grows (finishWrites).
+ * Writing sectors into one image, as tapdisk does, with fewer system calls:
+ *  1. an allocated block: write each run in place, then its bitmap if bits were added;
+ *  2. an unallocated block: place it at the end of the data, padded so that its data starts on a 4 KiB
+ *     boundary (VhdNoSpaceError if a fixed container has no room before its footer), and write padding,
+ *     the final bitmap and the whole block (runs, zeros elsewhere) in one vectored write;
+ *  3. finishWrites: the BAT entries and batmap bits follow (a block is invisible until the BAT names it),
+ *     then a plain file's footer moves after its data.
  */
 import { BITMAP_SIZE, BLOCK_SIZE, DATA_ALIGNMENT, FOOTER_SIZE, SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
 import { VhdNoSpaceError } from './errors.js';
 import { setBit, testBit, type Run } from './bitmap.js';
 import type { VhdImage } from './vhd-image.js';
 
-/** Sector where a new block would go: the end of data, padded so its data is 4 KiB-aligned. */
-export async function nextBlockSector(image: VhdImage): Promise<number> {
-  const end = (await image.endOfData()) / SECTOR_SIZE;
+/** Sector where a new block would go after data ending at byte `end`: padded so its data is 4 KiB-aligned. */
+function blockSectorAfter(end: number): number {
+  const endSector = end / SECTOR_SIZE;
   const spp = DATA_ALIGNMENT / SECTOR_SIZE;
-  const gap = (end + 1) % spp === 0 ? 0 : spp - ((end + 1) % spp);
-  return end + gap;
+  const rest = (endSector + 1) % spp;
+  return endSector + (rest === 0 ? 0 : spp - rest);
+}
+
+/** Sector where the next new block of `image` would go. */
+export async function nextBlockSector(image: VhdImage): Promise<number> {
+  return blockSectorAfter(await image.endOfData());
 }
 
 /** Bytes a fixed container needs to allocate `blocks` more blocks (worst-case alignment included). */
 export async function bytesNeededFor(image: VhdImage, blocks: number): Promise<number> {
   if (blocks === 0) return 0;
   const first = await nextBlockSector(image);
-  const per = ((1 + SECTORS_PER_BLOCK) * SECTOR_SIZE);
+  const per = (1 + SECTORS_PER_BLOCK) * SECTOR_SIZE;
   return (first + 1) * SECTOR_SIZE + BLOCK_SIZE + (blocks - 1) * (per + DATA_ALIGNMENT) + FOOTER_SIZE;
 }
 
-/** Allocates `block`, zeroing what `runs` will not overwrite; returns the byte offset of its data. */
-async function allocateBlock(image: VhdImage, block: number, runs: readonly Run[]): Promise<number> {
-  const c = image.container;
-  const oldEnd = await image.endOfData();
-  const sector = await nextBlockSector(image);
-  const dataOffset = (sector + 1) * SECTOR_SIZE;
-  const newEnd = dataOffset + BLOCK_SIZE;
-  if (c.kind === 'fixed' && newEnd + FOOTER_SIZE > c.size) throw new VhdNoSpaceError(image.path, newEnd + FOOTER_SIZE, c.size);
-  // Gap and bitmap: zero from the old end of data (a plain file's footer lives there) to the data start.
-  await c.write(oldEnd, Buffer.alloc(dataOffset - oldEnd));
-  const covered = new Uint8Array(Math.ceil(SECTORS_PER_BLOCK / 8));
-  for (const r of runs) for (let i = r.start; i < r.start + r.count; i += 1) setBit(covered, i);
-  const zeros = Buffer.alloc(BLOCK_SIZE);
-  let i = 0;
-  while (i < SECTORS_PER_BLOCK) {
-    if (testBit(covered, i)) {
-      i += 1;
-      continue;
-    }
-    const start = i;
-    while (i < SECTORS_PER_BLOCK && !testBit(covered, i)) i += 1;
-    const from = dataOffset + start * SECTOR_SIZE;
-    const to = dataOffset + i * SECTOR_SIZE;
-    if (c.kind === 'plain' && from >= c.size) {
-      await c.truncate(Math.max(c.size, to));
-    } else {
-      await c.write(from, zeros.subarray(0, to - from));
-    }
-  }
-  await image.setBatEntry(block, sector);
-  return dataOffset;
-}
-
 /**
- * Writes sectors of `block`: for each run, `source` holds the run's bytes at `(run.start - sourceFirst) × 512`.
- * Returns the number of sectors written.
+ * Writes sectors of `block`: for each run (sectors within the block), `source` holds the run's bytes at
+ * `(run.start - sourceFirst) × 512`. Returns the number of sectors written. Call finishWrites after.
  */
 export async function writeBlockRuns(image: VhdImage, block: number, runs: readonly Run[], source: Buffer, sourceFirst = 0): Promise<number> {
   if (runs.length === 0) return 0;
-  let dataOffset = await image.blockDataOffset(block);
-  if (dataOffset === undefined) dataOffset = await allocateBlock(image, block, runs);
+  const slice = (r: Run): Buffer => source.subarray((r.start - sourceFirst) * SECTOR_SIZE, (r.start - sourceFirst + r.count) * SECTOR_SIZE);
+  const sectors = runs.reduce((n, r) => n + r.count, 0);
+  const dataOffset = await image.blockDataOffset(block);
+  if (dataOffset === undefined) {
+    await allocateAndWrite(image, block, runs, slice);
+    return sectors;
+  }
   const map = Buffer.from(await image.bitmap(block));
   let changed = false;
-  let sectors = 0;
   for (const r of runs) {
-    const from = (r.start - sourceFirst) * SECTOR_SIZE;
-    await image.container.write(dataOffset + r.start * SECTOR_SIZE, source.subarray(from, from + r.count * SECTOR_SIZE));
+    await image.container.write(dataOffset + r.start * SECTOR_SIZE, slice(r));
     for (let s = r.start; s < r.start + r.count; s += 1) {
       if (!testBit(map, s)) {
         setBit(map, s);
         changed = true;
       }
     }
-    sectors += r.count;
   }
-  if (changed) await image.writeBitmap(block, map.length === BITMAP_SIZE ? map : Buffer.from(map));
+  if (changed) await image.writeBitmap(block, map);
   return sectors;
 }
 
-/** After data writes: a plain file's footer follows the data again (fixed containers keep theirs). */
+async function allocateAndWrite(image: VhdImage, block: number, runs: readonly Run[], slice: (r: Run) => Buffer): Promise<void> {
+  const c = image.container;
+  const oldEnd = await image.endOfData();
+  const sector = blockSectorAfter(oldEnd);
+  const dataOffset = (sector + 1) * SECTOR_SIZE;
+  if (c.kind === 'fixed' && dataOffset + BLOCK_SIZE + FOOTER_SIZE > c.size) throw new VhdNoSpaceError(image.path, dataOffset + BLOCK_SIZE + FOOTER_SIZE, c.size);
+  const map = Buffer.alloc(BITMAP_SIZE);
+  const sorted = [...runs].sort((a, b) => a.start - b.start);
+  for (const r of sorted) for (let s = r.start; s < r.start + r.count; s += 1) setBit(map, s);
+  // Padding from the old end of data (a plain file's footer lives there) up to the bitmap, then the bitmap.
+  const pieces: Buffer[] = [Buffer.alloc(dataOffset - BITMAP_SIZE - oldEnd), map];
+  let zeros: Buffer | undefined;
+  let at = 0;
+  for (const r of sorted) {
+    if (r.start > at) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (r.start - at) * SECTOR_SIZE));
+    pieces.push(slice(r));
+    at = r.start + r.count;
+  }
+  if (at < SECTORS_PER_BLOCK) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (SECTORS_PER_BLOCK - at) * SECTOR_SIZE));
+  await c.writev(pieces, oldEnd);
+  await image.adoptBlock(block, sector, map);
+}
+
+/** After data writes: BAT and batmap changes reach the disk, and a plain file's footer follows its data. */
 export async function finishWrites(image: VhdImage): Promise<void> {
+  await image.flushMetadata();
   if (image.container.kind === 'plain') await image.writeFooter();
 }

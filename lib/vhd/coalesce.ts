@@ -32,21 +32,37 @@ export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly c
     }
     const work = await plan(child, parent);
     let sectors = 0;
-    const buf = Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE);
-    for (const b of work) {
-      const bitmapOffset = ((await child.blockDataOffset(b)) ?? 0) - BITMAP_SIZE;
-      await child.container.readInto(buf, bitmapOffset);
-      const runs = runsOf(buf.subarray(0, BITMAP_SIZE), 0, SECTORS_PER_BLOCK);
-      const data = buf.subarray(BITMAP_SIZE);
-      if (parent instanceof VhdImage) {
-        sectors += await writeBlockRuns(parent, b, runs, data);
-      } else {
-        for (const r of runs) {
-          const at = (b * SECTORS_PER_BLOCK + r.start) * SECTOR_SIZE;
-          await parent.container.write(at, data.subarray(r.start * SECTOR_SIZE, (r.start + r.count) * SECTOR_SIZE));
-          sectors += r.count;
+    // Double buffering: the next block is read while the current one is written.
+    const buffers = [Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE), Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE)];
+    const readBlock = async (i: number): Promise<Buffer> => {
+      const buf = buffers[i % 2] ?? Buffer.alloc(0);
+      await child.container.readInto(buf, ((await child.blockDataOffset(work[i] ?? 0)) ?? 0) - BITMAP_SIZE);
+      return buf;
+    };
+    let pending = work.length > 0 ? readBlock(0) : undefined;
+    try {
+      for (let i = 0; i < work.length; i += 1) {
+        const buf = await (pending ?? readBlock(i));
+        pending = i + 1 < work.length ? readBlock(i + 1) : undefined;
+        const b = work[i] ?? 0;
+        const runs = runsOf(buf.subarray(0, BITMAP_SIZE), 0, SECTORS_PER_BLOCK);
+        const data = buf.subarray(BITMAP_SIZE);
+        if (parent instanceof VhdImage) {
+          sectors += await writeBlockRuns(parent, b, runs, data);
+        } else {
+          for (const r of runs) {
+            const at = (b * SECTORS_PER_BLOCK + r.start) * SECTOR_SIZE;
+            await parent.container.write(at, data.subarray(r.start * SECTOR_SIZE, (r.start + r.count) * SECTOR_SIZE));
+            sectors += r.count;
+          }
         }
       }
+    } finally {
+      // A write that failed leaves a read in flight: let it settle before the files close.
+      await pending?.then(
+        () => undefined,
+        () => undefined,
+      );
     }
     if (parent instanceof VhdImage) await finishWrites(parent);
     await parent.container.sync();
@@ -61,14 +77,13 @@ export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly c
 async function plan(child: VhdImage, parent: VhdImage | RawImage): Promise<number[]> {
   const bat = await child.bat();
   const blocks: number[] = [];
+  for (let b = 0; b < bat.length; b += 1) if ((await child.blockDataOffset(b)) !== undefined) blocks.push(b);
+  // The child's data ends in its highest block that holds any sector.
   let lastSector = -1;
-  for (let b = 0; b < bat.length; b += 1) {
-    if ((await child.blockDataOffset(b)) === undefined) continue;
-    const runs = runsOf(await child.bitmap(b), 0, SECTORS_PER_BLOCK);
-    const last = runs.at(-1);
-    if (!last) continue;
-    blocks.push(b);
-    lastSector = b * SECTORS_PER_BLOCK + last.start + last.count - 1;
+  for (let i = blocks.length - 1; i >= 0 && lastSector < 0; i -= 1) {
+    const b = blocks[i] ?? 0;
+    const last = runsOf(await child.bitmap(b), 0, SECTORS_PER_BLOCK).at(-1);
+    if (last) lastSector = b * SECTORS_PER_BLOCK + last.start + last.count - 1;
   }
   const parentSectors = Math.floor(parent.virtualSize / SECTOR_SIZE);
   if (lastSector >= parentSectors) {

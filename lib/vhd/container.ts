@@ -114,6 +114,18 @@ export class Container {
     if (position + buf.length > this.#size) this.#size = position + buf.length;
   }
 
+  /** Writes `buffers` back to back from `position` in one vectored write where the kernel allows. */
+  async writev(buffers: readonly Buffer[], position: number): Promise<void> {
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    if (!this.writable) throw new VhdError('opened read-only', { path: this.path });
+    if (this.kind === 'fixed' && position + total > this.#size) {
+      throw new VhdError(`write of ${total} bytes at ${position} past the container end ${this.#size}`, { path: this.path });
+    }
+    const { bytesWritten } = await this.#handle.writev([...buffers], position);
+    if (bytesWritten < total) await this.write(position + bytesWritten, Buffer.concat([...buffers]).subarray(bytesWritten));
+    if (position + total > this.#size) this.#size = position + total;
+  }
+
   /** Sets a plain file's length (the only resize lib/vhd ever does). */
   async truncate(length: number): Promise<void> {
     if (this.kind !== 'plain') throw new VhdError('refusing to resize a fixed container', { path: this.path });

@@ -27,6 +27,9 @@ export class VhdImage {
   batmap: { header: BatmapHeader; map: Buffer } | undefined;
   #bat: Uint32Array | undefined;
   readonly #bitmaps = new Map<number, Buffer>();
+  /** BAT entries and batmap sectors changed in memory, written by flushMetadata(). */
+  readonly #dirtyBat = new Set<number>();
+  readonly #dirtyBatmap = new Set<number>();
 
   private constructor(container: Container, footer: Footer, header: Header, source: 'end' | 'copy') {
     this.container = container;
@@ -208,38 +211,69 @@ export class VhdImage {
     await this.container.write(Number(this.footer.dataOffset), encodeHeader(this.header));
   }
 
-  /** Rewrites the batmap header and map (checksum recomputed). */
+  /** Rewrites the whole batmap (map and header, checksum recomputed). */
   async writeBatmap(): Promise<void> {
     if (!this.batmap) return;
     const { header, map } = this.batmap;
     header.checksum = computeBatmapChecksum(header, map, this.footer.currentSize);
     await this.container.write(header.mapOffset, map);
     await this.container.write(this.batmapHeaderOffset, encodeBatmapHeader(header));
+    this.#dirtyBatmap.clear();
   }
 
-  /** Points BAT entry `block` at `sector` (or BLOCK_UNUSED) on disk and in memory. */
-  async setBatEntry(block: number, sector: number): Promise<void> {
+  /**
+   * Records a newly written block: BAT entry, cached bitmap and batmap bit change in memory and reach
+   * the disk at flushMetadata(), after the block's data (a block is invisible until the BAT names it).
+   */
+  async adoptBlock(block: number, sector: number, map: Buffer): Promise<void> {
     const bat = await this.bat();
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(sector >>> 0, 0);
-    await this.container.write(this.header.tableOffset + block * 4, b);
     bat[block] = sector;
-    this.#bitmaps.delete(block);
+    this.#dirtyBat.add(block);
+    this.#bitmaps.set(block, map);
+    this.#noteBatmap(block, map);
   }
 
-  /** Writes block `block`'s sector bitmap, and keeps its batmap bit in step (set when the block is full). */
+  /** Writes block `block`'s sector bitmap in place, and keeps its batmap bit in step (set when full). */
   async writeBitmap(block: number, map: Buffer): Promise<void> {
     const e = (await this.bat())[block];
     if (e === undefined || e === BLOCK_UNUSED) throw new VhdError(`block ${block} is not allocated`, { path: this.path });
     await this.container.write(e * SECTOR_SIZE, map);
     this.#bitmaps.set(block, map);
-    if (this.batmap) {
-      const full = allSet(map, SECTORS_PER_BLOCK);
-      if (full !== testBit(this.batmap.map, block)) {
-        if (full) setBit(this.batmap.map, block);
-        else clearBit(this.batmap.map, block);
-        await this.writeBatmap();
+    this.#noteBatmap(block, map);
+  }
+
+  #noteBatmap(block: number, map: Buffer): void {
+    if (!this.batmap) return;
+    const full = allSet(map, SECTORS_PER_BLOCK);
+    if (full === testBit(this.batmap.map, block)) return;
+    if (full) setBit(this.batmap.map, block);
+    else clearBit(this.batmap.map, block);
+    this.#dirtyBatmap.add(block);
+  }
+
+  /** Writes the BAT entries and batmap sectors changed since the last flush. */
+  async flushMetadata(): Promise<void> {
+    const bat = this.#bat;
+    if (bat && this.#dirtyBat.size) {
+      const sectors = new Set([...this.#dirtyBat].map((b) => Math.floor((b * 4) / SECTOR_SIZE)));
+      for (const sector of sectors) {
+        const perSector = SECTOR_SIZE / 4;
+        const start = sector * perSector;
+        const end = Math.min(start + perSector, bat.length);
+        // A sector reaching past the current size keeps the entries the disk holds there.
+        const raw = start + perSector > bat.length ? await this.container.read(this.header.tableOffset + sector * SECTOR_SIZE, SECTOR_SIZE) : Buffer.alloc(SECTOR_SIZE);
+        for (let b = start; b < end; b += 1) raw.writeUInt32BE(bat[b] ?? BLOCK_UNUSED, (b - start) * 4);
+        await this.container.write(this.header.tableOffset + sector * SECTOR_SIZE, raw);
       }
+      this.#dirtyBat.clear();
+    }
+    if (this.batmap && this.#dirtyBatmap.size) {
+      const { header, map } = this.batmap;
+      const sectors = new Set([...this.#dirtyBatmap].map((b) => Math.floor(b / 8 / SECTOR_SIZE)));
+      for (const sector of sectors) await this.container.write(header.mapOffset + sector * SECTOR_SIZE, map.subarray(sector * SECTOR_SIZE, (sector + 1) * SECTOR_SIZE));
+      header.checksum = computeBatmapChecksum(header, map, this.footer.currentSize);
+      await this.container.write(this.batmapHeaderOffset, encodeBatmapHeader(header));
+      this.#dirtyBatmap.clear();
     }
   }
 
@@ -247,6 +281,7 @@ export class VhdImage {
   invalidate(): void {
     this.#bat = undefined;
     this.#bitmaps.clear();
+    this.#dirtyBat.clear();
   }
 
   async close(): Promise<void> {

@@ -113,6 +113,7 @@ async function runSequence(ops: readonly Op[], granule: number, afterEach: (s: S
 }
 
 test('random operation sequences keep the chain equal to the model (byte-granular writes)', async (t) => {
+  if (exhaustive) t.timeout(3 * 3600_000);
   await fc.assert(
     fc.asyncProperty(fc.array(opArb(3 * MiB), { minLength: 1, maxLength: 12 }), (ops) => runSequence(ops, 1, async () => undefined)),
     { numRuns: exhaustive ? 400 : 30 },
@@ -123,6 +124,7 @@ test('random operation sequences keep the chain equal to the model (byte-granula
 const o = oracleTitle('random operation sequences read identically in libvhdi after every operation (4 KiB-granular writes)', ['vhdiinfo', 'pyvhdi']);
 (o.skip ? test.skip : test)(o.title, async (t: ExecutionContext) => {
   if (!requireOracles(t, ['vhdiinfo', 'pyvhdi'])) return;
+  if (exhaustive) t.timeout(3 * 3600_000);
   // 4 KiB granules: see the libvhdi bitmap-byte quirk noted in oracles.test.ts.
   await fc.assert(
     fc.asyncProperty(fc.array(opArb(2 * MiB), { minLength: 1, maxLength: 8 }), (ops) =>
