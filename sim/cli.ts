@@ -4,6 +4,7 @@
  * their machine-readable answer on stdout and everything else on stderr.
  */
 import { runLinstorCommand } from './linstor/cli.js';
+import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
 
 /** A subcommand: a one-line summary for the usage text, and its main (returns the exit code). */
 export type SimCommand = { readonly summary: string; run(argv: readonly string[]): Promise<number> };
@@ -13,6 +14,19 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
   linstor: {
     summary: 'linstor --listen <host>:<port|0> --dir <dir> [--disk-size <N>G] [--diskless <node,…>]  run the LINSTOR controller simulator',
     run: runLinstorCommand,
+  },
+  up: {
+    summary: 'up --hosts <n> --dir <dir> [--diskless <host,…>] [--disk-size <N>G] [--ha]  run a simulated pool in the foreground',
+    run: upCommand,
+  },
+  down: { summary: 'down --dir <dir>  stop the pool running in <dir> and every process it started', run: downCommand },
+  io: {
+    summary: 'io --dir <dir> --host <h> --vdi <uuid> write|read --offset <n> --file <f> [--length <n>]  guest I/O through the tapdisk stand-in',
+    run: ioCommand,
+  },
+  fault: {
+    summary: 'fault --dir <dir> --host <h> --verb <verb> --point <name> --action throw|kill  arm LINSTOR_SR_FAULTS for the next run of a verb',
+    run: faultCommand,
   },
 };
 

@@ -31,9 +31,10 @@ async function runningPid(dir: string): Promise<number | undefined> {
 }
 
 /** What `up` prints and saves: where XAPI and LINSTOR answer, and each host's root and address. */
-export function describe(pool: SimPool, xapiUrl: string | undefined, sockets: Readonly<Record<string, string>>): Record<string, unknown> {
+export function describe(pool: SimPool): Record<string, unknown> {
+  const sockets = pool.xapiSockets;
   return {
-    xapi_url: xapiUrl ?? null,
+    xapi_url: pool.xapiUrl ?? null,
     linstor_url: pool.linstorUrl,
     master: pool.spec.master.name,
     control_url: pool.controlUrl,
@@ -70,8 +71,12 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     ...(values.diskless ? { diskless: values.diskless.split(',').filter(Boolean) } : {}),
     ...(diskSizeGiB !== undefined ? { diskSizeGiB } : {}),
     ha: values.ha,
+    // Settings for the drivers the pool runs, taken from up's own environment.
+    env: Object.fromEntries(
+      ['LINSTOR_SR_TIME_SCALE', 'LINSTOR_SR_GC', 'LINSTOR_SR_LOG_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+    ),
   });
-  const info = describe(pool, undefined, {});
+  const info = describe(pool);
   await writeFile(path.join(dir, PID_FILE), `${process.pid}\n`);
   await writeFile(path.join(dir, INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   process.stdout.write(JSON.stringify(info) + '\n');

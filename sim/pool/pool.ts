@@ -14,6 +14,7 @@ import { LINSTOR_PORT } from './controller.js';
 import { guestIo, type IoRequest } from './guest-io.js';
 import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostSpec } from './layout.js';
 import { PoolRuntime } from './runtime.js';
+import { XapiSimulator } from '../xapi/index.js';
 
 /** The repository's dist/, where the built executables are (the simulator runs the real ones). */
 export function distDir(): string {
@@ -43,7 +44,15 @@ function programs(controlUrl: string, host: SimHostSpec): Record<string, string>
   return out;
 }
 
-export type PoolOptions = PlanOptions & { readonly logger?: Logger };
+export type PoolOptions = PlanOptions & {
+  readonly logger?: Logger;
+  /** LINSTOR_SR_* variables for every driver and plugin run (TIME_SCALE, GC, LOG_FILE). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** SR type → driver executable (default: the built LinstorSR). */
+  readonly drivers?: Readonly<Record<string, string>>;
+  /** TCP port of XAPI on every host address (default: any free port). */
+  readonly xapiPort?: number;
+};
 
 export type SimPool = {
   readonly spec: PoolSpec;
@@ -51,19 +60,22 @@ export type SimPool = {
   readonly controlUrl: string;
   /** Where the controller serves when it runs on the master. */
   readonly linstorUrl: string;
+  /** The XAPI simulator (executions, DB) and the master's XenAPI URL. */
+  readonly xapi: XapiSimulator;
+  readonly xapiUrl: string | undefined;
+  /** Each host's XAPI Unix socket (at a short path when `<root>/var/lib/xcp/xapi` is too long). */
+  readonly xapiSockets: Readonly<Record<string, string>>;
   /** PATH for a process running on `host` (tool stand-ins first). */
   pathFor(host: string): string;
   /** Guest I/O on a host (see guest-io.ts). */
   io(host: string, request: IoRequest): Promise<{ bytes: number }>;
-  /** Faults armed for the next run of a verb on a host (consumed by the XAPI simulator). */
-  readonly faults: Map<string, string>;
   close(): Promise<void>;
 };
 
 export async function startPool(options: PoolOptions): Promise<SimPool> {
   const spec = planPool(options);
   const runtime = new PoolRuntime(spec, options.logger);
-  const faults = new Map<string, string>();
+  let xapi: XapiSimulator | undefined;
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const io = (hostName: string, request: IoRequest) => guestIo(runtime.host(hostName), request, sleep);
   const control = new ControlServer(runtime, {
@@ -78,22 +90,43 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     fault: async (body) => {
       const action = String(body['action']);
       if (action !== 'throw' && action !== 'kill') throw new Error(`--action must be throw or kill, got ${action}`);
-      faults.set(`${String(body['host'])}/${String(body['verb'])}`, `${String(body['point'])}:${action}`);
+      if (!xapi) throw new Error('the pool is not ready');
+      xapi.armFault(String(body['host']), String(body['verb']), `${String(body['point'])}:${action}`);
       return { armed: true };
     },
   });
   const controlUrl = await control.listen(`${spec.subnet}.254`);
   for (const host of spec.hosts) await writeHostRoot(spec, host, programs(controlUrl, host));
   await runtime.controller.restore();
+  const sim = new XapiSimulator({
+    hosts: spec.hosts.map((h) => ({ name: h.name, uuid: h.uuid, address: h.address, storageAddress: h.storageAddress, root: h.root, toolsPath: h.binDir })),
+    distDir: distDir(),
+    ...(options.drivers ? { drivers: options.drivers } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
+    ...(options.logger ? { log: options.logger } : {}),
+  });
+  xapi = sim;
+  let started;
+  try {
+    started = await sim.start();
+  } catch (error) {
+    await control.close();
+    await runtime.controller.close();
+    throw error;
+  }
   return {
     spec,
     runtime,
     controlUrl,
     linstorUrl: `http://${spec.master.address}:${LINSTOR_PORT}`,
+    xapi: sim,
+    xapiUrl: started.xapiUrl,
+    xapiSockets: Object.fromEntries(Object.entries(started.hosts).map(([name, e]) => [name, e.socketPath])),
     pathFor: (hostName) => `${runtime.host(hostName).spec.binDir}:/sbin:/usr/sbin:/bin:/usr/bin`,
     io,
-    faults,
     async close() {
+      await sim.stop();
       await control.close();
       await runtime.controller.close();
     },

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createXapi } from '../../../lib/xapi/index.js';
+import { dist } from '../../helpers/run-built.js';
+
+type UpInfo = {
+  xapi_url: string;
+  linstor_url: string;
+  master: string;
+  hosts: Record<string, { root: string; address: string; xapi_socket: string }>;
+};
+
+/** Starts `dist/xostor-sim up` and resolves with its JSON line once the pool is ready. */
+async function up(dir: string, args: string[] = []) {
+  const proc = execa(dist('xostor-sim'), ['up', '--dir', dir, ...args], { reject: false });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text);
+    });
+    void proc.then((r) => reject(new Error(`up exited ${r.exitCode}: ${String(r.stderr)}`)));
+  });
+  return { proc, line };
+}
+
+test('up prints one JSON line, serves XAPI on TCP and each host socket; down stops it and everything it started', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'up-'));
+  const { proc, line } = await up(dir, ['--hosts', '3', '--diskless', 'host3', '--disk-size', '20G']);
+  t.teardown(async () => {
+    await execa(dist('xostor-sim'), ['down', '--dir', dir], { reject: false });
+  });
+  t.is(line.split('\n').filter(Boolean).length, 1, 'exactly one line');
+  const info = JSON.parse(line) as UpInfo;
+  t.is(info.master, 'host1');
+  t.deepEqual(Object.keys(info.hosts), ['host1', 'host2', 'host3']);
+  t.regex(info.linstor_url, /^http:\/\/127\.\d+\.\d+\.1:3370$/);
+  t.is(Number((await readFile(path.join(dir, 'xostor-sim.pid'), 'utf8')).trim()), proc.pid);
+
+  const tcp = createXapi({ endpoint: { url: info.xapi_url } });
+  await tcp.client.loginWithPassword('root', '');
+  const hosts = (await tcp.call<string[]>('host.get_all')).length;
+  t.is(hosts, 3);
+  const local = createXapi({ endpoint: { socketPath: info.hosts['host2']!.xapi_socket } });
+  await local.client.loginWithPassword('root', 'anything');
+  t.is((await local.call<string[]>('host.get_all')).length, 3, 'a host socket serves the pool too');
+
+  const again = await execa(dist('xostor-sim'), ['up', '--dir', dir, '--hosts', '1'], { reject: false });
+  t.is(again.exitCode, 1);
+  t.regex(String(again.stderr), /already runs/);
+
+  const armed = await execa(dist('xostor-sim'), ['fault', '--dir', dir, '--host', 'host2', '--verb', 'vdi_create', '--point', 'after-create', '--action', 'kill']);
+  t.deepEqual(JSON.parse(String(armed.stdout)), { armed: 'after-create:kill', host: 'host2', verb: 'vdi_create' });
+  const badFault = await execa(dist('xostor-sim'), ['fault', '--dir', dir, '--host', 'host2', '--verb', 'vdi_create', '--point', 'x', '--action', 'explode'], { reject: false });
+  t.is(badFault.exitCode, 1);
+
+  const file = path.join(dir, 'data');
+  await writeFile(file, 'hello');
+  const io = await execa(dist('xostor-sim'), ['io', '--dir', dir, '--host', 'host1', '--vdi', '66666666-7777-8888-9999-000000000000', 'write', '--offset', '0', '--file', file], { reject: false });
+  t.is(io.exitCode, 1);
+  t.regex(String(io.stderr), /not active on host1/);
+
+  // A detached process started for the pool (as the driver starts its collector) must not survive down.
+  const { spawn } = await import('node:child_process');
+  const straggler = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { LINSTOR_SR_ROOT: info.hosts['host1']!.root + '/' } });
+  straggler.unref();
+  const down = await execa(dist('xostor-sim'), ['down', '--dir', dir]);
+  t.throws(() => process.kill(straggler.pid!, 0), undefined, 'the straggler was killed');
+  t.is(down.exitCode, 0);
+  const result = await proc;
+  t.is(result.exitCode, 0, 'up exits cleanly on down');
+  t.false(existsSync(path.join(dir, 'xostor-sim.pid')));
+  const left = (await execa('pgrep', ['-f', dir], { reject: false })).stdout;
+  t.is(String(left).trim(), '', 'no process of the pool is left');
+  t.is((await execa(dist('xostor-sim'), ['down', '--dir', dir])).exitCode, 0, 'down with nothing running');
+});
