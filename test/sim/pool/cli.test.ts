@@ -69,7 +69,7 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   const straggler = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { LINSTOR_SR_ROOT: info.hosts['host1']!.root + '/' } });
   straggler.unref();
   const down = await execa(dist('xostor-sim'), ['down', '--dir', dir]);
-  t.throws(() => process.kill(straggler.pid!, 0), undefined, 'the straggler was killed');
+  t.throws(() => process.kill(straggler.pid ?? -1, 0), undefined, 'the straggler was killed');
   t.is(down.exitCode, 0);
   const result = await proc;
   t.is(result.exitCode, 0, 'up exits cleanly on down');
