@@ -20,15 +20,20 @@ export const BLOCK_UNUSED = 0xffffffff;
 /** The page size tapdisk aligns block data to. */
 export const DATA_ALIGNMENT = 4096;
 
+/** Cookie of the footer and its copy. */
 export const FOOTER_COOKIE = 'conectix';
 /** blktap's "disabled" cookie (VHD_POISON_COOKIE). */
 export const POISON_COOKIE = 'v_poison';
+/** Cookie of the dynamic disk header. */
 export const HEADER_COOKIE = 'cxsparse';
+/** Cookie of blktap's batmap header. */
 export const BATMAP_COOKIE = 'tdbatmap';
 
 /** Footer feature bit that must always be set. */
 export const FEATURES_RESERVED = 0x00000002;
+/** Footer file format version 1.0. */
 export const FILE_FORMAT_VERSION = 0x00010000;
+/** Dynamic header version 1.0. */
 export const HEADER_VERSION = 0x00010000;
 /** Creator application written by blktap ('tap\0'); qemu then trusts current_size. */
 export const CREATOR_APP = 'tap';
@@ -36,12 +41,14 @@ export const CREATOR_APP = 'tap';
 export const CREATOR_VERSION = 0x00010003;
 /** VHD_BATMAP_CURRENT_VERSION (1.2): unsigned-char checksum. */
 export const BATMAP_VERSION = 0x00010002;
+/** Batmap version 1.1, whose checksum summed signed chars. */
 export const BATMAP_VERSION_SIGNED = 0x00010001;
 /** Seconds between the Unix epoch and the VHD epoch (2000-01-01T00:00:00Z). */
 export const VHD_EPOCH_SECONDS = 946684800;
 
 /** Disk types of the footer. */
 export const DISK_TYPE = { none: 0, fixed: 2, dynamic: 3, differencing: 4 } as const;
+/** One of the footer's disk type codes. */
 export type DiskTypeCode = (typeof DISK_TYPE)[keyof typeof DISK_TYPE];
 
 /** The names vhd-util prints for each disk type (HD_TYPE_STR). */
@@ -69,8 +76,9 @@ export const PLATFORM = {
 /** Locators blktap writes for a differencing disk, in slot order. */
 export const WRITTEN_LOCATORS = [PLATFORM.macx, PLATFORM.w2ku, PLATFORM.w2ru] as const;
 
-/** SM's limits (sm-linstor.md §4.1). */
+/** Smallest virtual size SM allows (one 2 MiB block). */
 export const MIN_VIRTUAL_SIZE = 2 * 1024 * 1024;
+/** Largest virtual size SM allows (2040 GiB). */
 export const MAX_VIRTUAL_SIZE = 2040 * 1024 * 1024 * 1024;
 /** LinstorVhdUtil.MAX_SIZE: the size the BAT is preallocated for. */
 export const MAX_PREALLOCATED_SIZE = 2 * 1024 * 1024 * 1024 * 1024;

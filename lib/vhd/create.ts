@@ -10,7 +10,7 @@
  * Snapshot: the child's virtual size is the parent's; unless `noEmptyCheck`, an empty differencing
  * parent is skipped in favour of its own parent (vhd-util's default, why a base may become unused).
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { hostPath } from '../host/env.js';
 import { BLOCK_SIZE, BLOCK_UNUSED, DISK_TYPE, FOOTER_SIZE, MAX_CHAIN_DEPTH, MAX_PREALLOCATED_SIZE, SECTOR_SIZE, WRITTEN_LOCATORS } from './constants.js';
 import { Container, type ContainerOption, type VhdContext } from './container.js';
@@ -19,7 +19,7 @@ import { chsGeometry, encodeFooter, newFooter, vhdTime } from './footer.js';
 import { encodeHeader, newHeader, type Header } from './header.js';
 import { encodeBatmapHeader, newBatmapHeader } from './batmap.js';
 import { encodeLocator, encodeParentName } from './locator.js';
-import { chainDepth } from './chain.js';
+import { openChain } from './chain.js';
 import { roundUpVirtualSize, validateVirtualSize } from './size.js';
 import { VhdImage } from './vhd-image.js';
 import { RawImage } from './raw-image.js';
@@ -54,10 +54,24 @@ export async function createVhd(ctx: VhdContext, p: string, options: CreateOptio
 /** Creates the differencing child `childPath` of `parentPath`; returns the parent actually linked. */
 export async function snapshotVhd(ctx: VhdContext, childPath: string, parentPath: string, options: SnapshotOptions = {}): Promise<string> {
   const parent = await resolveParent(ctx, childPath, parentPath, options);
-  const depth = parent.raw ? 1 : await chainDepth(ctx, parent.path);
-  if (depth + 1 > MAX_CHAIN_DEPTH) throw new VhdChainTooLongError(depth + 1, MAX_CHAIN_DEPTH, { path: childPath });
+  const ancestors = parent.raw ? [parent.path] : await chainPaths(ctx, parent.path);
+  if (ancestors.length + 1 > MAX_CHAIN_DEPTH) throw new VhdChainTooLongError(ancestors.length + 1, MAX_CHAIN_DEPTH, { path: childPath });
+  const child = await realpath(hostPath(ctx.root, childPath)).catch(() => undefined);
+  for (const a of ancestors) {
+    if (child !== undefined && child === (await realpath(hostPath(ctx.root, a)))) {
+      throw new VhdInvalidArgumentError(`the new child would overwrite ${a}, which is in its own parent chain`, { path: childPath });
+    }
+  }
   await writeNewImage(ctx, childPath, parent.size, preallocation(parent.size, options.maxSizeBytes), parent, options.container);
   return parent.path;
+}
+
+/** The dom0 paths of the chain ending at `p` (validated: loops, depth, missing parents). */
+async function chainPaths(ctx: VhdContext, p: string): Promise<string[]> {
+  const chain = await openChain(ctx, p);
+  const paths = chain.levels.map((l) => l.path);
+  await chain.close();
+  return paths;
 }
 
 function preallocation(size: number, maxSizeBytes: number | undefined): number {

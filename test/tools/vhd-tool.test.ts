@@ -129,7 +129,10 @@ test('errors: one line on stderr, errno-like exit status, nothing written', asyn
   const usage = vhdTool(root, 'query', '-n', '/a.vhd', '-X');
   t.is(usage.status, 22);
   t.regex(usage.stderr, /invalid option -- 'X'/);
-  t.is(vhdTool(root, 'frobnicate').status, 22);
+  const unknown = vhdTool(root, 'frobnicate');
+  t.is(unknown.status, 22);
+  t.is(unknown.stderr.split('\n').length, 2, 'one line');
+  t.is(usage.stderr.split('\n').length, 2, 'one line');
   t.is(vhdTool(root, 'resize', '-n', '/a.vhd', '-s', '8').status, 22);
   const tooBig = vhdTool(root, 'resize', '-n', '/a.vhd', '-s', '8', '-f');
   t.is(tooBig.status, 22);

@@ -4,14 +4,13 @@ import { readHostEnv } from '../../lib/host/env.js';
 import { COMMANDS, exitCodeOf, type Out } from './commands.js';
 import { getopt, UsageError } from './getopt.js';
 
-const USAGE = `usage: vhd-tool <command> [--debug] [options]
-commands: ${Object.keys(COMMANDS).join(', ')}`;
+const USAGE = `usage: vhd-tool <${Object.keys(COMMANDS).join('|')}> [--debug] [options]`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   const command = name === undefined ? undefined : COMMANDS[name];
   if (!command) {
-    process.stderr.write(`${name === undefined ? 'missing command' : `unknown command ${JSON.stringify(name)}`}\n${USAGE}\n`);
+    process.stderr.write(`vhd-tool: ${name === undefined ? 'missing command' : `unknown command ${JSON.stringify(name)}`} (${USAGE})\n`);
     return 22;
   }
   const chunks: Buffer[] = [];
@@ -21,7 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await command.run({ root: env.root }, getopt(rest, command.spec), out);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`vhd-tool ${name}: ${message.split('\n')[0]}${error instanceof UsageError ? `\n${USAGE}` : ''}\n`);
+    process.stderr.write(`vhd-tool ${name}: ${message.split('\n')[0]}${error instanceof UsageError ? ` (${USAGE})` : ''}\n`);
     if (chunks.length) process.stdout.write(Buffer.concat(chunks));
     return exitCodeOf(error);
   }

@@ -156,3 +156,15 @@ test('a missing image is VhdNotFoundError and a read-only chain refuses writes',
   await writeFile(path.join(root, 'junk.vhd'), Buffer.alloc(4096, 0));
   await t.throwsAsync(queryVhd(ctx, '/junk.vhd'), { instanceOf: VhdFormatError, message: /footer cookie/ });
 });
+
+test('a snapshot never overwrites an image of its own parent chain', async (t) => {
+  const root = await tmpRoot(t);
+  const ctx = { root };
+  await createVhd(ctx, '/a.vhd', { sizeBytes: 4 * MiB });
+  await write(ctx, '/a.vhd', 0, Buffer.alloc(512, 1));
+  await snapshotVhd(ctx, '/b.vhd', '/a.vhd');
+  const before = await fingerprint(root);
+  await t.throwsAsync(snapshotVhd(ctx, '/a.vhd', '/b.vhd', { noEmptyCheck: true }), { message: /own parent chain/ });
+  await t.throwsAsync(snapshotVhd(ctx, '/b.vhd', '/b.vhd', { noEmptyCheck: true }), { message: /own parent chain/ });
+  t.deepEqual(await fingerprint(root), before);
+});
