@@ -41,7 +41,10 @@ export function pifApi(c: XapiCaller): ObjectApi<PifRecord> {
   return objectApi<PifRecord>(c, 'PIF');
 }
 
-/** VM helpers: enough to run disks on a chosen host. */
+/**
+ * VM helpers: enough to run disks on a chosen host. `create` sends the few fields the simulator needs;
+ * a real XAPI wants a full VM record, so on a real pool clone a template instead.
+ */
 export type VmApi = ObjectApi<VmRecord> & {
   create(record: { name_label: string; other_config?: StringMap }): Promise<Ref>;
   startOn(vm: Ref, host: Ref, startPaused?: boolean, force?: boolean): Promise<void>;
@@ -79,7 +82,8 @@ export function vbdApi(c: XapiCaller): VbdApi {
     create: (o) =>
       c.call<Ref>('VBD.create', {
         VM: o.VM, VDI: o.VDI, userdevice: o.userdevice ?? 'autodetect', mode: o.mode ?? 'RW', type: o.type ?? 'Disk',
-        bootable: o.bootable ?? false, empty: false, other_config: { ...o.other_config },
+        bootable: o.bootable ?? false, empty: false, unpluggable: true, other_config: { ...o.other_config },
+        qos_algorithm_type: '', qos_algorithm_params: {},
       }),
     plug: async (ref) => void (await c.call('VBD.plug', ref)),
     unplug: async (ref) => void (await c.call('VBD.unplug', ref)),

@@ -17,9 +17,9 @@ export type SpawnResult = {
   readonly durationMs: number;
 };
 
-// After the process exits, wait this long for its pipes to close: a detached grandchild (the GC) that
-// kept them open must not hold the API call.
-const PIPE_GRACE_MS = 200;
+// After a timeout kill, wait this long for the pipes to close: a grandchild in a session of its own
+// (not killed with the group) may hold them, and must not hold the API call forever.
+const PIPE_GRACE_MS = 1000;
 
 /** Runs `argv[0]` with `argv.slice(1)`. Never rejects. */
 export function runProcess(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<SpawnResult> {
@@ -53,6 +53,7 @@ export function runProcess(argv: readonly string[], env: Readonly<Record<string,
       } catch {
         child.kill('SIGKILL'); // the group is already gone; make sure the child is too
       }
+      setTimeout(() => finish(), PIPE_GRACE_MS).unref();
     }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
@@ -62,8 +63,8 @@ export function runProcess(argv: readonly string[], env: Readonly<Record<string,
     });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
-      setTimeout(() => finish(), PIPE_GRACE_MS).unref();
     });
+    // As forkexecd does, the run ends when stdout and stderr are closed, so no output is lost.
     child.on('close', () => finish());
   });
 }

@@ -16,7 +16,9 @@ export type StandInBehaviour =
   | { readonly crash: true; readonly stderr?: string }
   | { readonly garbage: string }
   | { readonly hang: true }
-  | { readonly reply: string };
+  | { readonly reply: string }
+  /** Introduce a fresh VDI on every run (an sr_scan that never settles). */
+  | { readonly introduceNew: true };
 
 /** One recorded run. */
 export type StandInRecord = { readonly argv: readonly string[]; readonly env: Readonly<Record<string, string>> };
@@ -81,6 +83,7 @@ async function main() {
   if (behaviour.fault) { process.stdout.write('<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>' + behaviour.fault[0] + '</int></value></member><member><name>faultString</name><value>' + esc(behaviour.fault[1]) + '</value></member></struct></value></fault></methodResponse>'); return; }
   const session = member('session_ref'); const sr = member('sr_ref');
   const introduce = (uuid, size, snapshot) => xapi('VDI.db_introduce', [session, uuid, '', '', sr, member('vdi_type') || 'user', false, false, {}, uuid, {}, {}, true, size, '0', 'OpaqueRef:NULL', snapshot, new Date(0), 'OpaqueRef:NULL', false]);
+  if (behaviour.introduceNew) { await introduce(crypto.randomUUID(), '0', false); return reply(null); }
   switch (verb) {
     case 'sr_get_driver_info':
       return reply({ name: 'stand-in', description: 'recording stand-in driver', vendor: 'linstor-sr tests', copyright: '-', driver_version: '0.0', required_api_version: '1.0', capabilities: CONFIG.capabilities, configuration: [] });

@@ -5,7 +5,7 @@
  * plugins and for its XenAPI replies, so that readers are tested against xapi's form, not our encoder's.
  */
 
-/** A value the simulator sends. Integral numbers are written as `<int>`, others as `<double>`. */
+/** A value the simulator sends. Numbers are written as `<double>` (XenAPI ints are decimal strings). */
 export type XapiXmlValue =
   | string
   | number
@@ -32,9 +32,8 @@ export function compactDate(date: Date): string {
 export function valueXml(value: XapiXmlValue): string {
   if (typeof value === 'string') return value === '' ? '<value/>' : `<value>${escape(value)}</value>`;
   if (typeof value === 'boolean') return `<value><boolean>${value ? 1 : 0}</boolean></value>`;
-  if (typeof value === 'number') {
-    return Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? `<value><int>${value}</int></value>` : `<value><double>${value}</double></value>`;
-  }
+  // XenAPI ints travel as strings, so the only numbers the simulator sends are floats (task progress).
+  if (typeof value === 'number') return `<value><double>${value}</double></value>`;
   if (value === null) return '<value><nil/></value>';
   if (value instanceof Date) return `<value><dateTime.iso8601>${compactDate(value)}</dateTime.iso8601></value>`;
   if (Array.isArray(value)) {

@@ -203,3 +203,30 @@ test('a failed sr_create leaves no SR or PBD behind and reports SR_BACKEND_FAILU
   t.deepEqual(await pool.xapi.sr.getAll(), []);
   t.deepEqual(await pool.xapi.pbd.getAll(), []);
 });
+
+test('SR.scan re-runs sr_scan while the SR\'s VDIs keep changing, and gives up after 10 runs as xapi does', async (t) => {
+  const pool = await startPool(t, 1);
+  const sr = await createSr(pool);
+  pool.driver.setBehaviour('sr_scan', { introduceNew: true });
+  const mark = pool.mark();
+  const error = await t.throwsAsync(pool.xapi.sr.scan(sr));
+  t.like(error, { code: 'INTERNAL_ERROR', params: ['SR.scan retry limit exceeded'] });
+  t.deepEqual(pool.runs(mark), Array.from({ length: 10 }, () => ['sr_scan', 'host1']));
+  t.is((await pool.xapi.vdi.getAll()).length, 10);
+});
+
+test('the driver\'s task (subtask_of) is a real task it can report progress on; it ends with the run\'s status', async (t) => {
+  const pool = await startPool(t, 1);
+  const sr = await createSr(pool);
+  const task = String(lastParams(pool.sim, 'sr_create')['subtask_of']);
+  t.like(await pool.xapi.task.getRecord(task), { status: 'success', progress: 1 });
+  const mine = await pool.xapi.task.create('copy', 'a task of the test');
+  await pool.xapi.task.setProgress(mine, 0.25);
+  t.is(await pool.xapi.task.getProgress(mine), 0.25);
+  pool.driver.setBehaviour('sr_update', { fault: [47, 'The SR is not available'] });
+  await t.throwsAsync(pool.xapi.sr.update(sr));
+  const failed = String(lastParams(pool.sim, 'sr_update')['subtask_of']);
+  const record = await pool.xapi.task.getRecord(failed);
+  t.is(record.status, 'failure');
+  t.is(record.error_info[0], 'SR_BACKEND_FAILURE_47');
+});
