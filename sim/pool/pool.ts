@@ -75,7 +75,14 @@ export type SimPool = {
 export async function startPool(options: PoolOptions): Promise<SimPool> {
   const spec = planPool(options);
   const runtime = new PoolRuntime(spec, options.logger);
-  let xapi: XapiSimulator | undefined;
+  const sim = new XapiSimulator({
+    hosts: spec.hosts.map((h) => ({ name: h.name, uuid: h.uuid, address: h.address, storageAddress: h.storageAddress, root: h.root, toolsPath: h.binDir })),
+    distDir: distDir(),
+    ...(options.drivers ? { drivers: options.drivers } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
+    ...(options.logger ? { log: options.logger } : {}),
+  });
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const io = (hostName: string, request: IoRequest) => guestIo(runtime.host(hostName), request, sleep);
   const control = new ControlServer(runtime, {
@@ -90,23 +97,13 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     fault: async (body) => {
       const action = String(body['action']);
       if (action !== 'throw' && action !== 'kill') throw new Error(`--action must be throw or kill, got ${action}`);
-      if (!xapi) throw new Error('the pool is not ready');
-      xapi.armFault(String(body['host']), String(body['verb']), `${String(body['point'])}:${action}`);
+      sim.armFault(String(body['host']), String(body['verb']), `${String(body['point'])}:${action}`);
       return { armed: true };
     },
   });
   const controlUrl = await control.listen(`${spec.subnet}.254`);
   for (const host of spec.hosts) await writeHostRoot(spec, host, programs(controlUrl, host));
   await runtime.controller.restore();
-  const sim = new XapiSimulator({
-    hosts: spec.hosts.map((h) => ({ name: h.name, uuid: h.uuid, address: h.address, storageAddress: h.storageAddress, root: h.root, toolsPath: h.binDir })),
-    distDir: distDir(),
-    ...(options.drivers ? { drivers: options.drivers } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
-    ...(options.logger ? { log: options.logger } : {}),
-  });
-  xapi = sim;
   let started;
   try {
     started = await sim.start();
