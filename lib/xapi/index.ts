@@ -35,3 +35,24 @@ export function createXapi(options: XapiClientOptions) {
     task: taskApi(client),
   };
 }
+
+/**
+ * The client a driver or plugin process uses: the host's XAPI socket (HostEnv.xapiSocket — calls on a
+ * slave's socket reach the master), the session xapi gave it (never logged out), the task it runs under
+ * as `Subtask-of`, and `originator: SM` as sm's XenAPI module sends.
+ */
+export function createLocalXapi(options: {
+  readonly socketPath: string;
+  readonly sessionRef?: string | undefined;
+  readonly subtaskOf?: string | undefined;
+  readonly originator?: string;
+  readonly log?: XapiClientOptions['log'];
+}) {
+  return createXapi({
+    endpoint: { socketPath: options.socketPath },
+    sessionRef: options.sessionRef,
+    subtaskOf: options.subtaskOf,
+    originator: options.originator ?? 'SM',
+    ...(options.log ? { log: options.log } : {}),
+  });
+}

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createXapi, fieldEquals, fromXapiInt, toXapiInt, unwrap, XapiClient, XapiError, XapiTransportError } from '../../../lib/xapi/index.js';
+import { createLocalXapi, createXapi, fieldEquals, fromXapiInt, toXapiInt, unwrap, XapiClient, XapiError, XapiTransportError } from '../../../lib/xapi/index.js';
 import { startPool } from '../../sim/xapi/helpers/pool.js';
 
 const envelope = (inner: string) => `<methodResponse><params><param><value><struct>${inner}</struct></value></param></params></methodResponse>`;
@@ -78,4 +78,11 @@ test('connection failures, timeouts and HTTP errors are XapiTransportError namin
   await t.throwsAsync(broken.call('host.get_all'), { instanceOf: XapiTransportError, message: /HTTP 500/ });
   const slow = new XapiClient({ endpoint: { url: `http://127.0.0.1:${port}/slow` }, sessionRef: 'OpaqueRef:s', timeoutMs: 200 });
   await t.throwsAsync(slow.call('host.get_all'), { instanceOf: XapiTransportError, message: /within 200 ms/ });
+});
+
+test('createLocalXapi uses the given socket and session and sends originator SM', async (t) => {
+  const pool = await startPool(t, 2);
+  const x = createLocalXapi({ socketPath: pool.sim.host('host2').socketPath, sessionRef: pool.xapi.client.sessionRef, subtaskOf: 'OpaqueRef:t' });
+  t.is(await x.pool.getMaster(), pool.ref('host1'));
+  t.like(pool.sim.calls.at(-1), { method: 'pool.get_master', host: 'host2', transport: 'unix', originator: 'SM', subtaskOf: 'OpaqueRef:t' });
 });

@@ -155,3 +155,39 @@ test('a socket path past the Unix limit moves to a short path, and processes are
   await x.client.loginWithPassword('root', '');
   t.is((await x.host.getAll()).length, 1);
 });
+
+test('JSON-RPC on /jsonrpc answers result or error {message: <XAPI code>, data: params}', async (t) => {
+  const pool = await startPool(t, 1);
+  const url = `${pool.sim.endpoints('host1').url ?? ''}/jsonrpc`;
+  const rpc = async (method: string, params: unknown[]): Promise<{ result?: unknown; error?: { message: string; data: string[] } }> => {
+    const res = await fetch(url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 7 }) });
+    t.is(res.headers.get('content-type'), 'application/json');
+    return (await res.json()) as { result?: unknown; error?: { message: string; data: string[] } };
+  };
+  const login = await rpc('session.login_with_password', ['root', 'secret', '1.0', 'json']);
+  t.regex(String(login.result), /^OpaqueRef:/);
+  const records = (await rpc('host.get_all_records', [login.result])).result as Record<string, { hostname: string }>;
+  t.deepEqual(Object.values(records).map((h) => h.hostname), ['host1']);
+  t.deepEqual((await rpc('VDI.get_record', [login.result, 'OpaqueRef:x'])).error, { code: 1, message: 'HANDLE_INVALID', data: ['VDI', 'OpaqueRef:x'] } as never);
+});
+
+test('Async.<method> returns a task at once and leaves the result or the error on it', async (t) => {
+  const pool = await startPool(t, 1);
+  const sr = await createSr(pool);
+  const settle = async (task: string) => {
+    for (let i = 0; i < 200; i += 1) {
+      const record = await pool.xapi.task.getRecord(task);
+      if (record.status !== 'pending') return record;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('task never finished');
+  };
+  const task = await pool.xapi.call<string>('Async.VDI.create', { SR: sr, virtual_size: '1048576', name_label: 'a', name_description: '', type: 'user', sharable: false, read_only: false, other_config: {}, xenstore_data: {}, sm_config: {}, tags: [] });
+  t.regex(task, /^OpaqueRef:/);
+  const done = await settle(task);
+  t.is(done.status, 'success');
+  const [vdi] = await pool.xapi.vdi.getAll();
+  t.is(done.result, `<value>${vdi}</value>`);
+  const failed = await settle(await pool.xapi.call<string>('Async.VDI.destroy', 'OpaqueRef:gone'));
+  t.deepEqual([failed.status, ...failed.error_info], ['failure', 'HANDLE_INVALID', 'VDI', 'OpaqueRef:gone']);
+});
