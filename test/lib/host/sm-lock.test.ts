@@ -60,7 +60,7 @@ test('a lock held by a Python sm process makes tryAcquire busy with its pid, and
   const locks = new SmLocks({ root: r });
   t.teardown(() => locks.close());
   const busy = await t.throwsAsync(locks.tryAcquire(SR, 'running'), { instanceOf: SmLockBusyError });
-  t.is(busy?.holderPid, holder.proc.pid);
+  t.is(busy?.holderPid, holder.proc.pid ?? -1);
   let acquired = false;
   const pending = locks.acquire(SR, 'running').then((h) => {
     acquired = true;
