@@ -98,7 +98,15 @@ export async function execSm(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue
       });
   const ownTask = !infoOnly && cmd.task === undefined ? db.create('task', { name_label: `SM ${type} ${cmd.verb}`, resident_on: cmd.host }) : undefined;
   const task = infoOnly ? undefined : (cmd.task ?? ownTask);
-  const xml = methodCallXml(cmd.verb, [buildParams(sim, cmd, session, task)]);
+  let xml: string;
+  try {
+    xml = methodCallXml(cmd.verb, [buildParams(sim, cmd, session, task)]);
+  } catch (error) {
+    // Nothing ran (e.g. the host has no PBD for the SR): leave no session or task behind.
+    if (session !== undefined) db.destroy('session', session);
+    if (ownTask !== undefined) db.destroy('task', ownTask);
+    throw error;
+  }
   const argv = [driver, xml];
   const env = processEnv(sim, host, true, sim.takeFault(host.name, cmd.verb));
   const startedAt = new Date();
