@@ -66,6 +66,7 @@ export class XapiSimulator implements SimState {
   readonly #drivers = new Map<string, string>();
   readonly #plugins = new Map<string, string>();
   readonly #faults = new Map<string, string>();
+  readonly #locks = new Map<string, Promise<void>>();
   readonly #servers: Server[] = [];
   readonly #shortDirs: string[] = [];
   readonly #urls = new Map<string, string>();
@@ -142,6 +143,20 @@ export class XapiSimulator implements SimState {
     const full = { id: this.executions.length + 1, ...execution };
     this.executions.push(full);
     return full;
+  }
+
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(name, tail);
+    void tail.then(() => {
+      if (this.#locks.get(name) === tail) this.#locks.delete(name);
+    });
+    return run;
   }
 
   /** Registers (or replaces) the driver of an SR type; once started, its SM record is rebuilt at once. */

@@ -83,8 +83,15 @@ function buildParams(sim: SimState, cmd: SmCommand, session: string | undefined,
   return p;
 }
 
+// xapi serialises these per host with one named mutex (spec §1.2); everything else may run concurrently.
+const HOST_SERIALISED = new Set(['sr_attach', 'sr_detach', 'sr_probe']);
+
 /** Runs the command and returns the verb's value, or throws the XenAPI error xapi would raise. */
-export async function execSm(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
+export function execSm(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
+  return HOST_SERIALISED.has(cmd.verb) ? sim.withLock(`sr-attach-detach-probe:${cmd.host}`, () => execSmNow(sim, cmd)) : execSmNow(sim, cmd);
+}
+
+async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   const { db } = sim;
   const host = sim.hostByRef(cmd.host);
   const type = cmd.type ?? (cmd.sr !== undefined ? db.str('SR', cmd.sr, 'type') : '');

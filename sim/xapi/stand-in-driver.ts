@@ -18,7 +18,9 @@ export type StandInBehaviour =
   | { readonly hang: true }
   | { readonly reply: string }
   /** Introduce a fresh VDI on every run (an sr_scan that never settles). */
-  | { readonly introduceNew: true };
+  | { readonly introduceNew: true }
+  /** Succeed as usual, after this long. */
+  | { readonly delayMs: number };
 
 /** One recorded run. */
 export type StandInRecord = { readonly argv: readonly string[]; readonly env: Readonly<Record<string, string>> };
@@ -76,6 +78,7 @@ let behaviour = {};
 try { behaviour = JSON.parse(fs.readFileSync(CONFIG.behaviourFile, 'utf8'))[verb] || {}; } catch (e) { behaviour = {}; }
 async function main() {
   if (behaviour.stderr) process.stderr.write(behaviour.stderr);
+  if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
   if (behaviour.hang) { setInterval(() => {}, 1000); return; }
   if (behaviour.crash) { process.exit(3); }
   if (behaviour.garbage !== undefined) { process.stdout.write(behaviour.garbage); return; }

@@ -230,3 +230,21 @@ test('the driver\'s task (subtask_of) is a real task it can report progress on; 
   t.is(record.status, 'failure');
   t.is(record.error_info[0], 'SR_BACKEND_FAILURE_47');
 });
+
+test('sr_attach and sr_detach never overlap on one host (xapi\'s per-host mutex)', async (t) => {
+  const pool = await startPool(t, 2);
+  const [a, b] = [await createSr(pool), await createSr(pool)];
+  const onHost2 = async (sr: string) => Object.entries(await pool.xapi.pbd.recordsOfSr(sr)).find(([, p]) => p.host === pool.ref('host2'))?.[0] ?? '';
+  const pbds = [await onHost2(a), await onHost2(b)];
+  await Promise.all(pbds.map((p) => pool.xapi.pbd.unplug(p)));
+  pool.driver.setBehaviour('sr_attach', { delayMs: 300 });
+  const mark = pool.mark();
+  await Promise.all(pbds.map((p) => pool.xapi.pbd.plug(p)));
+  const [first, second] = pool.sim.executions.slice(mark).sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
+  t.truthy(first && second);
+  t.true(second!.startedAt.getTime() >= first!.startedAt.getTime() + first!.durationMs - 5, 'the second attach starts after the first ended');
+  const detaches = pool.sim.executions.slice(0, mark).filter((e) => e.name === 'sr_detach');
+  t.is(detaches.length, 2);
+  const [d1, d2] = detaches.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
+  t.true(d2!.startedAt.getTime() >= d1!.startedAt.getTime() + d1!.durationMs - 5);
+});
