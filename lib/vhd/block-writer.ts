@@ -61,27 +61,45 @@ export async function writeBlockRuns(image: VhdImage, block: number, runs: reado
   return sectors;
 }
 
+/** One block's worth of sectors to write: the runs (sectors within the block) and where their bytes are. */
+export type BlockWrite = { readonly block: number; readonly runs: readonly Run[]; readonly slice: (r: Run) => Buffer };
+
 async function allocateAndWrite(image: VhdImage, block: number, runs: readonly Run[], slice: (r: Run) => Buffer): Promise<void> {
+  await allocateMany(image, [{ block, runs, slice }]);
+}
+
+/**
+ * Allocates the (unallocated, distinct) blocks of `writes` one after the other at the end of the data and
+ * writes padding, bitmaps and data of all of them in one vectored write.
+ */
+export async function allocateMany(image: VhdImage, writes: readonly BlockWrite[]): Promise<void> {
   const c = image.container;
-  const oldEnd = await image.endOfData();
-  const sector = blockSectorAfter(oldEnd);
-  const dataOffset = (sector + 1) * SECTOR_SIZE;
-  if (c.kind === 'fixed' && dataOffset + BLOCK_SIZE + FOOTER_SIZE > c.size) throw new VhdNoSpaceError(image.path, dataOffset + BLOCK_SIZE + FOOTER_SIZE, c.size);
-  const map = Buffer.alloc(BITMAP_SIZE);
-  const sorted = [...runs].sort((a, b) => a.start - b.start);
-  for (const r of sorted) for (let s = r.start; s < r.start + r.count; s += 1) setBit(map, s);
-  // Padding from the old end of data (a plain file's footer lives there) up to the bitmap, then the bitmap.
-  const pieces: Buffer[] = [Buffer.alloc(dataOffset - BITMAP_SIZE - oldEnd), map];
+  const start = await image.endOfData();
+  let end = start;
+  const pieces: Buffer[] = [];
+  const adopted: { block: number; sector: number; map: Buffer }[] = [];
   let zeros: Buffer | undefined;
-  let at = 0;
-  for (const r of sorted) {
-    if (r.start > at) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (r.start - at) * SECTOR_SIZE));
-    pieces.push(slice(r));
-    at = r.start + r.count;
+  for (const w of writes) {
+    const sector = blockSectorAfter(end);
+    const dataOffset = (sector + 1) * SECTOR_SIZE;
+    if (c.kind === 'fixed' && dataOffset + BLOCK_SIZE + FOOTER_SIZE > c.size) throw new VhdNoSpaceError(image.path, dataOffset + BLOCK_SIZE + FOOTER_SIZE, c.size);
+    const map = Buffer.alloc(BITMAP_SIZE);
+    const sorted = [...w.runs].sort((a, b) => a.start - b.start);
+    for (const r of sorted) for (let s = r.start; s < r.start + r.count; s += 1) setBit(map, s);
+    // Padding from the previous end (a plain file's footer lives there) up to the bitmap, then the bitmap.
+    pieces.push(Buffer.alloc(dataOffset - BITMAP_SIZE - end), map);
+    let at = 0;
+    for (const r of sorted) {
+      if (r.start > at) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (r.start - at) * SECTOR_SIZE));
+      pieces.push(w.slice(r));
+      at = r.start + r.count;
+    }
+    if (at < SECTORS_PER_BLOCK) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (SECTORS_PER_BLOCK - at) * SECTOR_SIZE));
+    adopted.push({ block: w.block, sector, map });
+    end = dataOffset + BLOCK_SIZE;
   }
-  if (at < SECTORS_PER_BLOCK) pieces.push((zeros ??= Buffer.alloc(BLOCK_SIZE)).subarray(0, (SECTORS_PER_BLOCK - at) * SECTOR_SIZE));
-  await c.writev(pieces, oldEnd);
-  await image.adoptBlock(block, sector, map);
+  await c.writev(pieces, start);
+  for (const a of adopted) await image.adoptBlock(a.block, a.sector, a.map);
 }
 
 /** After data writes: BAT and batmap changes reach the disk, and a plain file's footer follows its data. */

@@ -39,6 +39,7 @@ export async function setHidden(ctx: VhdContext, p: string, hidden: boolean, opt
 /** Sets the one-byte marker in the batmap header (vhd-util set -f marker). */
 export async function setMarker(ctx: VhdContext, p: string, marker: number, opts: Opts = {}): Promise<void> {
   await withImage(ctx, p, true, opts, async (image) => {
+    await image.loadBatmap();
     if (!image.batmap) throw new VhdError('no batmap to hold the marker', { path: p });
     image.batmap.header.marker = marker & 0xff;
     await image.writeBatmap();
@@ -144,13 +145,14 @@ export async function killData(ctx: VhdContext, p: string, opts: Opts = {}): Pro
 
 /** The key hash stored in the batmap header, if any (vhd-util key -p). */
 export async function getKeyHash(ctx: VhdContext, p: string, opts: Opts = {}): Promise<KeyHash | undefined> {
-  return withImage(ctx, p, false, opts, async (image) => image.batmap?.header.keyHash);
+  return withImage(ctx, p, false, opts, async (image) => (await image.loadBatmap())?.header.keyHash);
 }
 
 /** Stores a key hash (vhd-util key -s -H); only on an image that holds no data yet, as vhd-util requires. */
 export async function setKeyHash(ctx: VhdContext, p: string, keyHash: KeyHash, opts: Opts = {}): Promise<void> {
   if (keyHash.hash.length !== 32 || keyHash.nonce.length !== 32) throw new VhdInvalidArgumentError('key hash and nonce must be 32 bytes each', { path: p });
   await withImage(ctx, p, true, opts, async (image) => {
+    await image.loadBatmap();
     if (!image.batmap) throw new VhdError("can't save key hashes without a batmap", { path: p });
     if ((await image.allocatedBlocks()) !== 0) throw new VhdInvalidArgumentError("can't save key hashes for non-empty vhds", { path: p });
     image.batmap.header.keyHash = keyHash;

@@ -15,7 +15,7 @@ export type OpenOptions = { readonly writable?: boolean; readonly container?: Co
 
 /**
  * One open VHD (dynamic or differencing; blktap never makes fixed ones for SM): its footer, header,
- * BAT and batmap, and the primitives the operations build on. The BAT is read lazily, so a header
+ * BAT and batmap, and the primitives the operations build on. BAT and batmap are read lazily, so a header
  * query on an image preallocated for 2 TiB reads two sectors.
  */
 export class VhdImage {
@@ -73,9 +73,7 @@ export class VhdImage {
     if (footer.currentSize > header.maxBatEntries * BLOCK_SIZE) {
       throw new VhdFormatError('virtual size', `≤ ${header.maxBatEntries * BLOCK_SIZE} (BAT entries × 2 MiB)`, footer.currentSize, { path: c.path });
     }
-    const image = new VhdImage(c, footer, header, source);
-    if (image.hasBatmap) await image.#loadBatmap();
-    return image;
+    return new VhdImage(c, footer, header, source);
   }
 
   get path(): string {
@@ -105,7 +103,12 @@ export class VhdImage {
     return this.header.tableOffset + Math.ceil((this.header.maxBatEntries * 4) / SECTOR_SIZE) * SECTOR_SIZE;
   }
 
-  async #loadBatmap(): Promise<void> {
+  /**
+   * Reads and validates blktap's batmap on first use (the BAT's first use loads it too), so that a
+   * header query of an image preallocated for 2 TiB does not read its 128 KiB map.
+   */
+  async loadBatmap(): Promise<{ header: BatmapHeader; map: Buffer } | undefined> {
+    if (this.batmap || !this.hasBatmap) return this.batmap;
     const header = parseBatmapHeader(await this.container.read(this.batmapHeaderOffset, SECTOR_SIZE), this.path);
     const map = await this.container.read(header.mapOffset, header.mapSectors * SECTOR_SIZE);
     const sum = computeBatmapChecksum(header, map, this.footer.currentSize);
@@ -113,10 +116,12 @@ export class VhdImage {
       throw new VhdFormatError('batmap checksum', `0x${sum.toString(16)}`, `0x${header.checksum.toString(16)}`, { path: this.path });
     }
     this.batmap = { header, map };
+    return this.batmap;
   }
 
   /** First byte after all metadata (vhd_end_of_headers). */
-  endOfHeaders(): number {
+  async endOfHeaders(): Promise<number> {
+    await this.loadBatmap();
     let end = Math.max(Number(this.footer.dataOffset) + HEADER_SIZE, this.batmapHeaderOffset);
     if (this.batmap) end = Math.max(end, this.batmapHeaderOffset + SECTOR_SIZE, this.batmap.header.mapOffset + this.batmap.header.mapSectors * SECTOR_SIZE);
     for (const l of this.header.locators) if (l.code !== 0) end = Math.max(end, l.dataOffset + locatorSpaceBytes(l));
@@ -126,10 +131,11 @@ export class VhdImage {
   /** The BAT entries for the current virtual size (sector offsets or BLOCK_UNUSED), validated on first use. */
   async bat(): Promise<Uint32Array> {
     if (this.#bat) return this.#bat;
+    await this.loadBatmap();
     const n = this.blockCount;
     const raw = await this.container.read(this.header.tableOffset, n * 4);
     const bat = new Uint32Array(n);
-    const minSector = Math.ceil(this.endOfHeaders() / SECTOR_SIZE);
+    const minSector = Math.ceil((await this.endOfHeaders()) / SECTOR_SIZE);
     const limit = this.footerSource === 'end' ? this.container.size - FOOTER_SIZE : this.container.size;
     for (let i = 0; i < n; i += 1) {
       const e = raw.readUInt32BE(i * 4);
@@ -152,8 +158,9 @@ export class VhdImage {
 
   /** End of the last block, or of the metadata (vhd_end_of_data), in bytes. */
   async endOfData(): Promise<number> {
-    let max = Math.ceil(this.endOfHeaders() / SECTOR_SIZE);
-    for (const e of await this.bat()) if (e !== BLOCK_UNUSED) max = Math.max(max, e + 1 + SECTORS_PER_BLOCK);
+    const bat = await this.bat();
+    let max = Math.ceil((await this.endOfHeaders()) / SECTOR_SIZE);
+    for (const e of bat) if (e !== BLOCK_UNUSED) max = Math.max(max, e + 1 + SECTORS_PER_BLOCK);
     return max * SECTOR_SIZE;
   }
 

@@ -60,7 +60,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
           }
         }
         if (a.flags.has('f')) out.text(`hidden: ${(await hiddenOf(image)) ? 1 : 0}\n`);
-        if (a.flags.has('m')) out.text(`marker: ${image.batmap?.header.marker ?? 0}\n`);
+        if (a.flags.has('m')) out.text(`marker: ${(await image.loadBatmap())?.header.marker ?? 0}\n`);
         if (a.flags.has('a')) out.text(`${await image.allocatedBlocks()}\n`);
         if (a.flags.has('d')) out.text(`chain depth: ${await queryDepth(ctx, name)}\n`);
         if (a.flags.has('S')) out.text(`${image.header.maxBatEntries * 2}\n`);

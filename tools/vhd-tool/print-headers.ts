@@ -20,6 +20,7 @@ const checksumLine = (stored: number, computed: number): string =>
 
 /** The text of `vhd-util read -p`: footer, header, parent locators (differencing) and batmap summaries. */
 export async function printHeaders(image: VhdImage): Promise<string> {
+  await image.bat();
   const f = image.footer;
   const footerBytes = encodeFooter({ ...f });
   footerBytes.writeUInt32BE(f.checksum >>> 0, 64);
