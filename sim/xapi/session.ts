@@ -31,7 +31,17 @@ export function sessionMethods(): MethodTable {
       arity: 2, session: false,
       fn: (ctx, [user, password]) => login(ctx, argString(user, 'uname'), argString(password, 'pwd'), '', true),
     },
-    'session.logout': { arity: 0, fn: (ctx) => (ctx.sim.db.destroy('session', ctx.sessionRef), '') },
+    'session.logout': {
+      arity: 0,
+      fn: (ctx) => {
+        // xapi accepts it, but a driver must never end the session it was given (spec §4.1): note it.
+        if (ctx.sim.db.get('session', ctx.sessionRef)['auth_user_name'] === '__sm__backend') {
+          ctx.sim.violations.push(`session.logout of the SM session ${ctx.sessionRef} (from ${ctx.host.name})`);
+        }
+        ctx.sim.db.destroy('session', ctx.sessionRef);
+        return '';
+      },
+    },
     'session.local_logout': { arity: 0, fn: (ctx) => (ctx.sim.db.destroy('session', ctx.sessionRef), '') },
     'session.get_this_host': { arity: 1, fn: (ctx, [self]) => ctx.sim.db.str('session', argRef(ctx, self, 'session', 'self'), 'this_host') },
     'task.create': {

@@ -61,6 +61,8 @@ export class XapiSimulator implements SimState {
   readonly log: Logger | undefined;
   /** Every driver and plugin run, oldest first. */
   readonly executions: Execution[] = [];
+  /** Contract breaches seen (e.g. a driver logging out the session xapi gave it); tests assert it stays empty. */
+  readonly violations: string[] = [];
   /** The last API calls served (bounded). */
   readonly calls: ApiCallRecord[] = [];
   readonly #drivers = new Map<string, string>();

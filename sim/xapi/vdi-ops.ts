@@ -12,6 +12,7 @@
 import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { fail } from './api-error.js';
 import { argBool, argInt, argMap, argRecord, argRef, argString, field, type CallContext, type MethodTable, type SimState } from './context.js';
+import { requireCapability } from './capabilities.js';
 import { requireSmSession } from './generic.js';
 import { execSm } from './sm-exec.js';
 import { srMasterHost } from './sr-ops.js';
@@ -32,6 +33,7 @@ function byLocation(sim: SimState, sr: string, location: string): string {
 async function createVdi(ctx: CallContext, record: Readonly<Record<string, XmlRpcValue>>): Promise<string> {
   const { sim } = ctx;
   const sr = argRef(ctx, record['SR'], 'SR', 'SR');
+  requireCapability(sim, sr, 'VDI_CREATE');
   const size = argInt(record['virtual_size'], 'virtual_size');
   const str = (k: string, d = ''): string => (record[k] === undefined ? d : argString(record[k], k));
   const map = (k: string): Record<string, string> => (record[k] === undefined ? {} : argMap(record[k], k));
@@ -52,6 +54,7 @@ async function copyVdi(ctx: CallContext, verb: 'vdi_snapshot' | 'vdi_clone', vdi
   const { sim } = ctx;
   const { db } = sim;
   const sr = db.str('VDI', vdi, 'SR');
+  requireCapability(sim, sr, verb === 'vdi_snapshot' ? 'VDI_SNAPSHOT' : 'VDI_CLONE');
   const host = srMasterHost(sim, sr);
   const value = await execSm(sim, { verb, host, sr, vdi, args: [], driverParams });
   const ref = byLocation(sim, sr, resultField(value, 'location'));
@@ -74,6 +77,7 @@ async function destroyVdi(ctx: CallContext, vdi: string): Promise<void> {
   const { db } = sim;
   if (db.refsWhere('VBD', (r) => r['VDI'] === vdi && r['currently_attached'] === true).length > 0) fail('VDI_IN_USE', vdi, 'destroy');
   const sr = db.str('VDI', vdi, 'SR');
+  requireCapability(sim, sr, 'VDI_DELETE');
   await execSm(sim, { verb: 'vdi_delete', host: srMasterHost(sim, sr), sr, vdi, args: [] });
   if (db.has('VDI', vdi)) {
     for (const vbd of db.refsWhere('VBD', (r) => r['VDI'] === vdi)) db.destroy('VBD', vbd);
@@ -110,6 +114,7 @@ export function vdiMethods(): MethodTable {
   const vdiOp = (verb: string) => async (ctx: CallContext, args: readonly XmlRpcValue[]): Promise<string> => {
     const vdi = argRef(ctx, args[0], 'VDI', 'vdi');
     const sr = ctx.sim.db.str('VDI', vdi, 'SR');
+    requireCapability(ctx.sim, sr, verb === 'vdi_resize' ? 'VDI_RESIZE' : 'VDI_UPDATE');
     const extra = verb === 'vdi_resize' ? [argInt(args[1], 'size')] : [];
     await execSm(ctx.sim, { verb, host: srMasterHost(ctx.sim, sr), sr, vdi, args: extra });
     return '';

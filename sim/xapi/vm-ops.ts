@@ -7,15 +7,10 @@
 import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { ApiError, fail } from './api-error.js';
 import { argBool, argMap, argRecord, argRef, argString, field, type CallContext, type MethodTable, type SimState } from './context.js';
+import { smHas } from './capabilities.js';
 import { execSm } from './sm-exec.js';
 
 const NULL = 'OpaqueRef:NULL';
-
-/** True when the SM record of `type` lists `capability`. */
-export function smHas(sim: SimState, type: string, capability: string): boolean {
-  const [sm] = sim.db.refsWhere('SM', (r) => r['type'] === type);
-  return sm !== undefined && (sim.db.get('SM', sm)['capabilities'] as string[]).includes(capability);
-}
 
 function powerState(sim: SimState, vm: string): string {
   return sim.db.str('VM', vm, 'power_state');

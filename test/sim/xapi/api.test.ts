@@ -191,3 +191,18 @@ test('Async.<method> returns a task at once and leaves the result or the error o
   const failed = await settle(await pool.xapi.call<string>('Async.VDI.destroy', 'OpaqueRef:gone'));
   t.deepEqual([failed.status, ...failed.error_info], ['failure', 'HANDLE_INVALID', 'VDI', 'OpaqueRef:gone']);
 });
+
+test('VDI operations need the SR type\'s capability, and logging out an SM session is noted as a violation', async (t) => {
+  const pool = await startPool(t, 1);
+  const { writeStandInDriver } = await import('../../../sim/xapi/stand-in-driver.js');
+  const bare = await writeStandInDriver(path.join(pool.dir, 'bare'), { capabilities: ['VDI_CREATE'] });
+  await pool.sim.registerDriver('bare', bare.file);
+  const sr = await pool.xapi.sr.create({ host: pool.ref('host1'), deviceConfig: {}, nameLabel: 'bare', type: 'bare', shared: false });
+  const vdi = await pool.xapi.vdi.create({ SR: sr, virtual_size: 1 << 20 });
+  const ops = [() => pool.xapi.vdi.snapshot(vdi), () => pool.xapi.vdi.clone(vdi), () => pool.xapi.vdi.resize(vdi, 2 << 20), () => pool.xapi.vdi.destroy(vdi)];
+  for (const op of ops) t.like(await code(t, op()), { code: 'SR_OPERATION_NOT_SUPPORTED', params: [sr] });
+  const session = pool.sim.db.create('session', { auth_user_name: '__sm__backend', other_config: { _sm_session: sr } });
+  t.deepEqual(pool.sim.violations, []);
+  await createXapi({ endpoint: { socketPath: pool.sim.host('host1').socketPath }, sessionRef: session }).call('session.logout');
+  t.is(pool.sim.violations.length, 1);
+});
