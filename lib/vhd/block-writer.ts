@@ -25,12 +25,14 @@ export async function nextBlockSector(image: VhdImage): Promise<number> {
   return blockSectorAfter(await image.endOfData());
 }
 
-/** Bytes a fixed container needs to allocate `blocks` more blocks (worst-case alignment included). */
+/**
+ * Bytes a fixed container needs to hold `blocks` more blocks: the first at the next aligned slot, each
+ * further one 2 MiB + 4 KiB on (bitmap sector plus alignment padding), then the footer.
+ */
 export async function bytesNeededFor(image: VhdImage, blocks: number): Promise<number> {
   if (blocks === 0) return 0;
   const first = await nextBlockSector(image);
-  const per = (1 + SECTORS_PER_BLOCK) * SECTOR_SIZE;
-  return (first + 1) * SECTOR_SIZE + BLOCK_SIZE + (blocks - 1) * (per + DATA_ALIGNMENT) + FOOTER_SIZE;
+  return (first + 1) * SECTOR_SIZE + BLOCK_SIZE + (blocks - 1) * (BLOCK_SIZE + DATA_ALIGNMENT) + FOOTER_SIZE;
 }
 
 /**

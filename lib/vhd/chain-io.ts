@@ -8,11 +8,12 @@
  *  3. a plain leaf's footer is moved after its data.
  */
 import { BLOCK_SIZE, SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
-import { VhdError, VhdInvalidArgumentError } from './errors.js';
+import { VhdError, VhdInvalidArgumentError, VhdNoSpaceError } from './errors.js';
 import { testBit } from './bitmap.js';
-import { finishWrites, writeBlockRuns } from './block-writer.js';
+import { bytesNeededFor, finishWrites, writeBlockRuns } from './block-writer.js';
 import type { Chain } from './chain.js';
 import { RawImage } from './raw-image.js';
+import type { VhdImage } from './vhd-image.js';
 
 /** Reads `length` bytes at byte `offset` of the chain's virtual disk. */
 export async function readChain(chain: Chain, offset: number, length: number): Promise<Buffer> {
@@ -86,6 +87,7 @@ export async function writeChain(chain: Chain, offset: number, data: Uint8Array)
   if (data.length === 0) return;
   const s0 = Math.floor(offset / SECTOR_SIZE);
   const s1 = Math.ceil((offset + data.length) / SECTOR_SIZE);
+  await checkRoom(chain.leaf, Math.floor(s0 / SECTORS_PER_BLOCK), Math.floor((s1 - 1) / SECTORS_PER_BLOCK));
   const buf = Buffer.alloc((s1 - s0) * SECTOR_SIZE);
   if (offset % SECTOR_SIZE !== 0) (await readChain(chain, s0 * SECTOR_SIZE, SECTOR_SIZE)).copy(buf, 0);
   if ((offset + data.length) % SECTOR_SIZE !== 0) (await readChain(chain, (s1 - 1) * SECTOR_SIZE, SECTOR_SIZE)).copy(buf, buf.length - SECTOR_SIZE);
@@ -97,6 +99,15 @@ export async function writeChain(chain: Chain, offset: number, data: Uint8Array)
     await writeBlockRuns(chain.leaf, b, [{ start: from - blockStart, count: to - from }], buf, s0 - blockStart);
   }
   await finishWrites(chain.leaf);
+}
+
+/** Refuses, before writing anything, a write whose new blocks would not fit a fixed container. */
+async function checkRoom(leaf: VhdImage, firstBlock: number, lastBlock: number): Promise<void> {
+  if (leaf.container.kind !== 'fixed') return;
+  let fresh = 0;
+  for (let b = firstBlock; b <= lastBlock; b += 1) if ((await leaf.blockDataOffset(b)) === undefined) fresh += 1;
+  const needed = await bytesNeededFor(leaf, fresh);
+  if (needed > leaf.container.size) throw new VhdNoSpaceError(leaf.path, needed, leaf.container.size);
 }
 
 function checkRange(chain: Chain, offset: number, length: number): void {

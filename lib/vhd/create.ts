@@ -75,7 +75,7 @@ async function chainPaths(ctx: VhdContext, p: string): Promise<string[]> {
 }
 
 function preallocation(size: number, maxSizeBytes: number | undefined): number {
-  const max = maxSizeBytes === undefined ? size : roundUpVirtualSize(maxSizeBytes);
+  const max = roundUpVirtualSize(maxSizeBytes ?? size);
   if (max < size) throw new VhdInvalidArgumentError(`preallocation size ${max} is below the virtual size ${size}`);
   if (max > MAX_PREALLOCATED_SIZE) throw new VhdInvalidArgumentError(`preallocation size ${max} exceeds ${MAX_PREALLOCATED_SIZE}`);
   return max;
@@ -137,7 +137,7 @@ function layout(maxBatEntries: number, parent: ParentSpec | undefined) {
 }
 
 async function writeNewImage(ctx: VhdContext, p: string, size: number, maxSize: number, parent: ParentSpec | undefined, container: ContainerOption | undefined): Promise<void> {
-  const maxBatEntries = maxSize / BLOCK_SIZE;
+  const maxBatEntries = Math.ceil(maxSize / BLOCK_SIZE);
   const { header, batBytes, batmap, locatorData, metadataEnd } = layout(maxBatEntries, parent);
   const footer = newFooter(parent ? DISK_TYPE.differencing : DISK_TYPE.dynamic, size);
   footer.geometry = chsGeometry(size);

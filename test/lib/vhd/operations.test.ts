@@ -6,7 +6,7 @@ import {
   repairVhd, resizeVhd, setHidden, setKeyHash, setParent, setPhysicalSize, snapshotVhd, writeChain, queryDepth,
   VhdInvalidArgumentError, VhdNoSpaceError, type VhdContext,
 } from '../../../lib/vhd/index.js';
-import { assertSameBytes, pattern, tmpRoot } from './helpers.js';
+import { assertSameBytes, fingerprint, pattern, tmpRoot } from './helpers.js';
 
 const MiB = 2 ** 20;
 
@@ -191,11 +191,17 @@ test('a fixed container keeps its size; inflate and deflate move the footer', as
   await createVhd(ctx, '/dev/drbd/by-res/vol/0', { sizeBytes: virt, maxSizeBytes: 2 * 2 ** 40 });
   t.is((await stat(dev)).size, 4_329_472 + 4096, 'create never resizes a container');
   await t.throwsAsync(write(ctx, '/dev/drbd/by-res/vol/0', 0, Buffer.alloc(512, 1)), { instanceOf: VhdNoSpaceError });
+  // Room for one block but not two: a two-block write is refused before anything is written.
+  await truncate(dev, 4_329_472 + 2 * MiB + 512);
+  const before = await fingerprint(root);
+  await t.throwsAsync(write(ctx, '/dev/drbd/by-res/vol/0', 2 * MiB - 512, Buffer.alloc(1024, 1)), { instanceOf: VhdNoSpaceError });
+  t.deepEqual(await fingerprint(root), before);
+  await write(ctx, '/dev/drbd/by-res/vol/0', 0, Buffer.alloc(512, 1));
   // LINSTOR grows the device; then inflate zeroes the future footer slot and moves the footer there.
   await truncate(dev, full);
   await setPhysicalSize(ctx, '/dev/drbd/by-res/vol/0', full);
   const data = pattern(virt, 4);
-  await write(ctx, '/dev/drbd/by-res/vol/0', 0, data);
+  await write(ctx, '/dev/drbd/by-res/vol/0', 0, data); // exactly compute_volume_size(virt): every block fits
   t.is((await stat(dev)).size, full);
   assertSameBytes(t, await readAll(ctx, '/dev/drbd/by-res/vol/0'), data);
   const phys = (await queryVhd(ctx, '/dev/drbd/by-res/vol/0')).physicalSize;
@@ -223,4 +229,19 @@ test('snapshot on a fixed container writes parent locators holding the by-res pa
   t.is(q.parentPath, '/dev/drbd/by-res/base/0');
   t.is(q.maxResizeSize, 2 * 2 ** 40);
   t.true((await readAll(ctx, '/dev/drbd/by-res/leaf/0')).subarray(0, 4096).every((b) => b === 9));
+});
+
+test('a RAW parent whose size is not a whole number of blocks', async (t) => {
+  const root = await tmpRoot(t);
+  const ctx = { root };
+  const raw = pattern(3 * MiB + 512, 5);
+  await writeFile(path.join(root, 'odd.img'), raw);
+  await snapshotVhd(ctx, '/c.vhd', '/odd.img', { parentRaw: true });
+  const q = await queryVhd(ctx, '/c.vhd');
+  t.is(q.virtualSize, 3 * MiB + 512);
+  t.is(q.maxResizeSize, 4 * MiB);
+  await write(ctx, '/c.vhd', 3 * MiB, Buffer.alloc(512, 0xfe));
+  Buffer.alloc(512, 0xfe).copy(raw, 3 * MiB);
+  assertSameBytes(t, await readAll(ctx, '/c.vhd'), raw);
+  t.true((await checkVhd(ctx, '/c.vhd')).ok);
 });
