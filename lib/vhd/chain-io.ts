@@ -7,7 +7,7 @@
  *  2. whole sectors are written block by block into the leaf (allocating blocks as needed);
  *  3. a plain leaf's footer is moved after its data.
  */
-import { BLOCK_SIZE, SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
+import { SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
 import { VhdError, VhdInvalidArgumentError, VhdNoSpaceError } from './errors.js';
 import { testBit } from './bitmap.js';
 import { bytesNeededFor, finishWrites, writeBlockRuns } from './block-writer.js';
@@ -116,6 +116,3 @@ function checkRange(chain: Chain, offset: number, length: number): void {
     throw new VhdInvalidArgumentError(`range ${offset}+${length} is outside the virtual disk (${size} bytes)`, { path: chain.leaf.path });
   }
 }
-
-/** Bytes per block, re-exported for callers sizing their I/O. */
-export const CHAIN_IO_BLOCK = BLOCK_SIZE;

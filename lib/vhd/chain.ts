@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { hostPath } from '../host/env.js';
 import { MAX_CHAIN_DEPTH } from './constants.js';
 import type { VhdContext, ContainerOption } from './container.js';
-import { VhdChainTooLongError, VhdError, VhdNotFoundError, VhdParentLoopError, VhdParentMissingError } from './errors.js';
+import { VhdChainTooLongError, VhdNotFoundError, VhdParentLoopError, VhdParentMissingError } from './errors.js';
 import { RawImage } from './raw-image.js';
 import { VhdImage } from './vhd-image.js';
 
@@ -81,10 +81,4 @@ export async function chainDepth(ctx: VhdContext, p: string): Promise<number> {
   await chain.close();
   if (depth > MAX_CHAIN_DEPTH) throw new VhdChainTooLongError(depth, MAX_CHAIN_DEPTH, { path: p });
   return depth;
-}
-
-/** Throws unless `level` is a VHD (operations that need one). */
-export function asVhd(level: ChainLevel | undefined, what: string): VhdImage {
-  if (!(level instanceof VhdImage)) throw new VhdError(`${what} is not a VHD`, { path: level?.path });
-  return level;
 }

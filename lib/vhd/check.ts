@@ -54,13 +54,11 @@ async function checkImage(image: VhdImage, options: CheckOptions): Promise<void>
     }
   }
   const bat = await image.bat();
-  const owner = new Map<number, number>();
   const sorted = [...bat.entries()].filter(([, e]) => e !== BLOCK_UNUSED).sort((a, b) => a[1] - b[1]);
   for (let i = 1; i < sorted.length; i += 1) {
     const [pb, pe] = sorted[i - 1] ?? [0, 0];
     const [b, e] = sorted[i] ?? [0, 0];
     if (e < pe + 1 + SECTORS_PER_BLOCK) throw new VhdFormatError(`BAT entry ${b}`, `no overlap with block ${pb} (sectors ${pe}..${pe + SECTORS_PER_BLOCK})`, `sector ${e}`, { path: c.path });
-    owner.set(e, b);
   }
   if (image.isDifferencing) await image.parentPath();
   if (!options.fast && image.batmap) {

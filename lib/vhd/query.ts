@@ -1,4 +1,4 @@
-import { BLOCK_SIZE, SECTORS_PER_BLOCK } from './constants.js';
+import { BLOCK_SIZE } from './constants.js';
 import type { ContainerOption, VhdContext } from './container.js';
 import { setBit } from './bitmap.js';
 import { chainDepth } from './chain.js';
@@ -82,6 +82,3 @@ export async function blockBitmap(ctx: VhdContext, p: string, opts: Opts = {}): 
     await image.close();
   }
 }
-
-/** Sectors per block, for callers turning bitmaps into byte counts. */
-export const QUERY_SECTORS_PER_BLOCK = SECTORS_PER_BLOCK;
