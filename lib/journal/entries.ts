@@ -1,0 +1,48 @@
+/**
+ * Journal entry types and their value formats (spec/sm-linstor.md §5), as the Python driver and GC
+ * write and read them. Values are strings in the KV; these helpers give them types.
+ */
+import { JournalFormatError } from './errors.js';
+
+/** Every entry type the Python driver and GC use, in the order the SR undoes them (inflate, then clone). */
+export const JOURNAL_TYPES = ['inflate', 'clone', 'zero', 'leaf', 'coalesce', 'relink'] as const;
+/** One of {@link JOURNAL_TYPES}. */
+export type JournalType = (typeof JOURNAL_TYPES)[number];
+
+/** True when `type` is a known entry type. */
+export function isJournalType(type: string): type is JournalType {
+  return (JOURNAL_TYPES as readonly string[]).includes(type);
+}
+
+/** `clone/<active vdi>`: the base copy and the snapshot (absent for a single clone). */
+export type CloneEntry = { readonly baseUuid: string; readonly snapUuid: string | undefined };
+
+/** `"<base uuid>_<snap uuid or None>"`: Python writes the literal `None` when there is no snapshot. */
+export function formatCloneEntry(entry: CloneEntry): string {
+  return `${entry.baseUuid}_${entry.snapUuid ?? 'None'}`;
+}
+
+/** Reads a clone value; `None` (and an empty snapshot part) mean no snapshot. */
+export function parseCloneEntry(value: string): CloneEntry {
+  const cut = value.indexOf('_');
+  if (cut <= 0) throw new JournalFormatError(`clone journal value is not "<base>_<snap>": ${JSON.stringify(value)}`);
+  const snap = value.slice(cut + 1);
+  return { baseUuid: value.slice(0, cut), snapUuid: snap === '' || snap === 'None' ? undefined : snap };
+}
+
+/** `inflate/<vdi>` (old volume size) and `zero/<vdi>` (offset): Python's `str(int)`. */
+export function formatSizeEntry(bytes: number): string {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new JournalFormatError(`not a byte count: ${bytes}`);
+  return String(bytes);
+}
+
+/** Reads an `inflate` or `zero` value (Python also accepted `str(long)` with an `L` on Python 2). */
+export function parseSizeEntry(value: string): number {
+  const match = /^\s*(\d+)L?\s*$/.exec(value);
+  const bytes = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  if (!Number.isSafeInteger(bytes)) throw new JournalFormatError(`journal value is not a byte count: ${JSON.stringify(value)}`);
+  return bytes;
+}
+
+/** The value of `coalesce/<vdi>` and `relink/<vdi>` entries. */
+export const FLAG_ENTRY = '1';

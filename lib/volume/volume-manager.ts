@@ -1,0 +1,235 @@
+/**
+ * The VDI ↔ LINSTOR volume manager of one SR (spec/sm-linstor.md §3): what the driver, plugin and GC call.
+ * It holds the cached views and the volume set for one process; every operation lives in its own module
+ * and this class only orders the checks (existence, volume lock) the way the Python driver does.
+ *
+ * ```ts
+ * const volumes = await VolumeManager.open({ linstor, groupName: 'linstor_group/thin_device', logger, repair: isMasterExclusive });
+ * const rd = await volumes.create(vdiUuid, sizeBytes, { persistent: false });
+ * await volumes.setMetadata(vdiUuid, { name_label: 'disk', type: 'user', vdi_type: 'vhd', … });
+ * await volumes.markPersistent(vdiUuid);
+ * ```
+ */
+import type { ResourceDefinition } from '../linstor/index.js';
+import type { ViewCacheStats } from './cache.js';
+import { createContext, type VolumeContext, type VolumeManagerOptions } from './context.js';
+import type { SrKvStore } from './kv-store.js';
+import { makeAvailable, removeIfDiskless, upToDateDiskfulNodes, usageStates } from './devices.js';
+import { VolumeError } from './errors.js';
+import type { SrMetadata, VdiMetadata } from './kv-layout.js';
+import { createVolume, destroyVolume, markPersistent, requireVolume, type CreateVolumeOptions } from './lifecycle.js';
+import { ensureNotLocked, lockVolume, unlockVolume, type LockWaitOptions } from './lock.js';
+import { allVolumeMetadata, getSrMetadata, getSrUuid, getVolumeMetadata, setSrMetadata, setSrUuid, setVolumeMetadata, updateVolumeMetadata } from './metadata.js';
+import { devicePath, resourceNameFromDevicePath, srNames, type ResourceName, type SrNames, type VdiUuid } from './naming.js';
+import { allocatedVolumesBytes, maxVolumeSizeBytes, poolStats, type PoolStats } from './pool-stats.js';
+import { renameVolume } from './rename.js';
+import { loadVolumes } from './repair.js';
+import { resizeVolume } from './resize.js';
+import { volumeSizes, type VolumeSizes } from './sizes.js';
+import { invalidateResources, resourcesByName, srResourceDefinitions, srResourceGroup } from './views.js';
+
+export type { VolumeManagerOptions } from './context.js';
+
+/** One SR's volumes. Build it with {@link VolumeManager.open}; one instance per verb (or per GC pass). */
+export class VolumeManager {
+  readonly #ctx: VolumeContext;
+
+  private constructor(ctx: VolumeContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Reads the SR resource group (redundancy) and the KV, builds the volume set, and repairs when
+   * `options.repair` is set. Costs two requests without repair (plus one resource-definition list with it).
+   * Throws `VolumeGroupNotFoundError` when the SR does not exist, `VolumeRepairRequiredError` when renames
+   * are pending and repair is off.
+   */
+  static async open(options: VolumeManagerOptions): Promise<VolumeManager> {
+    const ctx = createContext(options, srNames(options.groupName));
+    const [group] = await Promise.all([srResourceGroup(ctx), ctx.kv.props()]);
+    ctx.redundancy = group.select_filter?.place_count ?? 0;
+    if (ctx.redundancy <= 0) throw new VolumeError(`resource group ${ctx.names.resourceGroup} has no place_count`);
+    await loadVolumes(ctx, options.repair ?? false);
+    return new VolumeManager(ctx);
+  }
+
+  /** The SR's LINSTOR names. */
+  get names(): SrNames {
+    return this.#ctx.names;
+  }
+  /** Replicas per volume (the SR resource group's place_count). */
+  get redundancy(): number {
+    return this.#ctx.redundancy;
+  }
+
+  // ── the volume set ──
+  /** Usable VDI uuids (EXISTS, and CREATING when opened without repair). */
+  list(): VdiUuid[] {
+    return [...this.#ctx.volumes.keys()];
+  }
+  /** True when `uuid` has a usable volume (`check_volume_exists`). */
+  has(uuid: VdiUuid): boolean {
+    return this.#ctx.volumes.has(uuid);
+  }
+  /** The resource definition of `uuid`; `VolumeNotFoundError` otherwise. */
+  resourceName(uuid: VdiUuid): ResourceName {
+    return requireVolume(this.#ctx, uuid);
+  }
+  /** Every usable VDI and its resource name. */
+  volumeNames(): ReadonlyMap<VdiUuid, ResourceName> {
+    return new Map(this.#ctx.volumes);
+  }
+  /** The dom0 device path `/dev/drbd/by-res/<rd>/0` of `uuid` (no check that it exists on this host). */
+  devicePath(uuid: VdiUuid): string {
+    return devicePath(requireVolume(this.#ctx, uuid));
+  }
+  /** The VDI whose device (or relative parent locator `../<rd>/0`) is `path`, from the KV names. */
+  vdiUuidFromDevicePath(path: string): VdiUuid | undefined {
+    const name = resourceNameFromDevicePath(path);
+    if (name === undefined) return undefined;
+    for (const [uuid, n] of this.#ctx.volumes) if (n === name) return uuid;
+    return undefined;
+  }
+  /** The SR's resource definitions (incl. the database and HA volumes), with volume definitions. */
+  resourceDefinitions(): Promise<ReadonlyMap<ResourceName, ResourceDefinition>> {
+    return srResourceDefinitions(this.#ctx);
+  }
+
+  // ── lifecycle ──
+  /** Creates the volume of a new VDI (CREATING, spawn, place, then EXISTS unless `persistent: false`). */
+  create(uuid: VdiUuid, sizeBytes: number, options: CreateVolumeOptions = {}): Promise<ResourceName> {
+    return createVolume(this.#ctx, uuid, sizeBytes, options);
+  }
+  /** Ends a create done with `persistent: false`. */
+  markPersistent(uuid: VdiUuid): Promise<void> {
+    return markPersistent(this.#ctx, uuid);
+  }
+  /** A new volume as large as `sourceUuid`'s usable size (the base of a snapshot or clone; no data copied). */
+  async createLike(sourceUuid: VdiUuid, cloneUuid: VdiUuid, options: CreateVolumeOptions = {}, lockWait: LockWaitOptions = {}): Promise<ResourceName> {
+    await ensureNotLocked(this.#ctx, [sourceUuid], lockWait);
+    const sizes = await this.sizes(sourceUuid);
+    if (sizes === undefined) throw new VolumeError(`volume of VDI ${sourceUuid} reports no usable size`);
+    return createVolume(this.#ctx, cloneUuid, sizes.usableBytes, options);
+  }
+  /** Destroys the volume of `uuid` once it is not locked. */
+  async destroy(uuid: VdiUuid, lockWait: LockWaitOptions = {}): Promise<void> {
+    requireVolume(this.#ctx, uuid);
+    await ensureNotLocked(this.#ctx, [uuid], lockWait);
+    await destroyVolume(this.#ctx, uuid);
+  }
+  /** Moves the VDI uuid `from` to `to` (KV only, crash-safe); `force` accepts an unusable source. */
+  async rename(from: VdiUuid, to: VdiUuid, options: { force?: boolean } & LockWaitOptions = {}): Promise<void> {
+    await ensureNotLocked(this.#ctx, [from], options);
+    await renameVolume(this.#ctx, from, to, options.force ?? false);
+  }
+  /** Grows the volume of `uuid` to hold `sizeBytes`. */
+  async resize(uuid: VdiUuid, sizeBytes: number, lockWait: LockWaitOptions = {}): Promise<void> {
+    requireVolume(this.#ctx, uuid);
+    await ensureNotLocked(this.#ctx, [uuid], lockWait);
+    await resizeVolume(this.#ctx, uuid, sizeBytes);
+  }
+
+  // ── metadata ──
+  /** The VDI metadata JSON of `uuid`. */
+  getMetadata(uuid: VdiUuid): Promise<VdiMetadata> {
+    return getVolumeMetadata(this.#ctx, uuid);
+  }
+  /** Metadata of every usable VDI from one KV read. */
+  allMetadata(): Promise<Map<VdiUuid, VdiMetadata>> {
+    return allVolumeMetadata(this.#ctx);
+  }
+  /** Replaces the metadata of `uuid` once it is not locked. */
+  async setMetadata(uuid: VdiUuid, metadata: VdiMetadata, lockWait: LockWaitOptions = {}): Promise<void> {
+    requireVolume(this.#ctx, uuid);
+    await ensureNotLocked(this.#ctx, [uuid], lockWait);
+    await setVolumeMetadata(this.#ctx, uuid, metadata);
+  }
+  /** Merges `changes` into the metadata of `uuid` once it is not locked; returns the result. */
+  async updateMetadata(uuid: VdiUuid, changes: Partial<VdiMetadata>, lockWait: LockWaitOptions = {}): Promise<VdiMetadata> {
+    requireVolume(this.#ctx, uuid);
+    await ensureNotLocked(this.#ctx, [uuid], lockWait);
+    return updateVolumeMetadata(this.#ctx, uuid, changes);
+  }
+  /** The SR name mirror `xcp/sr/metadata`. */
+  srMetadata(): Promise<SrMetadata> {
+    return getSrMetadata(this.#ctx);
+  }
+  setSrMetadata(metadata: SrMetadata): Promise<void> {
+    return setSrMetadata(this.#ctx, metadata);
+  }
+  /** The SR uuid of `xcp/sr/uuid` (our addition), undefined when never written. */
+  srUuid(): Promise<string | undefined> {
+    return getSrUuid(this.#ctx);
+  }
+  setSrUuid(srUuid: string): Promise<void> {
+    return setSrUuid(this.#ctx, srUuid);
+  }
+
+  // ── the volume lock ──
+  /** Sets the lock of `uuid` (plugin `lockVdi` on the master, under its SR lock). */
+  lock(uuid: VdiUuid): Promise<void> {
+    requireVolume(this.#ctx, uuid);
+    return lockVolume(this.#ctx, uuid);
+  }
+  unlock(uuid: VdiUuid): Promise<void> {
+    return unlockVolume(this.#ctx, uuid);
+  }
+  /** Waits (bounded) until none of `uuids` is locked; `VolumeLockedError` on timeout. */
+  ensureNotLocked(uuids: VdiUuid | readonly VdiUuid[], options: LockWaitOptions = {}): Promise<void> {
+    return ensureNotLocked(this.#ctx, typeof uuids === 'string' ? [uuids] : uuids, options);
+  }
+
+  // ── sizes, placement, capacity ──
+  /** Usable and allocated size and the diskful nodes of `uuid`, or undefined when LINSTOR reports none. */
+  async sizes(uuid: VdiUuid): Promise<VolumeSizes | undefined> {
+    const resources = (await resourcesByName(this.#ctx)).get(requireVolume(this.#ctx, uuid)) ?? [];
+    return volumeSizes(resources, this.#ctx.names.storagePool);
+  }
+  /** Sizes of every usable volume from one resource view. */
+  async allSizes(): Promise<Map<VdiUuid, VolumeSizes | undefined>> {
+    const byName = await resourcesByName(this.#ctx);
+    return new Map([...this.#ctx.volumes].map(([uuid, name]) => [uuid, volumeSizes(byName.get(name) ?? [], this.#ctx.names.storagePool)]));
+  }
+  /** `{node: in_use}` of `uuid`. */
+  usageStates(uuid: VdiUuid): Promise<Map<string, boolean>> {
+    return usageStates(this.#ctx, uuid);
+  }
+  /** Nodes with an UpToDate replica of `uuid`, and where it is open. */
+  upToDateDiskfulNodes(uuid: VdiUuid): Promise<{ nodes: string[]; inUseOn: string | undefined }> {
+    return upToDateDiskfulNodes(this.#ctx, uuid);
+  }
+  /** Ensures a resource of `uuid` on `node` (diskless on demand); true when one was created. */
+  makeAvailable(uuid: VdiUuid, node: string): Promise<boolean> {
+    return makeAvailable(this.#ctx, uuid, node);
+  }
+  /** Removes a plain diskless of `uuid` on `node` (never a tie-breaker or a replica). */
+  removeIfDiskless(uuid: VdiUuid, node: string): Promise<boolean> {
+    return removeIfDiskless(this.#ctx, uuid, node);
+  }
+  /** Physical size and utilisation of the SR pool. */
+  poolStats(): Promise<PoolStats> {
+    return poolStats(this.#ctx);
+  }
+  /** The largest volume that still fits (bytes). */
+  maxVolumeSizeBytes(): Promise<number> {
+    return maxVolumeSizeBytes(this.#ctx);
+  }
+  /** Space the SR's volumes take, each counted once (bytes). */
+  allocatedVolumesBytes(): Promise<number> {
+    return allocatedVolumesBytes(this.#ctx);
+  }
+
+  // ── caches ──
+  /** The cached SR KV; it has the shape of `lib/journal`'s `JournalStore`, so the journal shares this read. */
+  journalStore(): SrKvStore {
+    return this.#ctx.kv;
+  }
+  /** Forget the resource views (after VHD writes that change allocations, `invalidate_resource_cache`). */
+  invalidateResources(): void {
+    invalidateResources(this.#ctx);
+  }
+  /** Cache hits and misses of this manager. */
+  cacheStats(): ViewCacheStats {
+    return this.#ctx.cache.stats();
+  }
+}
