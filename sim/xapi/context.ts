@@ -63,6 +63,8 @@ export interface SimState {
   /** Consumes a fault armed for the next run of `verb` on `host`. */
   takeFault(host: string, verb: string): string | undefined;
   record(execution: Omit<Execution, 'id'>): Execution;
+  /** Process groups of driver and plugin runs in flight. */
+  readonly processes: Set<number>;
   /** Broken rules of the driver contract that xapi would not refuse (logging out the SM session, …). */
   readonly violations: string[];
   /** Runs `fn` after every earlier holder of the named lock (xapi's in-process mutexes). */

@@ -49,7 +49,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   const argv = [file, xml];
   const env = processEnv(sim, host, false);
   const startedAt = new Date();
-  const run = await runProcess(argv, env, sim.settings.pluginTimeoutMs);
+  const run = await runProcess(argv, env, sim.settings.pluginTimeoutMs, sim.processes);
   let outcome: ExecutionOutcome;
   let value = '';
   try {

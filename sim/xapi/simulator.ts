@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../lib/log/logger.js';
 import { bootstrapPool, smRecordFields } from './bootstrap.js';
-import type { ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
+import type { MethodTable, ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
 import { Db } from './db.js';
 import type { Execution } from './executions.js';
 import { genericMethods } from './generic.js';
@@ -61,6 +61,8 @@ export class XapiSimulator implements SimState {
   readonly log: Logger | undefined;
   /** Every driver and plugin run, oldest first. */
   readonly executions: Execution[] = [];
+  /** Process groups (leader pids) of driver and plugin runs in flight; stop() kills them. */
+  readonly processes = new Set<number>();
   /** Contract breaches seen (e.g. a driver logging out the session xapi gave it); tests assert it stays empty. */
   readonly violations: string[] = [];
   /** The last API calls served (bounded). */
@@ -72,7 +74,7 @@ export class XapiSimulator implements SimState {
   readonly #servers: Server[] = [];
   readonly #shortDirs: string[] = [];
   readonly #urls = new Map<string, string>();
-  readonly #methods = { ...genericMethods(), ...sessionMethods(), ...srMethods(), ...vdiMethods(), ...vmMethods(), ...pluginMethods() };
+  readonly #methods: MethodTable = { ...genericMethods(), ...sessionMethods(), ...srMethods(), ...vdiMethods(), ...vmMethods(), ...pluginMethods() };
   readonly #tcpPort: number | false;
   #started = false;
 
@@ -99,6 +101,8 @@ export class XapiSimulator implements SimState {
     };
     this.log = options.log;
     this.#tcpPort = options.tcpPort ?? 0;
+    // Clients such as xen-orchestra's xen-api call this on connect.
+    this.#methods['system.listMethods'] = { arity: 0, session: false, fn: () => Object.keys(this.#methods).sort() };
   }
 
   masterRef(): string {
@@ -204,8 +208,15 @@ export class XapiSimulator implements SimState {
     return { ref: h.ref, socketPath: h.socketPath, socketAtDefault: h.socketAtDefault, url: this.#urls.get(name) };
   }
 
-  /** Stops serving and removes the sockets. Running driver processes are left to finish. */
+  /** Stops serving, kills the process groups of runs still in flight, and removes the sockets. */
   async stop(): Promise<void> {
+    for (const pid of this.processes) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch (error) {
+        this.log?.debug(`process group ${pid} already gone: ${(error as Error).message}`);
+      }
+    }
     await Promise.all(this.#servers.splice(0).map((s) => new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeAllConnections();

@@ -117,7 +117,7 @@ async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   const argv = [driver, xml];
   const env = processEnv(sim, host, true, sim.takeFault(host.name, cmd.verb));
   const startedAt = new Date();
-  const run = await runProcess(argv, env, sim.settings.driverTimeoutMs);
+  const run = await runProcess(argv, env, sim.settings.driverTimeoutMs, sim.processes);
   if (session !== undefined && db.has('session', session)) db.destroy('session', session);
   let outcome: { kind: 'ok'; value: XmlRpcValue } | { kind: 'error'; code: string; params: readonly string[] };
   try {

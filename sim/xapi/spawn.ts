@@ -21,8 +21,11 @@ export type SpawnResult = {
 // (not killed with the group) may hold them, and must not hold the API call forever.
 const PIPE_GRACE_MS = 1000;
 
+/** Keeps the process groups of runs in flight, so that stopping the simulator can end them. */
+export type ProcessTracker = { add(pid: number): void; delete(pid: number): void };
+
 /** Runs `argv[0]` with `argv.slice(1)`. Never rejects. */
-export function runProcess(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<SpawnResult> {
+export function runProcess(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number, tracker?: ProcessTracker): Promise<SpawnResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const [file = '', ...args] = argv;
@@ -32,10 +35,12 @@ export function runProcess(argv: readonly string[], env: Readonly<Record<string,
     let done = false;
     let exit: { code: number | null; signal: string | null } | undefined;
     const child = spawn(file, args, { env: { ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) tracker?.add(child.pid);
     const finish = (spawnError?: string): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (child.pid !== undefined) tracker?.delete(child.pid);
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),

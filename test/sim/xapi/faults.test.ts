@@ -98,3 +98,19 @@ test.serial('an armed fault point reaches the next run of that verb on that host
   t.is(first?.env['LINSTOR_SR_FAULTS'], 'sr_update:start:throw');
   t.is(second?.env['LINSTOR_SR_FAULTS'], undefined);
 });
+
+test('stop() kills driver runs still in flight, and system.listMethods lists the served methods', async (t) => {
+  const pool = await startPool(t, 1);
+  const methods = await pool.xapi.client.callWithoutSession<string[]>('system.listMethods');
+  t.true(methods.includes('VDI.db_introduce') && methods.includes('host.call_plugin'));
+  const sr = await createSr(pool);
+  pool.driver.setBehaviour('sr_update', { hang: true });
+  const pending = pool.xapi.sr.update(sr).catch((error: unknown) => error);
+  for (let i = 0; i < 200 && pool.sim.processes.size === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+  const [pid] = [...pool.sim.processes];
+  t.truthy(pid);
+  await pool.sim.stop();
+  await pending;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.throws(() => process.kill(pid!, 0), { code: 'ESRCH' });
+});
