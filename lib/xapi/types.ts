@@ -6,8 +6,10 @@
 
 /** `OpaqueRef:…` of any class. */
 export type Ref = string;
+/** A XenAPI map (string → string), e.g. sm_config, other_config, device_config. */
 export type StringMap = Readonly<Record<string, string>>;
 
+/** `pool.get_record`: where the master is. */
 export type PoolRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -17,6 +19,7 @@ export type PoolRecord = {
   readonly other_config: StringMap;
 };
 
+/** `host.get_record`: a pool member, its address and PIFs. */
 export type HostRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -29,6 +32,7 @@ export type HostRecord = {
   readonly other_config: StringMap;
 };
 
+/** `PIF.get_record`: a host interface (the management one, and the storage network DRBD can use). */
 export type PifRecord = {
   readonly uuid: string;
   readonly device: string;
@@ -43,6 +47,7 @@ export type PifRecord = {
   readonly other_config: StringMap;
 };
 
+/** `SR.get_record`. */
 export type SrRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -59,6 +64,7 @@ export type SrRecord = {
   readonly other_config: StringMap;
 };
 
+/** `PBD.get_record`: an SR on one host, with that host's device_config. */
 export type PbdRecord = {
   readonly uuid: string;
   readonly host: Ref;
@@ -68,6 +74,7 @@ export type PbdRecord = {
   readonly other_config: StringMap;
 };
 
+/** `VDI.get_record`: what the driver keeps in sync with its volumes. */
 export type VdiRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -95,6 +102,7 @@ export type VdiRecord = {
   readonly cbt_enabled: boolean;
 };
 
+/** `VBD.get_record`: a disk of a VM. */
 export type VbdRecord = {
   readonly uuid: string;
   readonly VM: Ref;
@@ -107,6 +115,7 @@ export type VbdRecord = {
   readonly other_config: StringMap;
 };
 
+/** `VM.get_record` (the fields the simulator and tests use). */
 export type VmRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -118,6 +127,7 @@ export type VmRecord = {
   readonly other_config: StringMap;
 };
 
+/** `task.get_record`: the driver's subtask, and Async.* calls. */
 export type TaskRecord = {
   readonly uuid: string;
   readonly name_label: string;
@@ -129,6 +139,7 @@ export type TaskRecord = {
   readonly other_config: StringMap;
 };
 
+/** `SM.get_record`: a registered driver; sm reads it to test capabilities. */
 export type SmRecord = {
   readonly uuid: string;
   readonly type: string;

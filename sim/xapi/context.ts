@@ -92,6 +92,7 @@ export type Method = {
   readonly session?: boolean;
   readonly fn: (ctx: CallContext, args: readonly XmlRpcValue[]) => XapiXmlValue | Promise<XapiXmlValue>;
 };
+/** Method name (`VDI.create`) → implementation. */
 export type MethodTable = Record<string, Method>;
 
 /** A string argument, or FIELD_TYPE_ERROR. */

@@ -8,6 +8,7 @@ import type { XapiXmlValue } from './xml.js';
 /** A stored record: XAPI field name → value (ints as decimal strings, maps as string records). */
 export type DbRecord = Record<string, XapiXmlValue>;
 
+/** The XenAPI classes the simulator keeps. */
 export const CLASSES = ['pool', 'host', 'network', 'PIF', 'SR', 'PBD', 'VDI', 'VBD', 'VM', 'task', 'session', 'SM'] as const;
 /** A XenAPI class the simulator serves. */
 export type ClassName = (typeof CLASSES)[number];

@@ -4,6 +4,7 @@
  */
 import { clientFor, type Scenario, type ScenarioContext, type Target } from './scenario.js';
 
+/** The counts of a run and the lines it printed. */
 export type RunSummary = { readonly passed: number; readonly failed: number; readonly skipped: number; readonly lines: readonly string[] };
 
 /** Runs `scenarios` against `target`; `print` gets each output line as it is produced. */

@@ -26,6 +26,7 @@ export type ScenarioContext = {
 /** Returned by a scenario that cannot run against this target (with the reason). */
 export type Skip = { readonly skip: string };
 
+/** A named check; it returns a Skip when it cannot apply to the target. */
 export type Scenario = {
   readonly name: string;
   run(ctx: ScenarioContext): Promise<void | Skip>;

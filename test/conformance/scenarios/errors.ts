@@ -1,6 +1,7 @@
 /** XenAPI error shapes that clients (and our driver) branch on. */
 import { expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
 
+/** Scenarios on error shapes (no storage verb). */
 export const errorScenarios: Scenario[] = [
   {
     name: 'an unknown ref is HANDLE_INVALID [class, ref]',

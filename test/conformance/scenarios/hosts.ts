@@ -2,6 +2,7 @@
 import { fieldEquals } from '../../../lib/xapi/index.js';
 import { expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
 
+/** Scenarios on hosts and the pool (no storage verb). */
 export const hostScenarios: Scenario[] = [
   {
     name: 'the pool has one master, and it is one of the hosts',

@@ -1,6 +1,7 @@
 /** Sessions: login, logout, and what an invalid session gets. */
 import { expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
 
+/** Scenarios on sessions (no storage verb). */
 export const sessionScenarios: Scenario[] = [
   {
     name: 'login_with_password gives a session that reads the pool; logout invalidates it',
