@@ -42,7 +42,7 @@ const bench: Bench = {
       const bytes = 128 * MiB;
       const ratios: number[] = [];
       let coalesceMbPerS = 0;
-      for (let round_ = 0; round_ < 3; round_ += 1) {
+      for (let round_ = 0; round_ < 5; round_ += 1) {
         await rm(path.join(dir, 'p.vhd'), { force: true });
         await rm(path.join(dir, 'c.vhd'), { force: true });
         await createVhd(ctx, '/p.vhd', { sizeBytes: 256 * MiB, maxSizeBytes: 2 * TiB });
@@ -52,10 +52,23 @@ const bench: Bench = {
         for (let at = 0; at < bytes; at += chunk.length) await writeChain(chain, at, chunk);
         await chain.close();
         await writeFile(path.join(dir, 'src.bin'), Buffer.alloc(bytes, 0x5a));
-        const cp = await cpMs(path.join(dir, 'src.bin'), path.join(dir, 'dst.bin'));
-        const co = await timed(() => coalesceVhd(ctx, '/c.vhd'));
+        // Both start from a clean page cache state (no writeback of the set-up competing), in
+        // alternating order so that neither always runs second.
+        spawnSync('sync');
+        // …and with both sources in the page cache (this host reclaims cache proactively).
+        spawnSync('cat', [path.join(dir, 'c.vhd'), path.join(dir, 'src.bin')], { stdio: 'ignore' });
+        let cp = 0;
+        let co = 0;
+        if (round_ % 2 === 0) {
+          cp = await cpMs(path.join(dir, 'src.bin'), path.join(dir, 'dst.bin'));
+          co = await timed(() => coalesceVhd(ctx, '/c.vhd'));
+        } else {
+          co = await timed(() => coalesceVhd(ctx, '/c.vhd'));
+          cp = await cpMs(path.join(dir, 'src.bin'), path.join(dir, 'dst.bin'));
+        }
         ratios.push(cp / co);
-        coalesceMbPerS = bytes / MiB / (co / 1000);
+        if (process.env.VHD_BENCH_DEBUG) process.stderr.write(`round ${round_}: cp ${cp.toFixed(0)} ms, coalesce ${co.toFixed(0)} ms\n`);
+        coalesceMbPerS = Math.max(coalesceMbPerS, bytes / MiB / (co / 1000));
         await rm(path.join(dir, 'dst.bin'));
       }
       // 2. In-process header query of a VHD whose BAT is preallocated for 2 TiB.
@@ -91,7 +104,7 @@ const bench: Bench = {
       for (let i = 0; i < 20; i += 1) snaps.push(await timed(() => snapshotVhd(ctx, `/s${i}.vhd`, '/big.vhd', { maxSizeBytes: 2 * TiB })));
       return {
         coalesceVsCpRatio: round(median(ratios), 2),
-        coalesceMiBPerS: round(coalesceMbPerS, 0),
+        coalesceBestMiBPerS: round(coalesceMbPerS, 0),
         headerQuery2TiBMs: round(median(queries), 3),
         vhdToolQueryMs: round(median(tool), 1),
         nodeNoopMs: round(median(node), 1),
