@@ -4,7 +4,7 @@
  * vdi_deactivate (with VDI_DEACTIVATE) then vdi_detach. VM.start_on plugs the VM's disks on the host,
  * clean/hard shutdown unplugs them. No guest runs.
  */
-import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
+import { isStruct, type XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { ApiError, fail } from './api-error.js';
 import { argBool, argMap, argRecord, argRef, argString, field, type CallContext, type MethodTable, type SimState } from './context.js';
 import { smHas } from './capabilities.js';
@@ -22,6 +22,16 @@ function requireRunning(sim: SimState, vm: string): string {
   return sim.db.str('VM', vm, 'resident_on');
 }
 
+/** spec §2.3: xapi keeps `read-caching-enabled-on-<host uuid>` = !o_direct and the reason in the VDI's sm-config. */
+function recordReadCaching(sim: SimState, vdi: string, host: string, attached: XmlRpcValue): void {
+  if (!isStruct(attached) || !sim.db.has('VDI', vdi)) return;
+  const uuid = sim.db.str('host', host, 'uuid');
+  const oDirect = attached['o_direct'] !== false;
+  const reason = typeof attached['o_direct_reason'] === 'string' ? attached['o_direct_reason'] : '';
+  const smConfig = sim.db.get('VDI', vdi)['sm_config'] as Record<string, string>;
+  sim.db.set('VDI', vdi, { sm_config: { ...smConfig, [`read-caching-enabled-on-${uuid}`]: String(!oDirect), [`read-caching-reason-${uuid}`]: reason } });
+}
+
 async function plugVbd(sim: SimState, vbd: string): Promise<void> {
   const { db } = sim;
   const record = db.get('VBD', vbd);
@@ -31,7 +41,8 @@ async function plugVbd(sim: SimState, vbd: string): Promise<void> {
   const vdi = field(record, 'VDI');
   const sr = db.str('VDI', vdi, 'SR');
   const writable = String(record['mode'] === 'RW');
-  await execSm(sim, { verb: 'vdi_attach', host, sr, vdi, args: [writable] });
+  const attached = await execSm(sim, { verb: 'vdi_attach', host, sr, vdi, args: [writable] });
+  recordReadCaching(sim, vdi, host, attached);
   if (smHas(sim, db.str('SR', sr, 'type'), 'VDI_ACTIVATE')) {
     try {
       await execSm(sim, { verb: 'vdi_activate', host, sr, vdi, args: [writable] });

@@ -121,6 +121,8 @@ test('VBD plug attaches and activates on the VM\'s host, unplug deactivates and 
   t.deepEqual(Object.keys(lastParams(pool.sim, 'vdi_attach')), VDI_KEYS);
   t.is((lastParams(pool.sim, 'vdi_activate')['device_config'] as Record<string, string>)['SRmaster'], 'false');
   t.true((await vbdApi.getRecord(vbdRw)).currently_attached);
+  const host2Uuid = pool.sim.host('host2').uuid;
+  t.like({ ...(await vdiApi.getSmConfig(rw)) }, { [`read-caching-enabled-on-${host2Uuid}`]: 'false', [`read-caching-reason-${host2Uuid}`]: '' });
   t.is(await vmApi.get(vm, 'resident_on'), pool.ref('host2'));
 
   mark = pool.mark();
