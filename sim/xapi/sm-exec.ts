@@ -126,7 +126,7 @@ async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
     if (!(error instanceof ApiError)) throw error;
     outcome = { kind: 'error', code: error.code, params: error.params };
   }
-  if (ownTask !== undefined) {
+  if (ownTask !== undefined && db.has('task', ownTask)) {
     db.set('task', ownTask, {
       status: outcome.kind === 'ok' ? 'success' : 'failure', progress: 1.0, finished: new Date(),
       error_info: outcome.kind === 'ok' ? [] : [outcome.code, ...outcome.params],
