@@ -26,7 +26,7 @@ test('SR names replace / with _ and use the xcp-sr- and xcp-ha- prefixes', (t) =
 });
 
 test('a new resource name is xcp-volume-<uuid4>, never the VDI uuid', (t) => {
-  t.is<string>(newVolumeResourceName(() => '0b4cf6a4-0000-4000-8000-000000000001'), 'xcp-volume-0b4cf6a4-0000-4000-8000-000000000001');
+  t.is(String(newVolumeResourceName(() => '0b4cf6a4-0000-4000-8000-000000000001')), 'xcp-volume-0b4cf6a4-0000-4000-8000-000000000001');
   t.regex(newVolumeResourceName(), /^xcp-volume-[0-9a-f-]{36}$/);
 });
 
@@ -44,7 +44,7 @@ test('VDI uuids cannot split a KV namespace; DELETED_ names are recognised', (t)
   t.throws(() => asVdiUuid('a/b'), { instanceOf: InvalidNameError });
   t.throws(() => asVdiUuid(''), { instanceOf: InvalidNameError });
   const uuid = asVdiUuid('7c0e4c5e-1111-4222-8333-444455556666');
-  t.is<string>(deletedVdiUuid(uuid), 'DELETED_7c0e4c5e-1111-4222-8333-444455556666');
+  t.is(String(deletedVdiUuid(uuid)), 'DELETED_7c0e4c5e-1111-4222-8333-444455556666');
   t.true(isDeletedVdiUuid(deletedVdiUuid(uuid)));
   t.false(isDeletedVdiUuid(uuid));
   t.throws(() => asResourceName('1abc'), { instanceOf: InvalidNameError });
