@@ -38,6 +38,8 @@ export async function ensureNotLocked(ctx: VolumeContext, uuids: readonly VdiUui
   const expiryMs = scaled(ctx, LOCK_EXPIRATION_MS);
   const timeoutMs = scaled(ctx, options.timeoutMs ?? LOCK_EXPIRATION_MS + 5_000);
   const start = ctx.nowMs();
+  const pollMs = scaled(ctx, LOCK_POLL_MS);
+  let polls = 0;
   // The cached KV first (no request when nothing is locked); fresh reads only while waiting.
   let props = await ctx.kv.props();
   for (;;) {
@@ -58,8 +60,11 @@ export async function ensureNotLocked(ctx: VolumeContext, uuids: readonly VdiUui
     }
     const first = locked[0];
     if (first === undefined) return;
-    if (now - start >= timeoutMs) throw new VolumeLockedError(first, now - start);
-    await ctx.sleep(scaled(ctx, LOCK_POLL_MS));
+    // Count the polls too, so that a clock that does not move (or goes back) still ends the wait.
+    const waitedMs = Math.max(now - start, polls * pollMs);
+    if (waitedMs >= timeoutMs) throw new VolumeLockedError(first, waitedMs);
+    polls += 1;
+    await ctx.sleep(pollMs);
     props = await ctx.kv.refresh();
   }
 }

@@ -18,6 +18,7 @@ import { makeAvailable, removeIfDiskless, upToDateDiskfulNodes, usageStates } fr
 import { VolumeError } from './errors.js';
 import type { SrMetadata, VdiMetadata } from './kv-layout.js';
 import { createVolume, destroyVolume, markPersistent, requireVolume, type CreateVolumeOptions } from './lifecycle.js';
+import { localDevicePath } from './local-device.js';
 import { ensureNotLocked, lockVolume, unlockVolume, type LockWaitOptions } from './lock.js';
 import { allVolumeMetadata, getSrMetadata, getSrUuid, getVolumeMetadata, setSrMetadata, setSrUuid, setVolumeMetadata, updateVolumeMetadata } from './metadata.js';
 import { devicePath, resourceNameFromDevicePath, srNames, type ResourceName, type SrNames, type VdiUuid } from './naming.js';
@@ -201,6 +202,13 @@ export class VolumeManager {
   /** Ensures a resource of `uuid` on `node` (diskless on demand); true when one was created. */
   makeAvailable(uuid: VdiUuid, node: string): Promise<boolean> {
     return makeAvailable(this.#ctx, uuid, node);
+  }
+  /**
+   * The device of `uuid` on `node` (this host), made available as a diskless when needed, once its by-res
+   * link resolves to the device LINSTOR reports. `root` is the host root (`/` on dom0).
+   */
+  localDevicePath(uuid: VdiUuid, node: string, root = '/'): Promise<string> {
+    return localDevicePath(this.#ctx, uuid, node, root);
   }
   /** Removes a plain diskless of `uuid` on `node` (never a tie-breaker or a replica). */
   removeIfDiskless(uuid: VdiUuid, node: string): Promise<boolean> {

@@ -49,3 +49,13 @@ test('a lock released while waiting lets the operation go on; an expired one is 
   t.is(raw[`xcp/volume/${A}/readonly-timestamp`], undefined);
   t.is(raw[`xcp/volume/${B}/readonly-timestamp`], undefined);
 });
+
+test('the wait ends even when the injected clock does not move', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open({ timeScale: 0.001, nowMs: () => 1_700_000_000_000 });
+  await volumes.create(A, 1024 ** 3);
+  await volumes.lock(A);
+  const error = await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeLockedError });
+  t.true(error.waitedMs >= 65);
+  t.deepEqual(volumes.list(), [A]);
+});

@@ -20,6 +20,8 @@ export const NODES = ['h1', 'h2', 'h3'] as const;
 export type VolumeEnv = {
   sim: LinstorSim;
   client: LinstorApi;
+  /** The pool directory; host `<node>` has its root at `<dir>/hosts/<node>`. */
+  dir: string;
   sink: MemorySink;
   logger: Logger;
   /** Opens a manager on the test SR (repair off unless asked). */
@@ -34,13 +36,14 @@ export type VolumeEnv = {
 
 /** Starts the simulator with an SR of redundancy `placeCount` (2 by default). */
 export async function startVolumeEnv(t: ExecutionContext, placeCount = 2): Promise<VolumeEnv> {
-  const { sim, client } = await startEnv(t);
+  const { sim, client, dir } = await startEnv(t);
   await addSr(client, NODES, placeCount, 'LVM_THIN');
   const sink = new MemorySink();
   const logger = createLogger(sink);
   return {
     sim,
     client,
+    dir,
     sink,
     logger,
     open: (options = {}) => VolumeManager.open({ linstor: client, groupName: GROUP, logger, timeScale: 0.001, ...options }),

@@ -148,6 +148,19 @@ test('placement: make-available creates a diskless on demand; removal spares rep
   t.deepEqual((await volumes.upToDateDiskfulNodes(A)).nodes, [...diskful].sort());
 });
 
+test('the local device: a diskless made available on demand, its by-res link checked under the host root', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const rd = await volumes.create(A, GiB);
+  const diskful = (await volumes.sizes(A))?.diskfulNodes ?? [];
+  const other = ['h1', 'h2', 'h3'].find((n) => !diskful.includes(n)) ?? '';
+  const path = await volumes.localDevicePath(A, other, `${env.dir}/hosts/${other}`);
+  t.is(path, `/dev/drbd/by-res/${rd}/0`);
+  t.true(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.resources[other.toUpperCase()]?.flags.includes('DISKLESS'));
+  t.is(await volumes.localDevicePath(A, diskful[0] ?? '', `${env.dir}/hosts/${diskful[0] ?? ''}`), path);
+  await t.throwsAsync(volumes.localDevicePath(A, other, `${env.dir}/hosts/nowhere`), { message: /did not appear/ });
+});
+
 test('capacity: pool statistics, max volume size and allocation', async (t) => {
   const env = await startVolumeEnv(t);
   const volumes = await env.open();
