@@ -62,7 +62,8 @@ export class SrKvStore {
       await this.#linstor.keyValueStore.modify(this.name, {
         ...(set.length > 0 ? { override_props: Object.fromEntries(set.map(([k, v]) => [wireKey(k), v])) } : {}),
         ...(deletes.length > 0 ? { delete_props: deletes.map(wireKey) } : {}),
-        ...(namespaces.length > 0 ? { delete_namespaces: namespaces.map(wireKey) } : {}),
+        // Namespaces as LINSTOR lists them (linstor-rest.md §3.10 names them so), not with the key's leading `/`.
+        ...(namespaces.length > 0 ? { delete_namespaces: namespaces.map(normaliseKey) } : {}),
       });
     } catch (error) {
       this.#log.warn('KV write failed; dropping the cached KV', { kv: this.name, error });

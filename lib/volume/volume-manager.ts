@@ -105,8 +105,11 @@ export class VolumeManager {
   markPersistent(uuid: VdiUuid): Promise<void> {
     return markPersistent(this.#ctx, uuid);
   }
-  /** A new volume as large as `sourceUuid`'s usable size (the base of a snapshot or clone; no data copied). */
-  async createLike(sourceUuid: VdiUuid, cloneUuid: VdiUuid, options: CreateVolumeOptions = {}, lockWait: LockWaitOptions = {}): Promise<ResourceName> {
+  /**
+   * A new volume as large as `sourceUuid`'s usable size, placed by LINSTOR (Python `shallow_clone_volume`):
+   * the data is not copied, a child VHD header is written into it by the caller.
+   */
+  async shallowClone(sourceUuid: VdiUuid, cloneUuid: VdiUuid, options: CreateVolumeOptions = {}, lockWait: LockWaitOptions = {}): Promise<ResourceName> {
     await ensureNotLocked(this.#ctx, [sourceUuid], lockWait);
     const sizes = await this.sizes(sourceUuid);
     if (sizes === undefined) throw new VolumeError(`volume of VDI ${sourceUuid} reports no usable size`);

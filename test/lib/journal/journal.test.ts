@@ -14,6 +14,7 @@ import {
   parseSizeEntry,
 } from '../../../lib/journal/index.js';
 import { LinstorApiError } from '../../../lib/linstor/index.js';
+import { createLogger, MemorySink } from '../../../lib/log/logger.js';
 import { KV, startVolumeEnv } from '../volume/volume-env.js';
 
 const VDI = '5f1e0c2a-1111-4222-8333-444455556666';
@@ -85,7 +86,7 @@ test('the REST store sends keys with a leading / like the Python client', async 
     },
     KV,
   );
-  await new Journal(store, (await startVolumeEnv(t)).logger).create('zero', VDI, '0');
+  await new Journal(store, createLogger(new MemorySink())).create('zero', VDI, '0');
   t.deepEqual(sent, [{ override_props: { [`/xcp/sr/journal/zero/${VDI}`]: '0' } }]);
 });
 

@@ -230,3 +230,13 @@ test('controller errors surface typed and change nothing', async (t) => {
   await env.sim.acceptConnections();
   t.is(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.vds[0]?.sizeKib, 1024 * 1024);
 });
+
+test('a shallow clone is a new volume as large as the source, with its own resource', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const source = await volumes.create(A, GiB + 4096);
+  const clone = await volumes.shallowClone(A, B);
+  t.not(clone, source);
+  t.is((await volumes.sizes(B))?.usableBytes, (await volumes.sizes(A))?.usableBytes);
+  t.deepEqual(volumes.list().sort(), [A, B]);
+});
