@@ -14,6 +14,7 @@ import {
   parseSizeEntry,
 } from '../../../lib/journal/index.js';
 import { LinstorApiError } from '../../../lib/linstor/index.js';
+import { asVdiUuid } from '../../../lib/volume/index.js';
 import { createLogger, MemorySink } from '../../../lib/log/logger.js';
 import { KV, startVolumeEnv } from '../volume/volume-env.js';
 
@@ -98,4 +99,29 @@ test('a failed write surfaces as JournalWriteError with the LINSTOR cause and le
   t.true(error.cause instanceof LinstorApiError);
   t.deepEqual(await env.rawKv(), {});
   t.false(await journal.hasEntries(VDI));
+});
+
+test('a Python-left SR with journal entries: repair at load keeps every entry and the journal reads them through the manager', async (t) => {
+  const env = await startVolumeEnv(t);
+  const seeder = await env.open();
+  const rd = await seeder.create(asVdiUuid(VDI), 1024 ** 3);
+  await env.seedKv({
+    [`xcp/volume/${VDI}/metadata`]: '{"name_label": "vm disk", "vdi_type": "vhd"}',
+    [`xcp/sr/journal/clone/${VDI}`]: `${BASE}_${SNAP}`,
+    [`xcp/sr/journal/inflate/${VDI}`]: '1073741824',
+    [`xcp/sr/journal/zero/${VDI}`]: '0',
+    [`xcp/sr/journal/leaf/${VDI}`]: BASE,
+    [`xcp/sr/journal/coalesce/${VDI}`]: '1',
+    [`xcp/sr/journal/relink/${VDI}`]: '1',
+  });
+  const volumes = await env.open({ repair: true });
+  t.is(volumes.resourceName(asVdiUuid(VDI)), rd);
+  const journal = new Journal(volumes.journalStore(), env.logger);
+  t.deepEqual((await journal.entries()).map((e) => e.type).sort(), ['clone', 'coalesce', 'inflate', 'leaf', 'relink', 'zero']);
+  t.deepEqual(parseCloneEntry((await journal.get('clone', VDI)) ?? ''), { baseUuid: BASE, snapUuid: SNAP });
+  const before = env.requests();
+  await journal.remove('clone', VDI);
+  t.false((await journal.getAll('clone')).has(VDI));
+  t.is(env.requests() - before, 1, 'the journal shares the manager cache: one PUT, no GET');
+  t.is(Object.keys(await env.rawKv()).filter((k) => k.startsWith('xcp/sr/journal/')).length, 5);
 });
