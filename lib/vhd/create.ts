@@ -81,8 +81,14 @@ function preallocation(size: number, maxSizeBytes: number | undefined): number {
   return max;
 }
 
+/**
+ * The parent to link to (vhd-util's find_snapshot_target): the supplied one, or — unless noEmptyCheck —
+ * the first non-empty ancestor (possibly a RAW root). The child keeps the supplied parent's size.
+ */
 async function resolveParent(ctx: VhdContext, childPath: string, parentPath: string, options: SnapshotOptions): Promise<ParentSpec> {
   let target = parentPath;
+  let raw = options.parentRaw ?? false;
+  let suppliedSize: number | undefined;
   for (;;) {
     let mtime: number;
     try {
@@ -90,10 +96,10 @@ async function resolveParent(ctx: VhdContext, childPath: string, parentPath: str
     } catch (error) {
       throw new VhdParentMissingError(childPath, target, { cause: error });
     }
-    if (options.parentRaw) {
-      const raw = await RawImage.open(ctx, target);
-      const size = raw.virtualSize;
-      await raw.close();
+    if (raw) {
+      const image = await RawImage.open(ctx, target);
+      const size = suppliedSize ?? image.virtualSize;
+      await image.close();
       return { path: target, raw: true, uuid: Buffer.alloc(16), size, timestamp: vhdTime(mtime) };
     }
     let image: VhdImage;
@@ -105,8 +111,10 @@ async function resolveParent(ctx: VhdContext, childPath: string, parentPath: str
     }
     try {
       await image.physicalSize(); // validates the BAT: a damaged parent is refused before anything is written
-      const skip = !options.noEmptyCheck && image.isDifferencing && !image.parentIsRaw && (await image.allocatedBlocks()) === 0;
-      if (!skip) return { path: target, raw: false, uuid: Buffer.from(image.footer.uuid), size: image.virtualSize, timestamp: vhdTime(mtime) };
+      suppliedSize ??= image.virtualSize;
+      const skip = !options.noEmptyCheck && image.isDifferencing && (await image.allocatedBlocks()) === 0;
+      if (!skip) return { path: target, raw: false, uuid: Buffer.from(image.footer.uuid), size: suppliedSize, timestamp: vhdTime(mtime) };
+      raw = image.parentIsRaw;
       target = (await image.parentPath()) ?? target;
     } finally {
       await image.close();

@@ -83,11 +83,16 @@ test('coalesce merges only the child\'s sectors into the parent and counts them'
 test('snapshot of an empty differencing parent links to the grandparent unless -e', async (t) => {
   const ctx = { root: await tmpRoot(t) };
   await createVhd(ctx, '/a.vhd', { sizeBytes: 4 * MiB });
-  await snapshotVhd(ctx, '/b.vhd', '/a.vhd');
+  await snapshotVhd(ctx, '/b.vhd', '/a.vhd', { maxSizeBytes: 16 * MiB });
   t.is(await snapshotVhd(ctx, '/c.vhd', '/b.vhd'), '/a.vhd');
   t.is((await queryVhd(ctx, '/c.vhd')).parentPath, '/a.vhd');
   t.is(await snapshotVhd(ctx, '/d.vhd', '/b.vhd', { noEmptyCheck: true }), '/b.vhd');
   t.is(await queryDepth(ctx, '/d.vhd'), 3);
+  // The child keeps the size of the parent it was given, even when that one was resized.
+  await resizeVhd(ctx, '/b.vhd', 8 * MiB);
+  await snapshotVhd(ctx, '/e.vhd', '/b.vhd');
+  t.is((await queryVhd(ctx, '/e.vhd')).parentPath, '/a.vhd');
+  t.is((await queryVhd(ctx, '/e.vhd')).virtualSize, 8 * MiB);
 });
 
 test('a RAW parent (-m) is read through and coalesced into', async (t) => {
@@ -244,4 +249,15 @@ test('a RAW parent whose size is not a whole number of blocks', async (t) => {
   Buffer.alloc(512, 0xfe).copy(raw, 3 * MiB);
   assertSameBytes(t, await readAll(ctx, '/c.vhd'), raw);
   t.true((await checkVhd(ctx, '/c.vhd')).ok);
+});
+
+test('an empty child of a RAW image is skipped for the RAW image itself', async (t) => {
+  const root = await tmpRoot(t);
+  const ctx = { root };
+  await writeFile(path.join(root, 'raw.img'), pattern(4 * MiB, 6));
+  await snapshotVhd(ctx, '/b.vhd', '/raw.img', { parentRaw: true });
+  t.is(await snapshotVhd(ctx, '/c.vhd', '/b.vhd'), '/raw.img');
+  const q = await queryVhd(ctx, '/c.vhd');
+  t.true(q.parentRaw);
+  t.is(q.parentPath, '/raw.img');
 });
