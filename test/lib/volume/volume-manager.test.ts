@@ -43,6 +43,7 @@ test('create spawns from the SR group with the SR redundancy and writes the Pyth
   t.is(env.sim.state().resourceDefinitions[rd.toUpperCase()], undefined);
   await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeNotFoundError });
   t.deepEqual((await env.open()).list(), []);
+  t.deepEqual(env.sim.violations, [], 'every request matched the LINSTOR OpenAPI contract');
 });
 
 test('a volume created non-persistent stays CREATING until markPersistent; slaves see it, repair removes it', async (t) => {
@@ -146,6 +147,7 @@ test('placement: make-available creates a diskless on demand; removal spares rep
   const states = await volumes.usageStates(A);
   t.deepEqual([...states.values()], [false, false]);
   t.deepEqual((await volumes.upToDateDiskfulNodes(A)).nodes, [...diskful].sort());
+  t.deepEqual(env.sim.violations, []);
 });
 
 test('the local device: a diskless made available on demand, its by-res link checked under the host root', async (t) => {
@@ -183,6 +185,7 @@ test('HA volumes spawn from xcp-ha-*, created with place_count 3 when missing', 
   const group = await env.client.resourceGroups.get('xcp-ha-linstor_group_thin_device');
   t.is(group.select_filter?.place_count, 3);
   t.is(env.sim.state().resourceDefinitions['XCP-PERSISTENT-HA-STATEFILE']?.group, 'xcp-ha-linstor_group_thin_device');
+  t.deepEqual(env.sim.violations, []);
 });
 
 test('a missing SR group is VolumeGroupNotFoundError', async (t) => {
