@@ -49,6 +49,8 @@ export type SmLockHandle = { readonly path: string; release(): Promise<void> };
 function defaultHelper(): string {
   const candidates = [
     path.join(path.dirname(process.argv[1] ?? ''), 'sm-lock-helper.py'),
+    // Where make install puts it, for the plugin (installed in /etc/xapi.d/plugins) and the tools.
+    '/opt/xensource/sm/linstor-sr/sm-lock-helper.py',
     path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'dom0', 'sm-lock-helper.py'),
   ];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;

@@ -2,10 +2,21 @@ import type { PluginFunction } from './context.js';
 
 /**
  * The plugin's dispatch table: function name (exactly as the Python plugin names it, spec/sm-linstor.md
- * §6) → loader of its implementation. Loaders import on demand so a call only loads what it runs.
- * Functions of the Python plugin not listed yet answer UNKNOWN_XENAPI_PLUGIN_FUNCTION, as XenAPIPlugin
- * does for any unknown name; the issues that build them add their lines.
+ * §6, plus pause/unpause/refresh of DESIGN.md "On dom0") → loader of its implementation. Loaders import
+ * on demand so a call only loads what it runs. Functions not listed yet answer
+ * UNKNOWN_XENAPI_PLUGIN_FUNCTION, as XenAPIPlugin does for any unknown name; their issues add them.
  */
 export const FUNCTIONS: Readonly<Record<string, () => Promise<PluginFunction>>> = {
   hasControllerRunning: async () => (await import('./services.js')).hasControllerRunning,
+  prepareSr: async () => (await import('./sr-services.js')).prepareSr,
+  releaseSr: async () => (await import('./sr-services.js')).releaseSr,
+  updateDrbdReactor: async () => (await import('./sr-services.js')).updateDrbdReactor,
+  getDrbdOpeners: async () => (await import('./drbd.js')).getDrbdOpeners,
+  demoteDrbdResource: async () => (await import('./drbd.js')).demoteDrbdResource,
+  destroyDrbdVolume: async () => (await import('./drbd.js')).destroyDrbdVolume,
+  destroyDrbdVolumes: async () => (await import('./drbd.js')).destroyDrbdVolumes,
+  listDrbdVolumes: async () => (await import('./drbd.js')).listDrbdVolumes,
+  pause: async () => (await import('./tapdisk.js')).pause,
+  unpause: async () => (await import('./tapdisk.js')).unpause,
+  refresh: async () => (await import('./tapdisk.js')).refresh,
 };

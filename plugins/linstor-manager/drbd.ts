@@ -1,0 +1,88 @@
+/**
+ * DRBD helpers other hosts call (spec/sm-linstor.md §6): who holds a device open, demoting a stuck
+ * Primary, destroying leftover minors. Names that reach a path or a command are validated first.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostPath } from '../../lib/host/env.js';
+import type { PluginContext, PluginFunction } from './context.js';
+import { arg, trueFalse } from './true-false.js';
+
+const RESOURCE = /^[A-Za-z_][A-Za-z0-9_-]{0,47}$/;
+const NUMBER = /^\d{1,6}$/;
+
+function checked(value: string, re: RegExp, what: string): string {
+  if (!re.test(value)) throw new Error(`invalid ${what} ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** `{pid: {"process-name", "open-duration"}}` from the resource's debugfs `openers` file. */
+export const getDrbdOpeners: PluginFunction = async (ctx, args) => {
+  const resource = checked(arg(args, 'resourceName'), RESOURCE, 'resource name');
+  const volume = checked(args['volume'] ?? '0', NUMBER, 'volume');
+  const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/${volume}/openers`);
+  const openers: Record<string, { 'process-name': string; 'open-duration': string }> = {};
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    // No openers file: nothing has this device open here.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '{}';
+    throw error;
+  }
+  for (const line of text.split('\n')) {
+    const [name, pid, duration] = line.trim().split(/\s+/);
+    if (name && pid && duration) openers[pid] = { 'process-name': name, 'open-duration': duration };
+  }
+  return JSON.stringify(openers);
+};
+
+export const demoteDrbdResource = trueFalse('demoteDrbdResource', async (ctx, args) => {
+  await ctx.exec('drbdsetup', ['secondary', checked(arg(args, 'resource_name'), RESOURCE, 'resource name')]);
+});
+
+async function destroyMinor(ctx: PluginContext, minor: string): Promise<void> {
+  await ctx.exec('drbdsetup', ['detach', minor, '--force']);
+  await ctx.exec('drbdsetup', ['del-minor', minor]);
+}
+
+export const destroyDrbdVolume = trueFalse('destroyDrbdVolume', async (ctx, args) => {
+  await destroyMinor(ctx, checked(arg(args, 'minor'), NUMBER, 'minor'));
+});
+
+/** Minors of this host by LVM volume group, from `drbdsetup show --json` backing disks. */
+async function minorsByGroup(ctx: PluginContext): Promise<Record<string, number[]>> {
+  const show = JSON.parse((await ctx.exec('drbdsetup', ['show', '--json'])).stdout || '[]') as {
+    _this_host?: { volumes?: { device_minor?: number; 'backing-disk'?: string }[] };
+  }[];
+  const out: Record<string, number[]> = {};
+  for (const res of show) {
+    for (const v of res._this_host?.volumes ?? []) {
+      const vg = /^\/dev\/([^/]+)\//.exec(v['backing-disk'] ?? '')?.[1];
+      if (vg && v.device_minor !== undefined) (out[vg] ??= []).push(v.device_minor);
+    }
+  }
+  return out;
+}
+
+/**
+ * The group named either as the LVM VG (`linstor_group`) or as the SR's LINSTOR pool
+ * (`xcp-sr-linstor_group`, `xcp-sr-linstor_group_thin_device`): the Python SR destroy passes the
+ * latter, which its plugin never matched (spec/sm-linstor.md §9).
+ */
+function groupMatches(vg: string, name: string): boolean {
+  return name === vg || name === `xcp-sr-${vg}` || name.startsWith(`xcp-sr-${vg}_`);
+}
+
+export const listDrbdVolumes: PluginFunction = async (ctx, args) => {
+  const wanted = args['volume_group'];
+  const all = await minorsByGroup(ctx);
+  return JSON.stringify(wanted ? Object.fromEntries(Object.entries(all).filter(([vg]) => groupMatches(vg, wanted))) : all);
+};
+
+export const destroyDrbdVolumes = trueFalse('destroyDrbdVolumes', async (ctx, args) => {
+  const group = arg(args, 'volume_group');
+  for (const [vg, minors] of Object.entries(await minorsByGroup(ctx))) {
+    if (!groupMatches(vg, group)) continue;
+    for (const minor of minors) await destroyMinor(ctx, String(minor));
+  }
+});
