@@ -9,6 +9,17 @@ import { ViewCache } from './cache.js';
 import { SrKvStore } from './kv-store.js';
 import type { ResourceName, SrNames, VdiUuid } from './naming.js';
 
+/**
+ * Host-side DRBD operations a force-destroy needs (plugin `getDrbdOpeners` and `demoteDrbdResource` on the
+ * hosts); the driver injects them through the plugin, `lib/volume` cannot call XAPI itself.
+ */
+export type DrbdHostOps = {
+  /** `<host>: <pid> <process>` for every process holding the device open on any live host; empty when none. */
+  openers(resource: ResourceName): Promise<readonly string[]>;
+  /** Demotes a stuck Primary (`drbdsetup secondary`) on `node`. */
+  demote(resource: ResourceName, node: string): Promise<void>;
+};
+
 /** Collaborators and knobs of a manager; the composition root (driver, plugin, GC) fills them. */
 export type VolumeManagerOptions = {
   readonly linstor: LinstorApi;
@@ -30,6 +41,8 @@ export type VolumeManagerOptions = {
   readonly uuid4?: () => string;
   /** Attempts of the LINSTOR part of a create (Python: 5, 3 s apart). */
   readonly createAttempts?: number;
+  /** Lets a force-destroy (failed create, repair) demote a stuck Primary; without it an in-use RD stays. */
+  readonly drbd?: DrbdHostOps;
 };
 
 /** The shared state of one manager. */
@@ -44,6 +57,7 @@ export type VolumeContext = {
   readonly sleep: (ms: number) => Promise<void>;
   readonly uuid4: () => string;
   readonly createAttempts: number;
+  readonly drbd: DrbdHostOps | undefined;
   /** place_count of the SR resource group. */
   redundancy: number;
   /** The usable volumes: VDI uuid → resource name. */
@@ -65,6 +79,7 @@ export function createContext(options: VolumeManagerOptions, names: SrNames): Vo
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     uuid4: options.uuid4 ?? (() => crypto.randomUUID()),
     createAttempts: options.createAttempts ?? 5,
+    drbd: options.drbd,
     redundancy: 0,
     volumes: new Map(),
   };

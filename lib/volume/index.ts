@@ -1,6 +1,6 @@
 /** Public surface of the volume manager. */
 export { ViewCache, type CachedView, type ViewCacheStats } from './cache.js';
-export type { VolumeManagerOptions } from './context.js';
+export type { DrbdHostOps, VolumeManagerOptions } from './context.js';
 export * from './errors.js';
 export * from './kv-layout.js';
 export type { CreateVolumeOptions } from './lifecycle.js';

@@ -10,7 +10,7 @@
  */
 import { hasRetCode, isNotFound, RC } from '../linstor/index.js';
 import { scaled, type VolumeContext } from './context.js';
-import { VolumeCreateError, VolumeDestroyError, VolumeExistsError, VolumeInUseError, VolumeNotFoundError } from './errors.js';
+import { VolumeCreateError, VolumeDestroyError, VolumeError, VolumeExistsError, VolumeInUseError, VolumeNotFoundError } from './errors.js';
 import { FIELD_NOT_EXISTS, FIELD_VOLUME_NAME, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords } from './kv-layout.js';
 import { newVolumeResourceName, type ResourceName, type VdiUuid } from './naming.js';
 import { volumeSizeKib } from './sizes.js';
@@ -110,9 +110,32 @@ export async function deleteDefinition(ctx: VolumeContext, name: ResourceName): 
   }
 }
 
-async function forgetAfterFailedCreate(ctx: VolumeContext, uuid: VdiUuid, name: ResourceName): Promise<void> {
+/**
+ * Deletes a definition that must go (failed create, repair), like the Python `_destroy_resource(force=True)`:
+ * when LINSTOR refuses because it is in use, and no process holds it open on any host, the stuck Primary is
+ * demoted and the delete retried (the Python code never retried: its demote always raised, §9).
+ */
+export async function forceDeleteDefinition(ctx: VolumeContext, name: ResourceName): Promise<void> {
   try {
     await deleteDefinition(ctx, name);
+    return;
+  } catch (error) {
+    if (!hasRetCode(error, RC.FAIL_IN_USE) || ctx.drbd === undefined) throw error;
+    const openers = await ctx.drbd.openers(name);
+    if (openers.length > 0) throw new VolumeError(`resource ${name} is open: ${openers.join(', ')}`, { cause: error });
+    const stuck = ((await resourcesByName(ctx)).get(name) ?? []).filter((r) => r.state?.in_use === true).map((r) => r.node_name);
+    if (stuck.length === 0) throw error;
+    for (const node of stuck) {
+      ctx.log.warn('demoting a stuck DRBD Primary before deleting', { resource: name, node });
+      await ctx.drbd.demote(name, node);
+    }
+  }
+  await deleteDefinition(ctx, name);
+}
+
+async function forgetAfterFailedCreate(ctx: VolumeContext, uuid: VdiUuid, name: ResourceName): Promise<void> {
+  try {
+    await forceDeleteDefinition(ctx, name);
     await ctx.kv.modify({ deleteNamespaces: [volumeNamespace(uuid)] });
   } catch (error) {
     // What is left is state CREATING, which the next repair removes: the creation error matters more.

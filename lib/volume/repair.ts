@@ -12,7 +12,7 @@
 import type { VolumeContext } from './context.js';
 import { VolumeRepairRequiredError } from './errors.js';
 import { FIELD_UPDATING_UUID_SRC, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords, type VolumeRecord } from './kv-layout.js';
-import { destroyVolume, deleteDefinition } from './lifecycle.js';
+import { destroyVolume, forceDeleteDefinition } from './lifecycle.js';
 import { asResourceName, asVdiUuid, deletedVdiUuid, isDeletedVdiUuid, isResourceName, type ResourceName } from './naming.js';
 import { renameVolume } from './rename.js';
 import { srResourceDefinitions } from './views.js';
@@ -48,7 +48,7 @@ async function removeBadVolume(ctx: VolumeContext, record: VolumeRecord): Promis
   const name = validName(record.volumeName);
   ctx.log.warn('repair: removing a stale volume', { vdi: record.uuid, state: record.state, resource: record.volumeName });
   try {
-    if (name !== undefined && (await srResourceDefinitions(ctx)).has(name)) await deleteDefinition(ctx, name);
+    if (name !== undefined && (await srResourceDefinitions(ctx)).has(name)) await forceDeleteDefinition(ctx, name);
     await ctx.kv.modify({ deleteNamespaces: [volumeNamespace(record.uuid)] });
   } catch (error) {
     ctx.log.warn('repair: cannot remove the stale volume, renaming it aside', { vdi: record.uuid, error });

@@ -115,3 +115,34 @@ test('our own rename is two atomic writes and leaves nothing pending', async (t)
   t.deepEqual(volumes.list(), [B]);
   t.deepEqual(Object.keys(await env.rawKv()).sort(), [`xcp/volume/${B}/not-exists`, `xcp/volume/${B}/volume-name`]);
 });
+
+test('a stale volume stuck Primary is demoted through the injected host ops, then deleted; open ones are kept', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const rd = await volumes.create(A, GiB, { persistent: false });
+  const node = Object.values(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.resources ?? {})[0]?.node ?? '';
+  await env.sim.setResourceState(rd, node, { inUse: true });
+  const demoted: string[] = [];
+  const repaired = await env.open({
+    repair: true,
+    drbd: {
+      openers: async () => [],
+      demote: async (resource, on) => {
+        demoted.push(`${resource}@${on}`);
+        await env.sim.setResourceState(resource, on, { inUse: false });
+      },
+    },
+  });
+  t.deepEqual(demoted, [`${rd}@${node}`]);
+  t.deepEqual(repaired.list(), []);
+  t.deepEqual(await env.rawKv(), {});
+  t.is(env.sim.state().resourceDefinitions[rd.toUpperCase()], undefined);
+
+  // A device some process holds open is never demoted: the volume is moved aside to DELETED_.
+  const open = await volumes.create(B, GiB, { persistent: false });
+  const onNode = Object.values(env.sim.state().resourceDefinitions[open.toUpperCase()]?.resources ?? {})[0]?.node ?? '';
+  await env.sim.setResourceState(open, onNode, { inUse: true });
+  const again = await env.open({ repair: true, drbd: { openers: async () => [`${onNode}: 4242 tapdisk`], demote: async () => t.fail('must not demote') } });
+  t.deepEqual(again.list(), [asVdiUuid(`DELETED_${B}`)]);
+  t.truthy(env.sim.state().resourceDefinitions[open.toUpperCase()]);
+});
