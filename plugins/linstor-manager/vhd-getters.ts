@@ -1,0 +1,63 @@
+/**
+ * VHD getters other hosts ask through the plugin when they cannot open a device themselves
+ * (spec/sm-linstor.md §4.2): read-only queries of the VHD on this host's DRBD device, natively.
+ * `getVHDInfo` and `getParent`, which resolve the parent's VDI uuid through the KV, come with the
+ * volume manager (#6).
+ */
+import { deflateSync } from 'node:zlib';
+import { blockBitmap, checkVhd, getKeyHash, queryDepth, queryVhd } from '../../lib/vhd/index.js';
+import type { PluginContext, PluginFunction } from './context.js';
+import { arg, strtobool } from './true-false.js';
+
+const DEVICE = /^\/dev\/drbd\/by-res\/[A-Za-z_][A-Za-z0-9_-]{0,47}\/0$/;
+const MIB = 1024 * 1024;
+
+/** The device argument: only a DRBD by-res path, so no other file of the host can be read through it. */
+function devicePath(args: Readonly<Record<string, string>>): string {
+  const p = arg(args, 'devicePath');
+  if (!DEVICE.test(p)) throw new Error(`devicePath must be /dev/drbd/by-res/<resource>/0, got ${JSON.stringify(p)}`);
+  return p;
+}
+
+const ctxOf = (ctx: PluginContext) => ({ root: ctx.env.root, exec: ctx.exec });
+
+function query(pick: (info: Awaited<ReturnType<typeof queryVhd>>) => string): PluginFunction {
+  return async (ctx, args) => pick(await queryVhd(ctxOf(ctx), devicePath(args)));
+}
+
+export const getSizeVirt = query((i) => String(i.virtualSize));
+export const getSizePhys = query((i) => String(i.physicalSize));
+export const getAllocatedSize = query((i) => String(i.allocatedSize));
+/** In MB, as vhd-util query -S prints it. */
+export const getMaxResizeSize = query((i) => String(Math.floor(i.maxResizeSize / MIB)));
+export const hasParent = query((i) => (i.isDifferencing ? 'True' : 'False'));
+
+export const getDepth: PluginFunction = async (ctx, args) => String(await queryDepth(ctxOf(ctx), devicePath(args)));
+
+/** The device's size in bytes (what `blockdev --getsize64` says: DRBD's usable size). */
+export const getDrbdSize: PluginFunction = async (ctx, args) => {
+  // blockdev takes the dom0 path: on dom0 it is the device; the simulator's stand-in maps it itself.
+  const { stdout } = await ctx.exec('blockdev', ['--getsize64', devicePath(args)]);
+  const size = stdout.trim();
+  if (!/^\d+$/.test(size)) throw new Error(`blockdev printed ${JSON.stringify(size)}`);
+  return size;
+};
+
+/** 'True', or a failure with vhd-util check's reason. */
+export const check: PluginFunction = async (ctx, args) => {
+  const result = await checkVhd(ctxOf(ctx), devicePath(args), {
+    ignoreMissingFooter: strtobool(args['ignoreMissingFooter']),
+    fast: strtobool(args['fast']),
+  });
+  if (!result.ok) throw new Error(result.reason);
+  return 'True';
+};
+
+/** The key hash (hex), or '' when the VHD holds none. */
+export const getKeyHashFn: PluginFunction = async (ctx, args) => {
+  const k = await getKeyHash(ctxOf(ctx), devicePath(args));
+  return k ? k.hash.toString('hex') : '';
+};
+
+/** base64 of the zlib-compressed block allocation bitmap (vhd-util read -B). */
+export const getBlockBitmap: PluginFunction = async (ctx, args) => deflateSync(await blockBitmap(ctxOf(ctx), devicePath(args))).toString('base64');
