@@ -1,4 +1,5 @@
-// Property-based tests: random sequences of write / snapshot / coalesce / resize / set-hidden against a
+// Property-based tests: random sequences of write / snapshot / coalesce (leaf, and non-leaf with relink)
+// / resize / set-hidden against a
 // plain in-memory disk; the chain's content must always equal the model. Bounded in CI, long with
 // LINSTOR_SR_EXHAUSTIVE=1 (DESIGN.md "Test budget").
 import test, { type ExecutionContext } from 'ava';
@@ -7,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  coalesceVhd, createVhd, openChain, queryVhd, readChain, resizeVhd, setHidden, snapshotVhd, writeChain, checkVhd, type VhdContext,
+  coalesceVhd, createVhd, openChain, queryVhd, readChain, resizeVhd, setHidden, setParent, snapshotVhd, writeChain, checkVhd, type VhdContext,
 } from '../../../lib/vhd/index.js';
 import { libvhdiReadable, oracleTitle, pattern, pyvhdiRead, requireOracles, vhdiinfo } from './helpers.js';
 
@@ -19,6 +20,7 @@ type Op =
   | { kind: 'write'; at: number; length: number; seed: number }
   | { kind: 'snapshot'; keepEmpty: boolean }
   | { kind: 'coalesce' }
+  | { kind: 'gc' }
   | { kind: 'resize'; blocks: number }
   | { kind: 'hidden'; index: number; hidden: boolean };
 
@@ -27,6 +29,7 @@ const opArb = (maxWrite: number): fc.Arbitrary<Op> =>
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('write' as const), at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), length: fc.integer({ min: 1, max: maxWrite }), seed: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('snapshot' as const), keepEmpty: fc.boolean() }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'coalesce' as const }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'gc' as const }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('resize' as const), blocks: fc.integer({ min: 1, max: 2 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('hidden' as const), index: fc.nat(), hidden: fc.boolean() }) },
   );
@@ -74,6 +77,19 @@ async function apply(s: State, op: Op, granule: number): Promise<void> {
       await coalesceVhd(s.ctx, leaf);
       s.chain.pop();
       await rm(path.join(s.root, leaf));
+      return;
+    }
+    case 'gc': {
+      // Non-leaf coalesce as the GC does it: merge the leaf's parent into its own parent, relink the leaf.
+      if (s.chain.length < 3) return;
+      const mid = s.chain.at(-2) ?? '';
+      const grand = s.chain.at(-3) ?? '';
+      const midSize = (await queryVhd(s.ctx, mid)).virtualSize;
+      if ((await queryVhd(s.ctx, grand)).virtualSize < midSize) await resizeVhd(s.ctx, grand, midSize);
+      await coalesceVhd(s.ctx, mid);
+      await setParent(s.ctx, leaf, grand);
+      s.chain.splice(s.chain.length - 2, 1);
+      await rm(path.join(s.root, mid));
       return;
     }
     case 'resize': {
