@@ -1,0 +1,57 @@
+import { SrError } from '../../lib/smapi/sr-error.js';
+import type { Verb } from '../../lib/smapi/verbs.js';
+
+/** The device-config of a LINSTOR SR (spec/sm-linstor.md §2.1–§2.2). */
+export type SrConfig = {
+  /** `linstor_group` (thick) or `linstor_group/thin_device` (thin). */
+  readonly groupName: string;
+  /** Replicas per volume; only meaningful at sr_create (the resource group holds it afterwards). */
+  readonly redundancy: number;
+  readonly provisioning: 'thin' | 'thick';
+  /** Disable the controller when only one host is online (DRBD quorum on the database). */
+  readonly monitorDbQuorum: boolean;
+};
+
+const TRUE = ['y', 'yes', 't', 'true', 'on', '1'];
+const FALSE = ['n', 'no', 'f', 'false', 'off', '0'];
+
+/**
+ * Validates device-config as the Python driver's load() does: group-name (5004) and redundancy (5005)
+ * required, provisioning thin|thick (InvalidArg), monitor-db-quorum a truth value (default true). The SR's
+ * sm-config `provisioning`, when valid, overrides device-config's.
+ */
+export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, srSmConfig: Readonly<Record<string, string>> = {}): SrConfig {
+  const groupName = deviceConfig['group-name'] ?? '';
+  if (groupName === '') throw new SrError('LinstorConfigGroupNameMissing');
+  if (!/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)?$/.test(groupName)) {
+    throw new SrError('InvalidArg', `group-name must be VG or VG/thin-pool, got ${JSON.stringify(groupName)}`);
+  }
+  const redundancyText = deviceConfig['redundancy'] ?? '';
+  if (redundancyText === '') throw new SrError('LinstorConfigRedundancyMissing');
+  if (!/^\d+$/.test(redundancyText) || Number(redundancyText) < 1 || Number(redundancyText) > 32) {
+    throw new SrError('InvalidArg', `redundancy must be a positive integer, got ${JSON.stringify(redundancyText)}`);
+  }
+  const given = deviceConfig['provisioning'] ?? 'thin';
+  if (given !== 'thin' && given !== 'thick') {
+    throw new SrError('InvalidArg', `provisioning must be thin or thick, got ${JSON.stringify(given)}`);
+  }
+  const fromSm = srSmConfig['provisioning'];
+  const provisioning: 'thin' | 'thick' = fromSm === 'thin' || fromSm === 'thick' ? fromSm : given;
+  const quorumText = (deviceConfig['monitor-db-quorum'] ?? 'true').toLowerCase();
+  if (!TRUE.includes(quorumText) && !FALSE.includes(quorumText)) {
+    throw new SrError('InvalidArg', `monitor-db-quorum must be true or false, got ${JSON.stringify(deviceConfig['monitor-db-quorum'])}`);
+  }
+  return { groupName, redundancy: Number(redundancyText), provisioning, monitorDbQuorum: TRUE.includes(quorumText) };
+}
+
+/** Commands that hold the SR lock for their whole run, and whose master runs repair (Python OPS_EXCLUSIVE + probe). */
+export const OPS_EXCLUSIVE: ReadonlySet<Verb> = new Set<Verb>([
+  'sr_create', 'sr_delete', 'sr_attach', 'sr_detach', 'sr_scan', 'sr_update', 'sr_probe',
+  'vdi_create', 'vdi_delete', 'vdi_attach', 'vdi_detach', 'vdi_clone', 'vdi_snapshot',
+]);
+
+/** Commands a slave refuses with LinstorMaster (5002). */
+export const MASTER_ONLY: ReadonlySet<Verb> = new Set<Verb>([
+  'sr_create', 'sr_delete', 'sr_update', 'sr_probe', 'sr_scan',
+  'vdi_create', 'vdi_delete', 'vdi_resize', 'vdi_snapshot', 'vdi_clone',
+]);

@@ -1,0 +1,111 @@
+/**
+ * What an SR or VDI verb works with, built lazily so a verb pays only for what it touches: the XAPI
+ * session xapi gave it (never logged out), the LINSTOR controller found by discovery, the SR's volume
+ * manager (with repair on the master for exclusive commands) and journal, and sm's SR lock.
+ *
+ *   1. device-config validated (5004, 5005, InvalidArg)
+ *   2. master-only commands refused on a slave (LinstorMaster)
+ *   3. exclusive commands take /var/lock/sm/<sr>/sr for their whole run
+ *   4. LINSTOR: discovery (DRBD database, plugin poll, xhad.conf) → client with failover; unreachable →
+ *      SRUnavailable after the bounded retries of discovery
+ */
+import { discoverController, type PoolHost } from '../../lib/discovery/controller.js';
+import { scaled } from '../../lib/host/env.js';
+import { readInventory } from '../../lib/host/inventory.js';
+import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
+import { Journal } from '../../lib/journal/index.js';
+import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
+import type { SmapiRequest } from '../../lib/smapi/request.js';
+import { SrError } from '../../lib/smapi/sr-error.js';
+import type { Verb } from '../../lib/smapi/verbs.js';
+import { VolumeManager } from '../../lib/volume/index.js';
+import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
+import type { DriverContext } from '../context.js';
+import { MASTER_ONLY, OPS_EXCLUSIVE, parseSrConfig, type SrConfig } from './config.js';
+
+export type SrSession = {
+  readonly srUuid: string;
+  readonly config: SrConfig;
+  readonly isMaster: boolean;
+  /** The XAPI session xapi passed (per-call `__sm__backend` session). */
+  readonly xapi: Xapi;
+  readonly locks: SmLocks;
+  /** This host's XAPI ref. */
+  hostRef(): string;
+  linstor(): Promise<LinstorApi>;
+  volumes(): Promise<VolumeManager>;
+  journal(): Promise<Journal>;
+  /** Releases the SR lock and the helper processes; never throws. */
+  close(): Promise<void>;
+};
+
+function memo<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
+
+/** Opens the session of an SR-scoped request (the request must carry sr_uuid and a session). */
+export async function openSrSession<V extends Verb>(ctx: DriverContext, request: SmapiRequest<V>, srSmConfig: Readonly<Record<string, string>> = {}): Promise<SrSession> {
+  const srUuid = request.srUuid;
+  if (!srUuid || !request.sessionRef) throw new SrError('BadRequest', 'an SR command needs sr_uuid and session_ref');
+  const config = parseSrConfig(request.deviceConfig, srSmConfig);
+  const isMaster = request.srMaster === true;
+  if (!isMaster && MASTER_ONLY.has(request.verb)) throw new SrError('LinstorMaster');
+  const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: request.sessionRef, subtaskOf: request.subtaskOf });
+  const locks = new SmLocks({ root: ctx.env.root });
+  let srLock: SmLockHandle | undefined;
+  if (OPS_EXCLUSIVE.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
+
+  const linstor = memo(async () => {
+    try {
+      const found = await discoverController({
+        exec: ctx.exec,
+        root: ctx.env.root,
+        log: ctx.log,
+        retryDelayMs: scaled(ctx.env, 1000),
+        localAddress: async () => {
+          const inv = await readInventory(ctx.env.root);
+          const ref = await xapi.host.getByUuid(inv['INSTALLATION_UUID'] ?? '');
+          return xapi.host.get(ref, 'address');
+        },
+        pool: {
+          hosts: async (): Promise<PoolHost[]> =>
+            Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
+          hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
+        },
+      });
+      return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    } catch (error) {
+      throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
+    }
+  });
+  const volumes = memo(async () =>
+    VolumeManager.open({
+      linstor: await linstor(),
+      groupName: config.groupName,
+      logger: ctx.log.child('volume'),
+      repair: isMaster && OPS_EXCLUSIVE.has(request.verb),
+      timeScale: ctx.env.timeScale,
+    }),
+  );
+  const journal = memo(async () => new Journal((await volumes()).journalStore(), ctx.log.child('journal')));
+  return {
+    srUuid,
+    config,
+    isMaster,
+    xapi,
+    locks,
+    hostRef: () => request.hostRef ?? '',
+    linstor,
+    volumes,
+    journal,
+    async close() {
+      try {
+        await srLock?.release();
+        await locks.close();
+      } catch (error) {
+        ctx.log.warn('releasing the SR lock failed', { error });
+      }
+    },
+  };
+}
