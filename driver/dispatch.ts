@@ -16,6 +16,16 @@ export type Handler<V extends Verb> = (ctx: DriverContext, request: SmapiRequest
  */
 export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   sr_get_driver_info: async () => async () => DRIVER_INFO,
+  vdi_create: async () => (await import('./verbs/vdi-create.js')).vdiCreate,
+  vdi_delete: async () => (await import('./verbs/vdi-delete.js')).vdiDelete,
+  vdi_update: async () => (await import('./verbs/vdi-update.js')).vdiUpdate,
+  vdi_resize: async () => (await import('./verbs/vdi-resize.js')).vdiResize,
+  vdi_attach: async () => (await import('./verbs/vdi-attach.js')).vdiAttach,
+  vdi_activate: async () => (await import('./verbs/vdi-activate.js')).vdiActivate,
+  vdi_deactivate: async () => (await import('./verbs/vdi-deactivate.js')).vdiDeactivate,
+  vdi_detach: async () => (await import('./verbs/vdi-detach.js')).vdiDetach,
+  vdi_epoch_begin: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochBegin,
+  vdi_epoch_end: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochEnd,
 };
 
 export async function dispatch(ctx: DriverContext, request: AnyRequest): Promise<VerbResult> {

@@ -1,6 +1,7 @@
 import { CommandError } from '../lib/exec/command-error.js';
 import { SrError, type SrErrorName } from '../lib/smapi/sr-error.js';
 import type { Verb } from '../lib/smapi/verbs.js';
+import { VolumeInUseError, VolumeNotFoundError } from '../lib/volume/errors.js';
 
 /**
  * The only place where errors become SM faults. An SrError passes unchanged; known domain errors map to
@@ -27,6 +28,8 @@ export function defaultErrorOf(verb: Verb | undefined): SrErrorName {
 
 export function toSrError(error: unknown, verb: Verb | undefined): SrError {
   if (error instanceof SrError) return error;
+  if (error instanceof VolumeNotFoundError) return new SrError('VDIMissing', error.message, { cause: error });
+  if (error instanceof VolumeInUseError) return new SrError('VDIInUse', error.message, { cause: error });
   const code = defaultErrorOf(verb);
   if (error instanceof CommandError) {
     // SM's shape for util.CommandException: "Command <cmd> failed (<reason>): <strerror>".

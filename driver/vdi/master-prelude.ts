@@ -1,0 +1,15 @@
+/**
+ * What the master does before its own VDI commands (spec/sm-linstor.md §5, `_load_vdis`): undo any
+ * interrupted inflate, so that the VHD footers match what the next command reads. Costs nothing when
+ * the journal is empty (the KV is already cached by the volume manager).
+ */
+import type { DriverContext } from '../context.js';
+import type { SrSession } from '../sr/session.js';
+import { replayInflateJournal } from './thin.js';
+
+export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<void> {
+  const volumes = await session.volumes();
+  const journal = await session.journal();
+  if ((await journal.getAll('inflate')).size === 0) return;
+  await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
+}

@@ -1,0 +1,87 @@
+/**
+ * Inflate and deflate of a VHD that lives in a LINSTOR volume (spec/sm-linstor.md §4.3, §5): LINSTOR
+ * volumes only grow, so "thin" means the VHD footer sits just after the used data while the VDI is not
+ * attached writable, and at the end of a grown device while it is.
+ *
+ *   inflate: journal `inflate/<vdi>` = old size ─▶ grow the volume ─▶ footer to the new end ─▶ drop the entry
+ *   replay (master, before any other master VDI command): footer back to the old size, drop the entry
+ *   deflate: footer back to the end of the data (the volume keeps its size)
+ *
+ * Device paths are dom0 paths of a device this host can open (`localDevicePath`).
+ */
+import { faultPoint } from '../../lib/host/faults.js';
+import type { Journal } from '../../lib/journal/index.js';
+import type { Logger } from '../../lib/log/logger.js';
+import { queryVhd, roundUp512, setPhysicalSize } from '../../lib/vhd/index.js';
+import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
+
+export type ThinDeps = {
+  readonly volumes: VolumeManager;
+  readonly journal: Journal;
+  /** LINSTOR_SR_ROOT. */
+  readonly root: string;
+  readonly faults: string | undefined;
+  readonly log: Logger;
+};
+
+/** The usable size of the volume of `uuid` (what the device holds), in bytes. */
+export async function usableBytes(volumes: VolumeManager, uuid: VdiUuid): Promise<number> {
+  const sizes = await volumes.sizes(uuid);
+  if (sizes === undefined) throw new Error(`the volume of VDI ${uuid} reports no usable size`);
+  return sizes.usableBytes;
+}
+
+/**
+ * Grows the volume of `uuid` to at least `newSize` and moves the VHD footer to the new end. A no-op when
+ * the device is already large enough (the footer is still moved to its end when `footerToEnd`).
+ */
+export async function inflate(d: ThinDeps, uuid: VdiUuid, path: string, newSize: number, options: { footerToEnd?: boolean } = {}): Promise<void> {
+  const wanted = roundUp512(newSize);
+  const current = await usableBytes(d.volumes, uuid);
+  if (wanted <= current) {
+    if (options.footerToEnd) await setPhysicalSize({ root: d.root }, path, current);
+    return;
+  }
+  await d.journal.create('inflate', uuid, String(current));
+  faultPoint(d.faults, 'inflate:after-journal');
+  await d.volumes.resize(uuid, wanted);
+  d.volumes.invalidateResources();
+  const grown = await usableBytes(d.volumes, uuid);
+  if (grown < wanted) d.log.warn('the volume grew less than asked', { vdi: uuid, wanted, grown });
+  faultPoint(d.faults, 'inflate:after-resize');
+  await setPhysicalSize({ root: d.root }, path, grown);
+  await d.journal.remove('inflate', uuid);
+  d.log.info('VHD inflated', { vdi: uuid, from: current, to: grown });
+}
+
+/** Moves the footer of the VHD at `path` back to the end of its data (no-op when already there). */
+export async function deflate(d: Pick<ThinDeps, 'root' | 'log'>, uuid: VdiUuid, path: string, deviceSize: number): Promise<void> {
+  const info = await queryVhd({ root: d.root }, path);
+  const target = roundUp512(info.physicalSize);
+  if (target >= deviceSize) return;
+  await setPhysicalSize({ root: d.root }, path, target);
+  d.log.info('VHD deflated', { vdi: uuid, to: target, device: deviceSize });
+}
+
+/**
+ * `_handle_interrupted_inflate` for every `inflate` entry: the footer goes back to the recorded old size
+ * (never below the data) and the entry is removed. `devicePathOf` opens the volume on this host (master).
+ */
+export async function replayInflateJournal(d: ThinDeps, devicePathOf: (uuid: VdiUuid) => Promise<string>): Promise<void> {
+  const entries = await d.journal.getAll('inflate');
+  for (const [id, value] of entries) {
+    const uuid = asVdiUuid(id);
+    if (d.volumes.has(uuid)) {
+      const path = await devicePathOf(uuid);
+      const info = await queryVhd({ root: d.root }, path).catch(() => undefined);
+      const current = await usableBytes(d.volumes, uuid);
+      const old = Number(value);
+      if (info !== undefined && Number.isSafeInteger(old)) {
+        const target = Math.min(current, Math.max(roundUp512(old), roundUp512(info.physicalSize)));
+        await setPhysicalSize({ root: d.root }, path, target);
+      }
+      d.log.info('interrupted inflate undone', { vdi: uuid, old: value, device: current });
+    }
+    await d.journal.remove('inflate', uuid);
+  }
+}

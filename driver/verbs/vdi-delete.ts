@@ -1,0 +1,51 @@
+/**
+ * vdi_delete (master only; spec/sm-linstor.md §2.4): refused with VDIInUse while the VDI is attached
+ * anywhere (an sm-config `host_<ref>` key, or a DRBD device open on some node), refused for a non-leaf
+ * (unmanaged) VDI; otherwise the volume is destroyed (KV NOT_EXISTS first, so a crash leaves what
+ * repair finishes), the XAPI row forgotten and sm's lock folder of the VDI removed. Deleting a VDI whose
+ * volume is already gone only forgets the row: the verb is idempotent.
+ */
+import { rm } from 'node:fs/promises';
+import { hostPath } from '../../lib/host/env.js';
+import { faultPoint } from '../../lib/host/faults.js';
+import type { SmapiRequest } from '../../lib/smapi/request.js';
+import { SrError } from '../../lib/smapi/sr-error.js';
+import { isXapiError } from '../../lib/xapi/index.js';
+import type { DriverContext } from '../context.js';
+import type { SrSession } from '../sr/session.js';
+import { masterPrelude } from '../vdi/master-prelude.js';
+import { updateSrStats } from '../vdi/sr-stats.js';
+import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js';
+
+export async function vdiDelete(ctx: DriverContext, request: SmapiRequest<'vdi_delete'>): Promise<null> {
+  const uuid = vdiUuidOf(request);
+  return withVdiSession(ctx, request, async (session) => {
+    const record = request.vdiRef === undefined ? undefined : await session.xapi.vdi.getRecord(request.vdiRef).catch(() => undefined);
+    const attachedOn = Object.keys(record?.sm_config ?? {}).filter((k) => k.startsWith('host_'));
+    if (attachedOn.length > 0) throw new SrError('VDIInUse', `VDI ${uuid} is attached (${attachedOn.join(', ')})`);
+    const volumes = await session.volumes();
+    if (volumes.has(uuid)) {
+      if (record !== undefined && record.managed === false) throw new SrError('VDIDelete', 'Deleting non-leaf node not permitted');
+      const openOn = [...(await volumes.usageStates(uuid))].filter(([, inUse]) => inUse).map(([node]) => node);
+      if (openOn.length > 0) throw new SrError('VDIInUse', `VDI ${uuid} is open on ${openOn.join(', ')}`);
+      await masterPrelude(ctx, session, await localNodeName(session));
+      await volumes.destroy(uuid);
+      faultPoint(ctx.env.faults, 'vdi_delete:after-destroy');
+    } else {
+      ctx.log.info('the volume is already gone: forgetting the VDI only', { vdi: uuid });
+    }
+    await forget(session, request.vdiRef);
+    await rm(hostPath(ctx.env.root, `/var/lock/sm/${uuid}`), { recursive: true, force: true });
+    await updateSrStats(session, request.srRef, -Number(record?.virtual_size ?? 0), ctx.log);
+    return null;
+  });
+}
+
+async function forget(session: SrSession, vdiRef: string | undefined): Promise<void> {
+  if (vdiRef === undefined) return;
+  try {
+    await session.xapi.vdi.dbForget(vdiRef);
+  } catch (error) {
+    if (!isXapiError(error, 'HANDLE_INVALID')) throw error;
+  }
+}
