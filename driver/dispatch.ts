@@ -26,6 +26,13 @@ export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   vdi_detach: async () => (await import('./verbs/vdi-detach.js')).vdiDetach,
   vdi_epoch_begin: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochBegin,
   vdi_epoch_end: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochEnd,
+  sr_create: async () => (await import('./verbs/sr-create.js')).srCreate,
+  sr_attach: async () => (await import('./verbs/sr-attach.js')).srAttach,
+  sr_detach: async () => (await import('./verbs/sr-detach.js')).srDetach,
+  sr_scan: async () => (await import('./verbs/sr-scan.js')).srScan,
+  sr_update: async () => (await import('./verbs/sr-update.js')).srUpdate,
+  sr_delete: async () => (await import('./verbs/sr-delete.js')).srDelete,
+  sr_probe: async () => (await import('./verbs/sr-probe.js')).srProbe,
 };
 
 export async function dispatch(ctx: DriverContext, request: AnyRequest): Promise<VerbResult> {

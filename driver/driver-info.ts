@@ -4,6 +4,7 @@ import type { DriverInfo } from '../lib/smapi/response.js';
  * What `sr_get_driver_info` answers: the Python driver's DRIVER_INFO (spec/sm-linstor.md §2.1), so that
  * xapi's SM record does not change when this driver replaces it. xapi drops capability names it does
  * not know (ATOMIC_PAUSE is for sm's blktap layer) — they are kept exactly as the Python driver sends them.
+ * One addition: SR_PROBE (issue #6), since sr_probe names the SR LINSTOR holds for a group.
  */
 export const DRIVER_INFO: DriverInfo = {
   name: 'LINSTOR resources on XCP-ng',
@@ -14,6 +15,7 @@ export const DRIVER_INFO: DriverInfo = {
   required_api_version: '1.0',
   capabilities: [
     'ATOMIC_PAUSE',
+    'SR_PROBE',
     'SR_UPDATE',
     'VDI_CREATE',
     'VDI_DELETE',

@@ -16,6 +16,8 @@ export const FUNCTIONS: Readonly<Record<string, () => Promise<PluginFunction>>> 
   destroyDrbdVolume: async () => (await import('./drbd.js')).destroyDrbdVolume,
   destroyDrbdVolumes: async () => (await import('./drbd.js')).destroyDrbdVolumes,
   listDrbdVolumes: async () => (await import('./drbd.js')).listDrbdVolumes,
+  destroy: async () => (await import('./destroy.js')).destroy,
+  lockVdi: async () => (await import('./lock-vdi.js')).lockVdi,
   check: async () => (await import('./vhd-getters.js')).check,
   hasParent: async () => (await import('./vhd-getters.js')).hasParent,
   getSizeVirt: async () => (await import('./vhd-getters.js')).getSizeVirt,
@@ -29,4 +31,6 @@ export const FUNCTIONS: Readonly<Record<string, () => Promise<PluginFunction>>> 
   pause: async () => (await import('./tapdisk.js')).pause,
   unpause: async () => (await import('./tapdisk.js')).unpause,
   refresh: async () => (await import('./tapdisk.js')).refresh,
+  attach: async () => (await import('./thin.js')).attach,
+  detach: async () => (await import('./thin.js')).detach,
 };

@@ -30,7 +30,7 @@ test('sr_get_driver_info answers the Python driver\'s DRIVER_INFO, read back by 
     required_api_version: '1.0',
   });
   t.deepEqual(info['capabilities'], [
-    'ATOMIC_PAUSE', 'SR_UPDATE', 'VDI_CREATE', 'VDI_DELETE', 'VDI_UPDATE', 'VDI_ATTACH', 'VDI_DETACH',
+    'ATOMIC_PAUSE', 'SR_PROBE', 'SR_UPDATE', 'VDI_CREATE', 'VDI_DELETE', 'VDI_UPDATE', 'VDI_ATTACH', 'VDI_DETACH',
     'VDI_ACTIVATE', 'VDI_DEACTIVATE', 'VDI_CLONE', 'VDI_MIRROR', 'VDI_RESIZE', 'VDI_SNAPSHOT', 'VDI_GENERATE_CONFIG',
   ]);
   t.deepEqual(
@@ -95,10 +95,11 @@ test('the log gets a start and an end line, without the session ref', async (t) 
   const os = await import('node:os');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'smlog-'));
   const file = path.join(dir, 'SMlog');
-  await runBuilt('LinstorSR', [smapiCall('sr_scan')], { LINSTOR_SR_LOG_FILE: file });
+  // sr_content_type: never sent by xapi, never built — it answers at once, with no LINSTOR to reach.
+  await runBuilt('LinstorSR', [smapiCall('sr_content_type')], { LINSTOR_SR_LOG_FILE: file });
   const log = await readFile(file, 'utf8');
-  t.regex(log, /SM: \[\d+\] info: sr_scan start/);
-  t.regex(log, /sr_scan done in \d+ ms: fault 38/);
+  t.regex(log, /SM: \[\d+\] info: sr_content_type start/);
+  t.regex(log, /sr_content_type done in \d+ ms: fault 38/);
   t.notRegex(log, /bbbbbbbb-0000-0000-0000-000000000002/, 'session ref redacted');
   t.regex(log, /"session_ref":"\*\*\*\*\*\*"/);
 });

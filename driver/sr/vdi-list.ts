@@ -1,0 +1,118 @@
+/**
+ * Making XAPI's VDI list match LINSTOR (spec/sm-linstor.md §2.5, smapi-protocol.md §4.3): introduce the
+ * volumes XAPI does not know (location = VDI uuid), update the sizes of those it knows, and — for sr_scan
+ * only, after the database check — forget the VDIs LINSTOR no longer holds. Idempotent, so xapi's
+ * "scan until the VDI refs stop changing" settles after one run. Every LINSTOR read is one cached view,
+ * whatever the number of volumes; only new VHD volumes cost a device read each.
+ */
+import { queryVhd } from '../../lib/vhd/index.js';
+import { isDeletedVdiUuid, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
+import { NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import type { DriverContext } from '../context.js';
+
+export type ReconcileOptions = {
+  readonly xapi: Xapi;
+  readonly srRef: Ref;
+  /** This host's LINSTOR node (where new VHDs are read, diskless on demand). */
+  readonly node: string;
+  /** False while a `clone` journal entry exists (its volumes are not final). */
+  readonly introduce: boolean;
+  /** sr_scan: forget XAPI VDIs whose volume is gone. */
+  readonly forget: boolean;
+};
+
+export type ReconcileReport = { introduced: string[]; forgotten: string[]; updated: string[] };
+
+const VDI_TYPES = new Set(['vhd', 'aio', 'raw']);
+
+/** `20240101T12:00:00Z` (how sm stores snapshot_time) or RFC 3339 → Date; the epoch when unreadable. */
+function snapshotTime(value: unknown): Date {
+  const text = typeof value === 'string' ? value : '';
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}:\d{2}:\d{2})Z$/.exec(text);
+  const date = new Date(m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}Z` : text);
+  return Number.isNaN(date.getTime()) ? new Date(0) : date;
+}
+
+type Found = { uuid: VdiUuid; metadata: VdiMetadata; virtualSize: number; allocated: number; hidden: boolean; parent: string | undefined };
+
+/** Reads what a new volume needs for `db_introduce`; undefined (logged) when it cannot be used. */
+async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid, metadata: VdiMetadata, usable: number, allocated: number, node: string): Promise<Found | undefined> {
+  const type = String(metadata.vdi_type ?? '');
+  if (!VDI_TYPES.has(type)) return undefined;
+  if (type !== 'vhd') return { uuid, metadata, virtualSize: usable, allocated, hidden: metadata.hidden === true, parent: undefined };
+  try {
+    const path = await volumes.localDevicePath(uuid, node, ctx.env.root);
+    const info = await queryVhd({ root: ctx.env.root, exec: ctx.exec }, path);
+    const parent = info.parentPath !== undefined ? volumes.vdiUuidFromDevicePath(info.parentPath) : undefined;
+    return { uuid, metadata, virtualSize: info.virtualSize, allocated, hidden: info.hidden, parent };
+  } catch (error) {
+    ctx.log.warn(`VDI ${uuid}: its VHD cannot be read, not introduced`, { error: String(error) });
+    return undefined;
+  }
+}
+
+/** Introduces, updates and (optionally) forgets VDIs so that XAPI's list is LINSTOR's. */
+export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, o: ReconcileOptions): Promise<ReconcileReport> {
+  const report: ReconcileReport = { introduced: [], forgotten: [], updated: [] };
+  const [records, metadata, sizes] = await Promise.all([o.xapi.vdi.recordsOfSr(o.srRef), volumes.allMetadata(), volumes.allSizes()]);
+  const byLocation = new Map<string, [Ref, VdiRecord]>(Object.entries(records).map(([ref, r]) => [r.location, [ref, r]]));
+  const wanted = volumes.list().filter((u) => !u.startsWith('OLD_') && !isDeletedVdiUuid(u));
+  const parents = new Set<string>(Object.values(records).map((r) => r.sm_config['vhd-parent'] ?? '').filter((p) => p !== ''));
+  const fresh: Found[] = [];
+  for (const uuid of wanted) {
+    const meta = metadata.get(uuid) ?? {};
+    const size = sizes.get(uuid);
+    const existing = byLocation.get(uuid);
+    if (existing) {
+      const [ref, record] = existing;
+      if (size && String(size.allocatedBytes) !== String(record.physical_utilisation)) {
+        await o.xapi.vdi.setPhysicalUtilisation(ref, size.allocatedBytes);
+        report.updated.push(uuid);
+      }
+      continue;
+    }
+    if (!o.introduce || Object.keys(meta).length === 0 || size === undefined) continue;
+    const found = await inspect(ctx, volumes, uuid, meta, size.usableBytes, size.allocatedBytes, o.node);
+    if (found) {
+      fresh.push(found);
+      if (found.parent) parents.add(found.parent);
+    }
+  }
+  for (const f of fresh) {
+    // Hidden leaves are GC garbage: never introduced. Hidden parents are introduced unmanaged.
+    if (f.hidden && !parents.has(f.uuid)) continue;
+    const m = f.metadata;
+    const isSnapshot = m.is_a_snapshot === true;
+    await o.xapi.vdi.dbIntroduce({
+      uuid: f.uuid,
+      name_label: String(m.name_label ?? ''),
+      name_description: String(m.name_description ?? ''),
+      SR: o.srRef,
+      type: String(m.type ?? 'user') || 'user',
+      sharable: false,
+      read_only: m.read_only === true || parents.has(f.uuid),
+      other_config: {},
+      location: f.uuid,
+      xenstore_data: {},
+      sm_config: f.parent ? { 'vhd-parent': f.parent } : {},
+      managed: !f.hidden,
+      virtual_size: f.virtualSize,
+      physical_utilisation: f.allocated,
+      metadata_of_pool: NULL_REF,
+      is_a_snapshot: isSnapshot,
+      snapshot_time: isSnapshot ? snapshotTime(m.snapshot_time) : new Date(0),
+      snapshot_of: NULL_REF,
+      cbt_enabled: false,
+    });
+    report.introduced.push(f.uuid);
+  }
+  if (o.forget) {
+    const present = new Set<string>(volumes.list());
+    for (const [location, [ref]] of byLocation) {
+      if (present.has(location)) continue;
+      await o.xapi.vdi.dbForget(ref);
+      report.forgotten.push(location);
+    }
+  }
+  return report;
+}

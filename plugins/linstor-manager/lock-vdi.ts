@@ -1,0 +1,49 @@
+/**
+ * `lockVdi(groupName, srUuid, vdiUuid, locked)` (spec/sm-linstor.md §3.6, §6): a slave asks the master to
+ * set (or clear) the volume lock `readonly-timestamp` of a VDI before it reads the KV. Setting it happens
+ * under this host's SR lock, so it never interleaves with an exclusive verb or the GC; clearing does not
+ * wait for it. Answers 'True'/'False'.
+ */
+import { discoverController, type PoolHost } from '../../lib/discovery/controller.js';
+import { scaled } from '../../lib/host/env.js';
+import { readInventory } from '../../lib/host/inventory.js';
+import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
+import { createLinstorClient } from '../../lib/linstor/index.js';
+import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { createLocalXapi } from '../../lib/xapi/index.js';
+import { arg, strtobool, trueFalse } from './true-false.js';
+
+export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
+  const groupName = arg(args, 'groupName');
+  const srUuid = arg(args, 'srUuid');
+  const vdiUuid = asVdiUuid(arg(args, 'vdiUuid'));
+  const locked = strtobool(args['locked']);
+  const locks = new SmLocks({ root: ctx.env.root });
+  let srLock: SmLockHandle | undefined;
+  try {
+    if (locked) srLock = await locks.acquire(srUuid, 'sr');
+    const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
+    const found = await discoverController({
+      exec: ctx.exec,
+      root: ctx.env.root,
+      log: ctx.log,
+      retryDelayMs: scaled(ctx.env, 1000),
+      localAddress: async () => xapi.host.get(await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? ''), 'address'),
+      pool: {
+        hosts: async (): Promise<PoolHost[]> => Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
+        hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
+      },
+    });
+    const linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    try {
+      const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+      if (locked) await volumes.lock(vdiUuid);
+      else await volumes.unlock(vdiUuid);
+    } finally {
+      await linstor.close();
+    }
+  } finally {
+    await srLock?.release();
+    await locks.close();
+  }
+});
