@@ -18,7 +18,7 @@ import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
 import type { VdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { fullVolumeSize, type VdiType } from './sizes.js';
-import { deflate, inflate, usableBytes } from './thin.js';
+import { deflate, inflate, usableBytes } from '../../lib/thin/thin.js';
 
 export type LinstorDeviceOptions = {
   readonly volumes: VolumeManager;
@@ -66,7 +66,7 @@ export function linstorDevice(o: LinstorDeviceOptions): DeviceDriver {
       if (o.type === 'aio') return { path, type: 'aio' };
       if (writable) {
         const info = await queryVhd({ root: o.root }, path);
-        await inflate(o, o.uuid, path, fullVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
+        await inflate({ ...o, holdsVolumeLock: !o.isMaster }, o.uuid, path, fullVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
       }
       await chain(o, path, true);
       return { path, type: 'vhd' };

@@ -5,7 +5,7 @@
  */
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
-import { replayInflateJournal } from './thin.js';
+import { replayInflateJournal } from '../../lib/thin/thin.js';
 
 export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<void> {
   const volumes = await session.volumes();

@@ -29,7 +29,8 @@ export async function lockVolumeOnMaster(session: SrSession, vdiUuid: string | u
   const master = await session.xapi.pool.getMaster();
   const args = (locked: boolean) => ({ groupName: session.config.groupName, srUuid: session.srUuid, vdiUuid, locked: locked ? 'True' : 'False' });
   try {
-    await session.xapi.host.callPlugin(master, 'linstor-manager', 'lockVdi', args(true));
+    const answer = await session.xapi.host.callPlugin(master, 'linstor-manager', 'lockVdi', args(true));
+    if (answer !== 'True') log.warn('the master could not lock the volume: going on without the lock', { vdi: vdiUuid, answer });
   } catch (error) {
     if (!isUnknownFunction(error)) throw error;
     log.warn('the master has no lockVdi yet: going on without the volume lock', { vdi: vdiUuid });

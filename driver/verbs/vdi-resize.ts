@@ -19,7 +19,7 @@ import type { DriverContext } from '../context.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 import { fullVolumeSize, validateAndRoundSize } from '../vdi/sizes.js';
 import { updateSrStats } from '../vdi/sr-stats.js';
-import { inflate, usableBytes } from '../vdi/thin.js';
+import { inflate, usableBytes } from '../../lib/thin/thin.js';
 import { vdiTypeOf } from '../vdi/vdi-type.js';
 import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js';
 

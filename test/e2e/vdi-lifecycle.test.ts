@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { drbdUsableSizeKib } from '../../lib/linstor/index.js';
+import { computeVolumeSize, queryVhd } from '../../lib/vhd/index.js';
+import { callPlugin } from '../plugins/helpers.js';
 import { srFixture, type SrFixture } from './sr-fixture.js';
 
 const MIB = 1024 * 1024;
@@ -75,6 +78,12 @@ test('thin: create, write on a host without a replica (diskless, removed after d
   t.deepEqual(await readData(f, 'host1', uuid, 101 * MIB, tail.length), tail);
   await f.xapi.call('VM.hard_shutdown', vm2);
 
+  // The driver's own check: a host key left in sm-config means attached somewhere.
+  const sm = f.pool.xapi.db.get('VDI', ref)['sm_config'] as Record<string, string>;
+  f.pool.xapi.db.set('VDI', ref, { sm_config: { ...sm, 'host_OpaqueRef:elsewhere': 'RW' } });
+  await t.throwsAsync(f.xapi.vdi.destroy(ref), { message: /VDI_IN_USE/ });
+  t.is(f.pool.xapi.executions.at(-1)?.name, 'vdi_delete', 'refused by the driver (SM code 24, mapped by xapi)');
+  f.pool.xapi.db.set('VDI', ref, { sm_config: sm });
   await f.xapi.vdi.destroy(ref);
   t.false((await f.placement()).has(rd));
   t.deepEqual(Object.keys(await f.xapi.vdi.getAllRecords()), []);
@@ -126,7 +135,7 @@ test('thick, RAW and HA: full-size volumes, data read back after resize, a kille
   t.deepEqual([...(await f.placement()).keys()], []);
 });
 
-test('bad sizes and no space: clear faults, nothing created; a create killed mid-way is repaired by the next', async (t) => {
+test('bad sizes and no space: clear faults, nothing created; a create killed mid-way is repaired by the next; the plugin inflates and deflates', async (t) => {
   const f = await srFixture(t, { hosts: 2, redundancy: 2, provisioning: 'thin', diskGiB: 2 });
   await t.throwsAsync(createVdi(f, 2041 * 1024 * MIB), { message: /VDISize|79/ });
   await t.throwsAsync(createVdi(f, 1000 * 1024 * MIB), { message: /SRNoSpace|44/ });
@@ -139,4 +148,16 @@ test('bad sizes and no space: clear faults, nothing created; a create killed mid
   t.deepEqual(Object.keys(await f.xapi.vdi.getAllRecords()), [], 'and nothing in XAPI');
   const { uuid } = await createVdi(f, 8 * MIB);
   t.deepEqual([...(await f.placement()).keys()], [await rdOf(f, uuid)], 'the next exclusive command removed it');
+
+  // The plugin's thin attach/detach (what Python slaves ask the master for): inflate, then deflate.
+  const rd = await rdOf(f, uuid);
+  const usable = async () => Math.min(...(await f.linstor.resources.view({ resources: [rd] })).flatMap((r) => r.volumes ?? []).map((v) => (drbdUsableSizeKib(v) ?? Infinity) * 1024));
+  const before = await usable();
+  t.true(before < computeVolumeSize(8 * MIB, 'vhd'), 'a new thin VHD holds its metadata only');
+  const args = { groupName: f.groupName, srUuid: f.srUuid, vdiUuid: uuid };
+  t.is(await callPlugin(f.pool, 'host1', 'attach', args), 'True');
+  t.true((await usable()) >= computeVolumeSize(8 * MIB, 'vhd'));
+  t.is(await callPlugin(f.pool, 'host1', 'detach', args), 'True');
+  const info = await queryVhd({ root: f.pool.runtime.host('host1').spec.root }, `/dev/drbd/by-res/${rd}/0`);
+  t.is(info.virtualSize, 8 * MIB);
 });

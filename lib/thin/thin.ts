@@ -7,13 +7,15 @@
  *   replay (master, before any other master VDI command): footer back to the old size, drop the entry
  *   deflate: footer back to the end of the data (the volume keeps its size)
  *
- * Device paths are dom0 paths of a device this host can open (`localDevicePath`).
+ * Device paths are dom0 paths of a device this host can open (`localDevicePath`). Used by the driver
+ * (activate, resize, master prelude) and by the plugin's `attach`/`detach` (the master's side for slaves
+ * that route thin provisioning through it, as the Python driver's slaves do).
  */
-import { faultPoint } from '../../lib/host/faults.js';
-import type { Journal } from '../../lib/journal/index.js';
-import type { Logger } from '../../lib/log/logger.js';
-import { queryVhd, roundUp512, setPhysicalSize } from '../../lib/vhd/index.js';
-import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
+import { faultPoint } from '../host/faults.js';
+import type { Journal } from '../journal/index.js';
+import type { Logger } from '../log/logger.js';
+import { computeVolumeSize, queryVhd, roundUp512, setPhysicalSize } from '../vhd/index.js';
+import { asVdiUuid, type VdiUuid, type VolumeManager } from '../volume/index.js';
 
 export type ThinDeps = {
   readonly volumes: VolumeManager;
@@ -22,6 +24,12 @@ export type ThinDeps = {
   readonly root: string;
   readonly faults: string | undefined;
   readonly log: Logger;
+  /**
+   * A slave holds the volume lock it asked the master for (plugin lockVdi) while it works on the VDI:
+   * its own resize must not wait for that lock to expire, so inflate clears it just before growing the
+   * volume (the lock has no owner; the slave's release at the end of the verb is then a no-op).
+   */
+  readonly holdsVolumeLock?: boolean;
 };
 
 /** The usable size of the volume of `uuid` (what the device holds), in bytes. */
@@ -44,6 +52,7 @@ export async function inflate(d: ThinDeps, uuid: VdiUuid, path: string, newSize:
   }
   await d.journal.create('inflate', uuid, String(current));
   faultPoint(d.faults, 'inflate:after-journal');
+  if (d.holdsVolumeLock) await d.volumes.unlock(uuid);
   await d.volumes.resize(uuid, wanted);
   d.volumes.invalidateResources();
   const grown = await usableBytes(d.volumes, uuid);
@@ -84,4 +93,15 @@ export async function replayInflateJournal(d: ThinDeps, devicePathOf: (uuid: Vdi
     }
     await d.journal.remove('inflate', uuid);
   }
+}
+
+/** `attach_thin`: inflates the VHD at `path` to the full size its virtual size needs (footer at the end). */
+export async function attachThin(d: ThinDeps, uuid: VdiUuid, path: string): Promise<void> {
+  const info = await queryVhd({ root: d.root }, path);
+  await inflate(d, uuid, path, computeVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
+}
+
+/** `detach_thin`: moves the footer of the VHD at `path` back to the end of its data. */
+export async function detachThin(d: ThinDeps, uuid: VdiUuid, path: string): Promise<void> {
+  await deflate(d, uuid, path, await usableBytes(d.volumes, uuid));
 }
