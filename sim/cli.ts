@@ -4,6 +4,7 @@
  * their machine-readable answer on stdout and everything else on stderr.
  */
 import { runLinstorCommand } from './linstor/cli.js';
+import { demoCommand } from './demo/demo.js';
 import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
 
 /** A subcommand: a one-line summary for the usage text, and its main (returns the exit code). */
@@ -24,6 +25,7 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     summary: 'io --dir <dir> --host <h> --vdi <uuid> write|read --offset <n> --file <f> [--length <n>]  guest I/O through the tapdisk stand-in',
     run: ioCommand,
   },
+  demo: { summary: 'demo [--keep] [--hosts <n>]  run the XOSTOR demo scenario on a fresh simulated pool', run: demoCommand },
   fault: {
     summary: 'fault --dir <dir> --host <h> --verb <verb> --point <name> --action throw|kill  arm LINSTOR_SR_FAULTS for the next run of a verb',
     run: faultCommand,
