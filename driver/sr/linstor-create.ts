@@ -147,7 +147,7 @@ export async function createLinstorSr(ctx: DriverContext, linstor: LinstorApi, p
   await createDatabase(ctx, linstor, plan, withPool, created);
 }
 
-/** Best-effort removal of what {@link createLinstorSr} made (database, groups, pools), each retried. */
+/** Best-effort removal of what {@link createLinstorSr} made (database, groups, pools, KV), each retried. */
 export async function undoLinstorSr(ctx: DriverContext, linstor: LinstorApi, names: SrNames, created: CreatedObjects): Promise<void> {
   const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     for (let i = 1; i <= 3; i += 1) {
@@ -162,4 +162,6 @@ export async function undoLinstorSr(ctx: DriverContext, linstor: LinstorApi, nam
   if (created.database) await attempt('delete the database volume', () => linstor.resourceDefinitions.delete(DATABASE_VOLUME_NAME));
   for (const g of [...created.groups].reverse()) await attempt(`delete resource group ${g}`, () => linstor.resourceGroups.delete(g));
   for (const node of created.pools) await attempt(`delete pool on ${node}`, () => linstor.storagePools.delete(node, names.storagePool));
+  // The KV may hold the uuid and names of the SR that failed.
+  await attempt('delete the SR KV', () => linstor.keyValueStore.delete(names.kv));
 }

@@ -6,6 +6,7 @@
  * answers LinstorSRCreate; xapi then drops the rows.
  */
 import { scaled } from '../../lib/host/env.js';
+import { faultPoint } from '../../lib/host/faults.js';
 import { mountDatabase, unmountDatabase } from '../../lib/host/database-mount.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
@@ -65,6 +66,7 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
       linstor = createLinstorClient({ controllers: [`linstor://${self.address}`], logger: ctx.log.child('linstor') });
       await waitForController(ctx, linstor);
       await createLinstorSr(ctx, linstor, { names, hosts, redundancy: config.redundancy, thin: config.provisioning === 'thin', autoQuorum: config.monitorDbQuorum }, created);
+      faultPoint(ctx.env.faults, 'sr-create:after-database');
       // The controller's files move onto the database volume; it then restarts from there.
       await ctx.exec('systemctl', ['stop', 'linstor-controller']);
       await mountDatabase({ exec: ctx.exec, root: ctx.env.root });
@@ -74,10 +76,16 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
       const volumes = await VolumeManager.open({ linstor, groupName: config.groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
       await volumes.setSrUuid(session.srUuid);
       await volumes.setSrMetadata({ name_label: record.name_label, name_description: record.name_description });
+      faultPoint(ctx.env.faults, 'sr-create:after-kv');
     } catch (error) {
       ctx.log.error('sr_create failed; removing what it created', { error: String(error) });
       if (linstor) {
-        // The undo needs a running controller (it may have been stopped to mount the database).
+        // The database volume can only go once unmounted; the undo then runs on a controller on the local disk.
+        if (mounted) {
+          await ctx.exec('systemctl', ['stop', 'linstor-controller'], { allowFailure: true });
+          await unmountDatabase({ exec: ctx.exec, root: ctx.env.root }).catch((e: unknown) => ctx.log.warn('unmounting the database failed', { error: String(e) }));
+          mounted = false;
+        }
         await ctx.exec('systemctl', ['start', 'linstor-controller'], { allowFailure: true });
         await undoLinstorSr(ctx, linstor, names, created);
       }

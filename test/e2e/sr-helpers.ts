@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import { createLogger, type Logger } from '../../lib/log/logger.js';
+import { createVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { createXapi, type Xapi } from '../../lib/xapi/index.js';
 import { startPool, type SimPool } from '../../sim/pool/pool.js';
@@ -69,4 +70,46 @@ export async function destroyVolume(pool: SimPool, groupName: string, uuid: stri
 
 export function silentLogger(): Logger {
   return createLogger({ write: () => undefined, close: async () => undefined }, { minLevel: 'error' });
+}
+
+/** Seeds `count` RAW volumes of 4 MiB with one manager (what a busy SR holds). */
+export async function seedMany(pool: SimPool, groupName: string, count: number, offset = 0): Promise<void> {
+  const linstor = linstorOf(pool);
+  try {
+    const volumes = await VolumeManager.open({ linstor, groupName, logger: silentLogger(), timeScale: 0.01 });
+    for (let i = offset; i < offset + count; i += 1) {
+      const uuid = asVdiUuid(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      await volumes.create(uuid, 4 << 20);
+      await volumes.setMetadata(uuid, { type: 'user', vdi_type: 'aio', name_label: `bulk ${i}` });
+    }
+  } finally {
+    await linstor.close();
+  }
+}
+
+/**
+ * Seeds VHD volumes written on `host`'s replicas: `parent` (hidden), its child `child`, and a hidden leaf
+ * `garbage` (what the GC leaves to delete). Every volume holds a 16 MiB VHD.
+ */
+export async function seedVhdChain(pool: SimPool, groupName: string, host: string, ids: { parent: string; child: string; garbage: string }): Promise<void> {
+  const linstor = linstorOf(pool);
+  const ctx = { root: pool.runtime.host(host).spec.root };
+  const meta = (label: string) => ({ type: 'user', vdi_type: 'vhd', name_label: label, read_only: false });
+  try {
+    const volumes = await VolumeManager.open({ linstor, groupName, logger: silentLogger(), timeScale: 0.01 });
+    const dev = async (uuid: string, label: string) => {
+      const rd = await volumes.create(asVdiUuid(uuid), 32 << 20);
+      await volumes.setMetadata(asVdiUuid(uuid), meta(label));
+      return `/dev/drbd/by-res/${rd}/0`;
+    };
+    const parent = await dev(ids.parent, 'base');
+    await createVhd(ctx, parent, { sizeBytes: 16 << 20 });
+    await setHidden(ctx, parent, true);
+    await snapshotVhd(ctx, await dev(ids.child, 'leaf'), parent, { noEmptyCheck: true });
+    const garbage = await dev(ids.garbage, 'garbage');
+    await createVhd(ctx, garbage, { sizeBytes: 16 << 20 });
+    await setHidden(ctx, garbage, true);
+  } finally {
+    await linstor.close();
+  }
 }

@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { callPlugin } from '../plugins/helpers.js';
 import { tool } from '../sim/pool/helpers.js';
-import { createSr, destroyVolume, linstorOf, seedVolume, startFixture, THICK, THIN } from './sr-helpers.js';
+import { createSr, destroyVolume, linstorOf, seedMany, seedVhdChain, seedVolume, startFixture, THICK, THIN } from './sr-helpers.js';
 
 test('thin: probe, create (controller handed to drbd-reactor), probe again, unplug and destroy', async (t) => {
   const f = await startFixture(t, 3);
@@ -57,10 +57,18 @@ test('SR.scan introduces a volume made in LINSTOR+KV, forgets a removed one, and
   const meta = { type: 'user', vdi_type: 'aio', read_only: false, is_a_snapshot: false };
   await seedVolume(f.pool, THIN['group-name'], a, 64 << 20, { ...meta, name_label: 'seeded A', name_description: 'from LINSTOR' });
   await seedVolume(f.pool, THIN['group-name'], b, 32 << 20, { ...meta, name_label: 'seeded B' });
+  const chain = { parent: 'aaaaaaaa-0000-4000-8000-000000000001', child: 'aaaaaaaa-0000-4000-8000-000000000002', garbage: 'aaaaaaaa-0000-4000-8000-000000000003' };
+  await seedVhdChain(f.pool, THIN['group-name'], 'host1', chain);
   await f.xapi.sr.scan(sr);
   const byUuid = async () => Object.fromEntries(Object.values(await f.xapi.vdi.recordsOfSr(sr)).map((r) => [r.uuid, r]));
   let vdis = await byUuid();
-  t.deepEqual(Object.keys(vdis).sort(), [a, b]);
+  t.deepEqual(Object.keys(vdis).sort(), [a, b, chain.parent, chain.child].sort(), 'the hidden leaf (GC garbage) is not introduced');
+  t.false(vdis[chain.parent]!.managed, 'a hidden VHD parent is unmanaged');
+  t.true(vdis[chain.parent]!.read_only);
+  t.true(vdis[chain.child]!.managed);
+  t.is(vdis[chain.child]!.sm_config['vhd-parent'], chain.parent);
+  t.is(Number(vdis[chain.child]!.virtual_size), 16 << 20, 'virtual size read from the VHD');
+  for (const uuid of Object.values(chain)) await destroyVolume(f.pool, THIN['group-name'], uuid);
   t.is(vdis[a]!.location, a);
   t.is(vdis[a]!.name_label, 'seeded A');
   t.is(vdis[a]!.name_description, 'from LINSTOR');
@@ -127,4 +135,50 @@ test('thick on a pool with a diskless host; bad device-config, redundancy above 
   t.truthy(await f.xapi.sr.getRecord(sr));
   t.truthy(f.pool.runtime.controller.runningOn, 'the controller still runs');
   t.truthy(f.pool.runtime.controller.state()!.resourceDefinitions['XCP-PERSISTENT-DATABASE']);
+});
+
+test('SR.scan sends as many LINSTOR requests for 100 volumes as for 10', async (t) => {
+  const f = await startFixture(t, 2);
+  const sr = await createSr(f, THIN);
+  const controls = f.pool.runtime.controller.sim!.controls;
+  const scanCost = async (): Promise<number> => {
+    await f.xapi.sr.scan(sr); // introduces what is new
+    controls.resetCounters();
+    await f.xapi.sr.scan(sr); // the steady state: sr_scan + sr_update
+    return controls.counters().total;
+  };
+  await seedMany(f.pool, THIN['group-name'], 10);
+  const ten = await scanCost();
+  await seedMany(f.pool, THIN['group-name'], 90, 10);
+  const hundred = await scanCost();
+  t.is(Object.keys(await f.xapi.vdi.recordsOfSr(sr)).length, 100);
+  t.is(hundred, ten, `scan + update: ${ten} requests for 10 volumes, ${hundred} for 100`);
+  t.log(`steady-state SR.scan: ${ten} LINSTOR requests`);
+
+  // A controller that came up on an empty database (unmounted /var/lib/linstor) knows no volume: the
+  // scan must fail rather than forget the 100 VDIs.
+  await f.pool.runtime.controller.sim!.reset();
+  t.truthy(f.pool.runtime.controller.runningOn);
+  const error = await t.throwsAsync(f.xapi.sr.scan(sr));
+  t.regex(String(error?.message), /SR_BACKEND_FAILURE_47/);
+  t.is(Object.keys(await f.xapi.vdi.recordsOfSr(sr)).length, 100, 'nothing forgotten');
+});
+
+test('an sr_create that fails once the database is mounted and the KV written leaves nothing behind; the next create succeeds', async (t) => {
+  const f = await startFixture(t, 2);
+  f.pool.xapi.armFault('host1', 'sr_create', 'sr-create:after-kv:throw');
+  const error = await t.throwsAsync(createSr(f, THIN));
+  t.regex(String(error?.message), /SR_BACKEND_FAILURE_5006.*injected fault/);
+  t.deepEqual(Object.keys(await f.xapi.sr.getAllRecordsWhere('field "type" = "linstor"')), []);
+  t.is(f.pool.runtime.controller.runningOn, undefined, 'the controller is stopped again');
+  t.false(f.pool.runtime.host('host1').mounts.has('/var/lib/linstor'), 'the database is unmounted');
+  const state = f.pool.runtime.controller.state()!;
+  t.deepEqual(Object.keys(state.resourceGroups).filter((g) => g.startsWith('XCP-')), []);
+  t.deepEqual(Object.keys(state.resourceDefinitions), []);
+  t.deepEqual(Object.values(state.storagePools).filter((p) => p.name.toUpperCase().startsWith('XCP-SR')), []);
+  t.deepEqual(Object.keys(state.kvs).filter((k) => k.toUpperCase().startsWith('XCP-SR')), []);
+
+  const sr = await createSr(f, THIN);
+  t.true(Object.values(await f.xapi.pbd.recordsOfSr(sr)).every((p) => p.currently_attached));
+  t.truthy(f.pool.runtime.controller.runningOn);
 });
