@@ -4,8 +4,8 @@
  * SR lock), so that the GC and the master do not rename or coalesce the volume meanwhile. The unlock is
  * skipped after 42 s (0.7 × the 60 s expiry): another host may hold the lock by then.
  *
- * `lockVdi` belongs to the SR work of issue #6: until the plugin answers it, an unknown-function reply is
- * logged and the command goes on unlocked (what a pool whose master runs an older plugin would do).
+ * A master whose plugin has no `lockVdi` (an older install) answers UNKNOWN_XENAPI_PLUGIN_FUNCTION: that
+ * is logged and the command goes on unlocked, as it would with the Python driver's best-effort lock.
  */
 import { scaled } from '../../lib/host/env.js';
 import type { Logger } from '../../lib/log/logger.js';
