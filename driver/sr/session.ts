@@ -9,9 +9,9 @@
  *   4. LINSTOR: discovery (DRBD database, plugin poll, xhad.conf) → client with failover; unreachable →
  *      SRUnavailable after the bounded retries of discovery
  */
-import { discoverController, type PoolHost } from '../../lib/discovery/controller.js';
+import { discoverController } from '../../lib/discovery/controller.js';
+import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
 import { scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
 import { Journal } from '../../lib/journal/index.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
@@ -63,16 +63,7 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
         root: ctx.env.root,
         log: ctx.log,
         retryDelayMs: scaled(ctx.env, 1000),
-        localAddress: async () => {
-          const inv = await readInventory(ctx.env.root);
-          const ref = await xapi.host.getByUuid(inv['INSTALLATION_UUID'] ?? '');
-          return xapi.host.get(ref, 'address');
-        },
-        pool: {
-          hosts: async (): Promise<PoolHost[]> =>
-            Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
-          hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
-        },
+        ...xapiDiscovery(xapi, ctx.env.root),
       });
       return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
     } catch (error) {

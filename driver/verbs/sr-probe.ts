@@ -5,9 +5,9 @@
  * sr_attach write (omitted on an SR only the Python driver touched), the names from `xcp/sr/metadata`.
  * No controller in the pool, or no such group: `<SRlist/>`. Read-only; there is no SR, so no SR lock.
  */
-import { discoverController, type PoolHost } from '../../lib/discovery/controller.js';
+import { discoverController } from '../../lib/discovery/controller.js';
+import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
 import { scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';
@@ -28,11 +28,7 @@ async function findController(ctx: DriverContext, xapi: Xapi): Promise<LinstorAp
       log: ctx.log,
       attempts: 2,
       retryDelayMs: scaled(ctx.env, 1000),
-      localAddress: async () => xapi.host.get(await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? ''), 'address'),
-      pool: {
-        hosts: async (): Promise<PoolHost[]> => Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
-        hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
-      },
+      ...xapiDiscovery(xapi, ctx.env.root),
     });
     return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
   } catch (error) {

@@ -4,9 +4,9 @@
  * under this host's SR lock, so it never interleaves with an exclusive verb or the GC; clearing does not
  * wait for it. Answers 'True'/'False'.
  */
-import { discoverController, type PoolHost } from '../../lib/discovery/controller.js';
+import { discoverController } from '../../lib/discovery/controller.js';
+import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
 import { scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
 import { createLinstorClient } from '../../lib/linstor/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
@@ -28,11 +28,7 @@ export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
       root: ctx.env.root,
       log: ctx.log,
       retryDelayMs: scaled(ctx.env, 1000),
-      localAddress: async () => xapi.host.get(await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? ''), 'address'),
-      pool: {
-        hosts: async (): Promise<PoolHost[]> => Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
-        hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
-      },
+      ...xapiDiscovery(xapi, ctx.env.root),
     });
     const linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
     try {

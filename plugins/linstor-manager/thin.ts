@@ -6,6 +6,7 @@
  * than one VBD has the VDI attached, as the Python detach_thin does.
  */
 import { discoverController } from '../../lib/discovery/controller.js';
+import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
 import { scaled } from '../../lib/host/env.js';
 import { readInventory } from '../../lib/host/inventory.js';
 import { Journal } from '../../lib/journal/index.js';
@@ -28,11 +29,7 @@ async function open(ctx: PluginContext, args: Readonly<Record<string, string>>):
     root: ctx.env.root,
     log: ctx.log,
     retryDelayMs: scaled(ctx.env, 1000),
-    localAddress: () => xapi.host.get(self, 'address'),
-    pool: {
-      hosts: async () => Object.entries(await xapi.host.getAllRecords()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
-      hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
-    },
+    ...xapiDiscovery(xapi, ctx.env.root),
   });
   const linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
   const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
