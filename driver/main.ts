@@ -10,6 +10,7 @@ import { defaultSink } from '../lib/log/file-sink.js';
 import { decodeRequest, type AnyRequest } from '../lib/smapi/request.js';
 import { encodeResult, encodeSrFault } from '../lib/smapi/response.js';
 import type { Verb } from '../lib/smapi/verbs.js';
+import { writeResponse } from '../lib/smapi/stdout.js';
 import { dispatch } from './dispatch.js';
 import { toSrError } from './faults.js';
 
@@ -39,7 +40,7 @@ async function main(argv: readonly string[]): Promise<void> {
     log.error(`${verb ?? 'request'} failed: ${fault.faultString}`, { error: describe(error) });
     response = encodeSrFault(fault);
   }
-  process.stdout.write(response);
+  writeResponse(response);
   log.info(`${verb ?? 'request'} done in ${Math.round(performance.now() - started)} ms: ${outcome}`);
   await log.close();
 }

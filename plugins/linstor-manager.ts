@@ -10,6 +10,7 @@ import { lazyRun } from '../lib/exec/lazy.js';
 import { createLogger } from '../lib/log/logger.js';
 import { defaultSink } from '../lib/log/file-sink.js';
 import { decodePluginCall, encodePluginFailure, encodePluginSuccess, PluginFailure } from '../lib/smapi/plugin.js';
+import { writeResponse } from '../lib/smapi/stdout.js';
 import { FUNCTIONS } from './linstor-manager/functions.js';
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -50,7 +51,7 @@ async function main(argv: readonly string[]): Promise<void> {
     log.error(`${fn || 'call'} failed: ${failure.message}`);
     response = encodePluginFailure(failure.code, failure.params);
   }
-  process.stdout.write(response);
+  writeResponse(response);
   log.info(`${fn || 'call'} done in ${Math.round(performance.now() - started)} ms: ${outcome}`);
   await log.close();
 }
