@@ -3,20 +3,13 @@ import { open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import {
   coalesceVhd, createVhd, openChain, queryVhd, readChain, setHidden, setParent, snapshotVhd, writeChain, checkVhd, chainDepth,
-  VhdChainTooLongError, VhdFormatError, VhdParentLoopError, VhdParentMissingError, VhdNotFoundError, type VhdContext,
+  VhdChainTooLongError, VhdFormatError, VhdParentLoopError, VhdParentMissingError, VhdNotFoundError,
 } from '../../../lib/vhd/index.js';
-import { fingerprint, tmpRoot } from './helpers.js';
+import { fingerprint, tmpRoot, writeAt } from './helpers.js';
 
 const MiB = 2 ** 20;
 
-async function write(ctx: VhdContext, p: string, offset: number, data: Buffer): Promise<void> {
-  const chain = await openChain(ctx, p, { writable: true });
-  try {
-    await writeChain(chain, offset, data);
-  } finally {
-    await chain.close();
-  }
-}
+const write = writeAt;
 
 async function patch(file: string, offset: number, bytes: Buffer): Promise<void> {
   const fh = await open(file, 'r+');

@@ -3,21 +3,14 @@ import { mkdir, open, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   blockBitmap, checkVhd, coalesceVhd, computeVolumeSize, createVhd, getKeyHash, killData, openChain, queryVhd, readChain,
-  repairVhd, resizeVhd, setHidden, setKeyHash, setParent, setPhysicalSize, snapshotVhd, writeChain, queryDepth,
+  repairVhd, resizeVhd, setHidden, setKeyHash, setParent, setPhysicalSize, snapshotVhd, queryDepth,
   VhdInvalidArgumentError, VhdNoSpaceError, type VhdContext,
 } from '../../../lib/vhd/index.js';
-import { assertSameBytes, fingerprint, pattern, tmpRoot } from './helpers.js';
+import { assertSameBytes, fingerprint, pattern, tmpRoot, writeAt } from './helpers.js';
 
 const MiB = 2 ** 20;
 
-async function write(ctx: VhdContext, p: string, offset: number, data: Buffer): Promise<void> {
-  const chain = await openChain(ctx, p, { writable: true });
-  try {
-    await writeChain(chain, offset, data);
-  } finally {
-    await chain.close();
-  }
-}
+const write = writeAt;
 
 async function readAll(ctx: VhdContext, p: string): Promise<Buffer> {
   const chain = await openChain(ctx, p);
