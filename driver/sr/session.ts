@@ -9,12 +9,10 @@
  *   4. LINSTOR: discovery (DRBD database, plugin poll, xhad.conf) → client with failover; unreachable →
  *      SRUnavailable after the bounded retries of discovery
  */
-import { discoverController } from '../../lib/discovery/controller.js';
-import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
-import { scaled } from '../../lib/host/env.js';
+import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
 import { Journal } from '../../lib/journal/index.js';
-import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
+import type { LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
@@ -58,14 +56,7 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
 
   const linstor = memo(async () => {
     try {
-      const found = await discoverController({
-        exec: ctx.exec,
-        root: ctx.env.root,
-        log: ctx.log,
-        retryDelayMs: scaled(ctx.env, 1000),
-        ...xapiDiscovery(xapi, ctx.env.root),
-      });
-      return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+      return await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
     } catch (error) {
       throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
     }

@@ -5,10 +5,8 @@
  * sr_attach write (omitted on an SR only the Python driver touched), the names from `xcp/sr/metadata`.
  * No controller in the pool, or no such group: `<SRlist/>`. Read-only; there is no SR, so no SR lock.
  */
-import { discoverController } from '../../lib/discovery/controller.js';
-import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
-import { scaled } from '../../lib/host/env.js';
-import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
+import { connectController } from '../../lib/discovery/connect.js';
+import type { LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
@@ -22,15 +20,7 @@ const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, 
 /** The controller, if the pool runs one (few attempts: a probe usually comes before any SR exists). */
 async function findController(ctx: DriverContext, xapi: Xapi): Promise<LinstorApi | undefined> {
   try {
-    const found = await discoverController({
-      exec: ctx.exec,
-      root: ctx.env.root,
-      log: ctx.log,
-      attempts: 2,
-      retryDelayMs: scaled(ctx.env, 1000),
-      ...xapiDiscovery(xapi, ctx.env.root),
-    });
-    return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    return await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi, attempts: 2 });
   } catch (error) {
     ctx.log.info('sr_probe: no LINSTOR controller in the pool', { error: String(error) });
     return undefined;

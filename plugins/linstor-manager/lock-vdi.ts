@@ -4,11 +4,8 @@
  * under this host's SR lock, so it never interleaves with an exclusive verb or the GC; clearing does not
  * wait for it. Answers 'True'/'False'.
  */
-import { discoverController } from '../../lib/discovery/controller.js';
-import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
-import { scaled } from '../../lib/host/env.js';
+import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
-import { createLinstorClient } from '../../lib/linstor/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
 import { arg, strtobool, trueFalse } from './true-false.js';
@@ -23,14 +20,7 @@ export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
   try {
     if (locked) srLock = await locks.acquire(srUuid, 'sr');
     const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
-    const found = await discoverController({
-      exec: ctx.exec,
-      root: ctx.env.root,
-      log: ctx.log,
-      retryDelayMs: scaled(ctx.env, 1000),
-      ...xapiDiscovery(xapi, ctx.env.root),
-    });
-    const linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
     try {
       const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
       if (locked) await volumes.lock(vdiUuid);

@@ -5,12 +5,9 @@
  * the Python driver. RAW VDIs are left alone; `detach` refuses (and the caller ignores it) while more
  * than one VBD has the VDI attached, as the Python detach_thin does.
  */
-import { discoverController } from '../../lib/discovery/controller.js';
-import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
-import { scaled } from '../../lib/host/env.js';
+import { connectController } from '../../lib/discovery/connect.js';
 import { readInventory } from '../../lib/host/inventory.js';
 import { Journal } from '../../lib/journal/index.js';
-import { createLinstorClient } from '../../lib/linstor/index.js';
 import { attachThin, detachThin, type ThinDeps } from '../../lib/thin/thin.js';
 import { asVdiUuid, VolumeManager, type VdiUuid } from '../../lib/volume/index.js';
 import { createLocalXapi, fieldEquals, type Xapi } from '../../lib/xapi/index.js';
@@ -24,14 +21,7 @@ async function open(ctx: PluginContext, args: Readonly<Record<string, string>>):
   const uuid = asVdiUuid(arg(args, 'vdiUuid'));
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
   const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
-  const found = await discoverController({
-    exec: ctx.exec,
-    root: ctx.env.root,
-    log: ctx.log,
-    retryDelayMs: scaled(ctx.env, 1000),
-    ...xapiDiscovery(xapi, ctx.env.root),
-  });
-  const linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+  const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
   const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
   const journal = new Journal(volumes.journalStore(), ctx.log.child('journal'));
   const node = await xapi.host.get(self, 'hostname');
