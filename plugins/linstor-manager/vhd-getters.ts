@@ -1,8 +1,7 @@
 /**
  * VHD getters other hosts ask through the plugin when they cannot open a device themselves
  * (spec/sm-linstor.md §4.2): read-only queries of the VHD on this host's DRBD device, natively.
- * `getVHDInfo` and `getParent`, which resolve the parent's VDI uuid through the KV, come with the
- * volume manager (#6).
+ * `getVHDInfo` and `getParent`, which also need the KV to name VDIs, are in vhd-info.ts.
  */
 import { deflateSync } from 'node:zlib';
 import { blockBitmap, checkVhd, getKeyHash, queryDepth, queryVhd } from '../../lib/vhd/index.js';
@@ -13,13 +12,13 @@ const DEVICE = /^\/dev\/drbd\/by-res\/[A-Za-z_][A-Za-z0-9_-]{0,47}\/0$/;
 const MIB = 1024 * 1024;
 
 /** The device argument: only a DRBD by-res path, so no other file of the host can be read through it. */
-function devicePath(args: Readonly<Record<string, string>>): string {
+export function devicePath(args: Readonly<Record<string, string>>): string {
   const p = arg(args, 'devicePath');
   if (!DEVICE.test(p)) throw new Error(`devicePath must be /dev/drbd/by-res/<resource>/0, got ${JSON.stringify(p)}`);
   return p;
 }
 
-const ctxOf = (ctx: PluginContext) => ({ root: ctx.env.root, exec: ctx.exec });
+export const ctxOf = (ctx: PluginContext) => ({ root: ctx.env.root, exec: ctx.exec });
 
 function query(pick: (info: Awaited<ReturnType<typeof queryVhd>>) => string): PluginFunction {
   return async (ctx, args) => pick(await queryVhd(ctxOf(ctx), devicePath(args)));
