@@ -1,0 +1,71 @@
+/**
+ * `getVHDInfo` and `getParent` (spec/sm-linstor.md §4.2, §6): the VHD getters whose answer names VDIs,
+ * so the device paths vhd-util reports are mapped back to VDI uuids through the SR's KV (`volume-name`).
+ */
+import { connectController } from '../../lib/discovery/connect.js';
+import { queryVhd } from '../../lib/vhd/index.js';
+import { VolumeManager } from '../../lib/volume/index.js';
+import { createLocalXapi } from '../../lib/xapi/index.js';
+import type { PluginContext, PluginFunction } from './context.js';
+import { arg, strtobool } from './true-false.js';
+import { ctxOf, devicePath } from './vhd-getters.js';
+
+/** Opens the SR's volume manager (read-only: no repair) for one call. */
+async function withVolumes<T>(ctx: PluginContext, groupName: string, fn: (volumes: VolumeManager) => Promise<T>): Promise<T> {
+  const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
+  const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
+  try {
+    return await fn(await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale }));
+  } finally {
+    await linstor.close();
+  }
+}
+
+/** The Python `get_volume_uuid_from_device_path`: a path no VDI owns is an error, not an empty uuid. */
+function uuidOf(volumes: VolumeManager, path: string): string {
+  const uuid = volumes.vdiUuidFromDevicePath(path);
+  if (uuid === undefined) throw new Error(`Unable to find volume uuid from dev path \`${path}\``);
+  return uuid;
+}
+
+/** Python's json.dumps layout (`", "` and `": "`), keys in the order VHDInfo's __dict__ gets them. */
+function pythonJson(entries: [string, string | number][]): string {
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+}
+
+/**
+ * JSON of sm's VHDInfo `__dict__`: uuid, sizeVirt (bytes), sizePhys, then parentPath and parentUuid only
+ * when there is a parent and includeParent is set, hidden (0 or 1, vhdutil's int), sizeAllocated, path.
+ */
+export const getVHDInfo: PluginFunction = async (ctx, args) => {
+  const path = devicePath(args);
+  const groupName = arg(args, 'groupName');
+  // The Python callers always send includeParent; absent means the default of get_vhd_info (True).
+  const includeParent = args['includeParent'] === undefined ? true : strtobool(args['includeParent']);
+  const info = await queryVhd(ctxOf(ctx), path);
+  return withVolumes(ctx, groupName, async (volumes) => {
+    const entries: [string, string | number][] = [
+      ['uuid', uuidOf(volumes, path)],
+      ['sizeVirt', info.virtualSize],
+      ['sizePhys', info.physicalSize],
+    ];
+    if (includeParent && info.parentPath !== undefined) {
+      entries.push(['parentPath', info.parentPath], ['parentUuid', uuidOf(volumes, info.parentPath)]);
+    }
+    entries.push(['hidden', info.hidden ? 1 : 0], ['sizeAllocated', info.allocatedSize], ['path', path]);
+    return pythonJson(entries);
+  });
+};
+
+/**
+ * The parent's VDI uuid. Without a parent the Python plugin returned None, which XML-RPC cannot
+ * marshal (§9); this answers a plugin failure that says so.
+ */
+export const getParent: PluginFunction = async (ctx, args) => {
+  const path = devicePath(args);
+  const groupName = arg(args, 'groupName');
+  const info = await queryVhd(ctxOf(ctx), path);
+  if (info.parentPath === undefined) throw new Error(`the VHD on ${path} has no parent`);
+  const parent = info.parentPath;
+  return withVolumes(ctx, groupName, async (volumes) => uuidOf(volumes, parent));
+};
