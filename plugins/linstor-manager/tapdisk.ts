@@ -7,6 +7,7 @@ import { pauseLocal, refreshLocal, unpauseLocal, type LocalPauseDeps } from '../
 import { TapCtl } from '../../lib/blktap/tap-ctl.js';
 import { SmLocks } from '../../lib/host/sm-lock.js';
 import type { PluginContext, PluginFunction } from './context.js';
+import { refreshLinstorPath } from './path-refresh.js';
 import { arg } from './true-false.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,14 +25,14 @@ function failfastArg(args: Readonly<Record<string, string>>): boolean {
   return v === 'True';
 }
 
-function deps(ctx: PluginContext, locks: SmLocks): LocalPauseDeps {
+function deps(ctx: PluginContext, locks: SmLocks, sr: string): LocalPauseDeps {
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   return {
     root: ctx.env.root,
     tap: new TapCtl({ exec: ctx.exec, log: ctx.log, sleep, timeScale: ctx.env.timeScale }),
     locks,
     log: ctx.log,
-    // TODO(#6): the LINSTOR path refresh (the VDI's current resource through the volume manager).
+    refreshPath: async (vdi) => refreshLinstorPath(ctx, sr, vdi),
   };
 }
 
@@ -42,7 +43,7 @@ function pauseFunction(kind: 'pause' | 'unpause' | 'refresh'): PluginFunction {
     const failfast = failfastArg(args);
     const locks = new SmLocks({ root: ctx.env.root });
     try {
-      const d = deps(ctx, locks);
+      const d = deps(ctx, locks, sr);
       const ok =
         kind === 'pause'
           ? await pauseLocal(d, sr, vdi, failfast)

@@ -5,16 +5,22 @@ import { run } from '../../lib/exec/run.js';
 import { SmLocks } from '../../lib/host/sm-lock.js';
 import { createLogger, MemorySink } from '../../lib/log/logger.js';
 import { createVhd } from '../../lib/vhd/index.js';
+import { readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { linstorOf, silentLogger } from '../e2e/sr-helpers.js';
+import { srFixture } from '../e2e/sr-fixture.js';
 import { controllerOn, seedResource, tmpPool, tool } from '../sim/pool/helpers.js';
 import { callPlugin } from './helpers.js';
 
 const VDI = '66666666-7777-8888-9999-000000000000';
-const DEV = '/dev/drbd/by-res/xcp-volume-1111/0';
+// A persistent name: unpause refreshes only xcp-volume- paths (through the SR), tested below.
+const DEV = '/dev/drbd/by-res/xcp-persistent-tap/0';
 
 test('pause, unpause and refresh answer "True" and act on the tapdisk of the host they run on', async (t) => {
   const pool = await tmpPool(t, 2);
   const api = await controllerOn(pool, 'host1');
-  await seedResource(api, pool, 'xcp-volume-1111', ['host1', 'host2'], [], 16 * 1024);
+  await seedResource(api, pool, 'xcp-persistent-tap', ['host1', 'host2'], [], 16 * 1024);
   await createVhd({ root: pool.spec.hosts[0]!.root }, DEV, { sizeBytes: 8 * 1024 * 1024 });
   const sr = '11111111-2222-3333-4444-555555555555';
   const sm: Record<string, string> = {};
@@ -54,4 +60,38 @@ test('pause, unpause and refresh answer "True" and act on the tapdisk of the hos
   t.is(await callPlugin(pool, 'host2', 'pause', args), 'True', 'nothing active on host2');
   await t.throwsAsync(callPlugin(pool, 'host1', 'pause', { ...args, failfast: 'yes' }), { message: /failfast must be True or False/ });
   await t.throwsAsync(callPlugin(pool, 'host1', 'pause', { ...args, vdi_uuid: '../x' }), { message: /vdi_uuid is not a UUID/ });
+});
+
+test('unpause re-resolves a LINSTOR VDI whose uuid moved to another resource while paused, and reopens it there', async (t) => {
+  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  const mk = async () => {
+    const ref = await f.xapi.vdi.create({ SR: f.srRef, virtual_size: 16 << 20, name_label: 'disk' });
+    return { ref, uuid: await f.xapi.vdi.getUuid(ref) };
+  };
+  const a = await mk();
+  const b = await mk();
+  await f.startVmWith(a.ref, 'host2');
+  const root = f.pool.runtime.host('host2').spec.root;
+  const phy = path.join(root, `dev/sm/phy/${f.srUuid}/${a.uuid}`);
+  const linstor = linstorOf(f.pool);
+  t.teardown(() => linstor.close());
+  const open = () => VolumeManager.open({ linstor, groupName: f.groupName, logger: silentLogger(), timeScale: 0.01 });
+  const before = (await open()).devicePath(asVdiUuid(a.uuid));
+  const other = (await open()).devicePath(asVdiUuid(b.uuid));
+  t.is(await readlink(phy), before);
+  const args = { sr_uuid: f.srUuid, vdi_uuid: a.uuid, failfast: 'False' };
+  t.is(await callPlugin(f.pool, 'host2', 'pause', args), 'True');
+  // What a snapshot or a GC leaf-coalesce does: the uuid now names another resource.
+  const parked = asVdiUuid('99999999-9999-4999-8999-999999999999');
+  await (await open()).rename(asVdiUuid(a.uuid), parked);
+  await (await open()).rename(asVdiUuid(b.uuid), asVdiUuid(a.uuid));
+  t.is(await callPlugin(f.pool, 'host2', 'unpause', args), 'True');
+  t.is(await readlink(phy), other, 'the phy link follows the uuid');
+  t.regex((await tool(f.pool, 'host2', 'tap-ctl', ['list'])).stdout, new RegExp(`state=0x0 args=vhd:${other}`), 'tap-ctl unpause -a on the new path');
+  t.is(await callPlugin(f.pool, 'host2', 'refresh', args), 'True', 'refresh keeps the current path');
+  t.regex((await tool(f.pool, 'host2', 'tap-ctl', ['list'])).stdout, new RegExp(`args=vhd:${other}`));
+  const db = f.pool.xapi.db;
+  const pbd = Object.values(await f.xapi.pbd.recordsOfSr(f.srRef)).find((p) => p.host === f.pool.xapi.host('host2').ref)!;
+  db.set('PBD', await f.xapi.call<string>('PBD.get_by_uuid', pbd.uuid), { device_config: {} });
+  await t.throwsAsync(callPlugin(f.pool, 'host2', 'refresh', args), { message: /Can't refresh tapdisk/ }, 'a failure, not a reopen on a stale path');
 });
