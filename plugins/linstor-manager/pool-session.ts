@@ -1,0 +1,71 @@
+/**
+ * What the pool-administration functions share: a XAPI session (the caller's), this host's record, and
+ * a LINSTOR client on the controller found through discovery, closed when the body returns. Errors of
+ * the body become `Failure -1 [message]`, the Python plugin's shape for these functions (§6).
+ */
+import { discoverController } from '../../lib/discovery/controller.js';
+import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
+import { scaled } from '../../lib/host/env.js';
+import { readInventory } from '../../lib/host/inventory.js';
+import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
+import { PluginFailure } from '../../lib/smapi/plugin.js';
+import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
+import type { PluginContext } from './context.js';
+
+export type PoolSession = {
+  readonly xapi: Xapi;
+  /** This host: its ref, XAPI hostname (= LINSTOR node name) and management address. */
+  readonly self: { readonly ref: string; readonly hostname: string; readonly address: string };
+  /** Connects on first use, so that XAPI-only checks fail before any controller lookup. */
+  linstor(): Promise<LinstorApi>;
+  /** The `linstor://<address>` discovery found, once {@link linstor} connected. */
+  readonly controllerUri: string | undefined;
+};
+
+export function xapiOf(ctx: PluginContext): Xapi {
+  return createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
+}
+
+export async function withPool<T>(ctx: PluginContext, body: (s: PoolSession) => Promise<T>): Promise<T> {
+  const xapi = xapiOf(ctx);
+  let client: LinstorApi | undefined;
+  let uri: string | undefined;
+  try {
+    const ref = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+    const record = await xapi.host.getRecord(ref);
+    const session: PoolSession = {
+      xapi,
+      self: { ref, hostname: record.hostname, address: record.address },
+      linstor: async () => {
+        if (client) return client;
+        const found = await discoverController({
+          exec: ctx.exec,
+          root: ctx.env.root,
+          log: ctx.log,
+          retryDelayMs: scaled(ctx.env, 1000),
+          ...xapiDiscovery(xapi, ctx.env.root),
+        });
+        uri = found.uris[0];
+        client = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+        return client;
+      },
+      get controllerUri() {
+        return uri;
+      },
+    };
+    return await body(session);
+  } catch (error) {
+    if (error instanceof PluginFailure) throw error;
+    throw new PluginFailure('-1', [error instanceof Error ? error.message : String(error)], { cause: error });
+  } finally {
+    await client?.close();
+  }
+}
+
+/** The LINSTOR node of a XAPI hostname; a clear failure when LINSTOR has no such node. */
+export async function requireNode(linstor: LinstorApi, hostname: string): Promise<void> {
+  const nodes = await linstor.nodes.list({ nodes: [hostname] });
+  if (!nodes.some((n) => n.name.toLowerCase() === hostname.toLowerCase())) {
+    throw new PluginFailure('-1', [`no LINSTOR node named '${hostname}' (is it a host of this SR?)`]);
+  }
+}
