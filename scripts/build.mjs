@@ -15,6 +15,7 @@ export const ENTRIES = {
   'vhd-tool': 'tools/vhd-tool/main.ts',
   'xostor-host-tool': 'sim/host-tools/relay.ts',
   'xostor-sim': 'sim/cli.ts',
+  'linstor-gc': 'gc/main.ts',
 };
 
 // CommonJS output: an extensionless file outside a "type": "module" package (where make install

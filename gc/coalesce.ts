@@ -1,0 +1,117 @@
+/**
+ * Non-leaf coalesce (sm's `_coalesce` for LINSTOR, spec/sm-linstor.md §4.5, journals §5):
+ *
+ *   1. journal `coalesce/<vdi>=1`                                     (SR lock)
+ *   2. grow the parent to hold a full VHD of its virtual size, footer at the end (thin inflate, with
+ *      its own `inflate/` journal); grow the parent's virtual size if the child is larger  (SR lock)
+ *   3. merge the child's sectors into the parent                       (no SR lock: it can take long)
+ *   4. finally: move the parent's footer back to the end of its data   (SR lock)
+ *   5. drop `coalesce/`, journal `relink/<vdi>=1`                      (SR lock)
+ *   6. relink every child of `vdi` to the parent, drop `relink/`, delete `vdi`  (SR lock)
+ *
+ * Recovery (recovery.ts): a `coalesce/` entry means step 3 may be partial. Merging again is safe: the
+ * parent has `vdi` as its only child, so nothing reads the parent's own sectors where `vdi` has data,
+ * and the merge rewrites every one of them. A `relink/` entry means the merge completed: the relink is
+ * redone (children already re-pointed are skipped) and `vdi` deleted.
+ */
+import { faultPoint } from '../lib/host/faults.js';
+import type { Journal } from '../lib/journal/index.js';
+import { FLAG_ENTRY } from '../lib/journal/index.js';
+import { deflate, inflate, usableBytes } from '../lib/thin/thin.js';
+import { coalesceVhd, computeVolumeSize, queryVhd, resizeVhd, SECTOR_SIZE } from '../lib/vhd/index.js';
+import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
+import { deleteVdi } from './delete.js';
+import type { XapiVdi } from './inventory.js';
+import { relinkChildren } from './relink.js';
+import type { GcContext } from './sr-context.js';
+
+/** Runs `fn` under the SR lock with a freshly loaded (and repaired) volume manager and its journal. */
+export type UnderLock = <T>(fn: (volumes: VolumeManager, journal: Journal, xapiVdis: Map<string, XapiVdi>) => Promise<T>) => Promise<T>;
+
+/** The merge found no room for the parent to grow: skipped until space is freed. */
+export class NoSpaceError extends Error {
+  override name = 'NoSpaceError';
+}
+
+export type MergeResult = { readonly sectors: number; readonly ms: number };
+
+/** Steps 2–4: merges `vdi` into `parent`; returns what it wrote. */
+export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string): Promise<MergeResult> {
+  const child = asVdiUuid(vdi);
+  const par = asVdiUuid(parent);
+  const vhd = { root: ctx.env.root };
+  const { childPath, parentPath } = await underLock(async (volumes, journal) => {
+    const childPath = await volumes.localDevicePath(child, ctx.node, ctx.env.root);
+    const parentPath = await volumes.localDevicePath(par, ctx.node, ctx.env.root);
+    const [c, p] = await Promise.all([queryVhd(vhd, childPath), queryVhd(vhd, parentPath)]);
+    const virtual = Math.max(c.virtualSize, p.virtualSize);
+    const need = computeVolumeSize(virtual, 'vhd');
+    const grow = need - (await usableBytes(volumes, par));
+    if (grow > 0 && (await volumes.maxVolumeSizeBytes()) < grow) {
+      throw new NoSpaceError(`no space to inflate ${parent} by ${grow} bytes for the coalesce of ${vdi}`);
+    }
+    await inflate({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, par, parentPath, need, { footerToEnd: true });
+    if (c.virtualSize > p.virtualSize) await resizeVhd(vhd, parentPath, c.virtualSize);
+    return { childPath, parentPath };
+  });
+  faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
+  const started = performance.now();
+  try {
+    const sectors = await coalesceVhd(vhd, childPath);
+    faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
+    return { sectors, ms: performance.now() - started };
+  } finally {
+    await underLock(async (volumes) => {
+      volumes.invalidateResources();
+      await deflate({ root: ctx.env.root, log: ctx.log }, par, parentPath, await usableBytes(volumes, par));
+    });
+  }
+}
+
+/** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */
+export async function coalesceNonLeaf(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string): Promise<MergeResult> {
+  await underLock(async (_v, journal) => {
+    if ((await journal.get('coalesce', vdi)) === undefined) await journal.create('coalesce', vdi, FLAG_ENTRY);
+  });
+  faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
+  const result = await mergeIntoParent(ctx, underLock, vdi, parent);
+  await underLock(async (_v, journal) => {
+    await journal.create('relink', vdi, FLAG_ENTRY);
+    faultPoint(ctx.env.faults, 'gc:relink:after-journal');
+    await journal.remove('coalesce', vdi);
+  });
+  faultPoint(ctx.env.faults, 'gc:coalesce:after-unjournal');
+  await underLock((volumes, journal, xapiVdis) => finishRelink(ctx, volumes, journal, xapiVdis, vdi));
+  return result;
+}
+
+/**
+ * Steps 6 (also the recovery of a `relink/` entry): re-points the children of the merged `vdi` at its
+ * parent, drops the entry, deletes `vdi`. The SR lock is held by the caller.
+ */
+export async function finishRelink(ctx: GcContext, volumes: VolumeManager, journal: Journal, xapiVdis: ReadonlyMap<string, XapiVdi>, vdi: string): Promise<void> {
+  const uuid = asVdiUuid(vdi);
+  if (volumes.has(uuid)) {
+    const vhd = { root: ctx.env.root };
+    const path = await volumes.localDevicePath(uuid, ctx.node, ctx.env.root);
+    const info = await queryVhd(vhd, path);
+    const parent = info.parentPath === undefined ? undefined : volumes.vdiUuidFromDevicePath(info.parentPath);
+    if (parent === undefined) throw new Error(`the merged VDI ${vdi} has no parent in this SR: relink impossible`);
+    const children: string[] = [];
+    for (const other of volumes.list()) {
+      if (other === uuid || other.startsWith('DELETED_')) continue;
+      const otherPath = await volumes.localDevicePath(other, ctx.node, ctx.env.root).catch(() => undefined);
+      const parentPath = otherPath === undefined ? undefined : (await queryVhd(vhd, otherPath).catch(() => undefined))?.parentPath;
+      if (parentPath !== undefined && volumes.vdiUuidFromDevicePath(parentPath) === uuid) children.push(other);
+    }
+    await relinkChildren(ctx, volumes, children, parent, xapiVdis);
+  }
+  await journal.remove('relink', vdi);
+  faultPoint(ctx.env.faults, 'gc:relink:after-unjournal');
+  await deleteVdi(ctx, volumes, vdi, xapiVdis.get(vdi)?.ref);
+}
+
+/** Bytes of `sectors`. */
+export function sectorsToBytes(sectors: number): number {
+  return sectors * SECTOR_SIZE;
+}

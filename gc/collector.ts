@@ -1,0 +1,158 @@
+/**
+ * One collector run on one SR (sm's `_gcLoop`, spec/blktap2.md §3.4): hold `gc_active` for the run and
+ * `running` per iteration; each iteration, under the SR lock with a repaired volume manager, recovers
+ * the journals and plans; then purges `DELETED_` volumes and deletes garbage (SR lock each), and runs
+ * one coalesce. It loops until an iteration finds nothing to do (or once with `--once`), and stops at
+ * an abort request. A chain that fails (or that a foreign process holds open) is skipped for the rest of
+ * the run and reported; the others go on.
+ */
+import { Journal } from '../lib/journal/index.js';
+import type { SmLocks } from '../lib/host/sm-lock.js';
+import { asVdiUuid, VolumeManager } from '../lib/volume/index.js';
+import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from './coalesce.js';
+import { deleteVdi, foreignOpeners } from './delete.js';
+import { readInventory } from './inventory.js';
+import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
+import { recoverJournals } from './recovery.js';
+import { describeAction, plan, type Action, type Plan } from './planner.js';
+import { openersOn, type GcContext } from './sr-context.js';
+import { renderStatus } from './status.js';
+
+export type RunOptions = {
+  readonly once?: boolean;
+  /** Print the plan and change nothing. */
+  readonly dryRun?: boolean;
+  /** Print the trees and the next actions and change nothing. */
+  readonly status?: boolean;
+  /** Abort a running collector first (sm's gc_force). */
+  readonly force?: boolean;
+  /** The caller (sr_delete, a driver in foreground mode) holds the SR lock. */
+  readonly callerHoldsSrLock?: boolean;
+  /** Where reports and progress lines go (stdout). */
+  readonly print: (line: string) => void;
+};
+
+export type RunOutcome = 'done' | 'busy' | 'aborted';
+
+/** A read-only look: the plan from a manager opened without repair and devices already present. */
+export async function readOnlyPlan(ctx: GcContext): Promise<Plan> {
+  const volumes = await VolumeManager.open({ linstor: ctx.linstor, groupName: ctx.groupName, logger: ctx.log.child('volume'), repair: false, timeScale: ctx.env.timeScale });
+  const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis: await ctx.xapiVdis(), readOnly: true });
+  return plan(inv.views);
+}
+
+export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions): Promise<RunOutcome> {
+  if (o.status || o.dryRun) {
+    const p = await readOnlyPlan(ctx);
+    for (const l of renderStatus(ctx.srUuid, p)) o.print(l);
+    if (o.dryRun) o.print('dry run: nothing was changed');
+    return 'done';
+  }
+  const gcl = new GcLocks({ locks, sr: ctx.srUuid, env: ctx.env, ...(o.callerHoldsSrLock ? { callerHoldsSrLock: true } : {}) });
+  if (o.force && !(await abortCollector({ locks, sr: ctx.srUuid, env: ctx.env, callerHoldsSrLock: o.callerHoldsSrLock ?? false }))) {
+    o.print('a running collector did not stop');
+    return 'busy';
+  }
+  let active;
+  try {
+    active = await gcl.takeActive();
+  } catch (error) {
+    if (error instanceof GcAbortedError) return 'aborted';
+    throw error;
+  }
+  if (active === undefined) {
+    o.print(`another collector is running on SR ${ctx.srUuid}`);
+    return 'busy';
+  }
+  const underLock: UnderLock = (fn) =>
+    gcl.withSrLock(async () => {
+      const volumes = await ctx.openVolumes();
+      return fn(volumes, new Journal(volumes.journalStore(), ctx.log.child('journal')), await ctx.xapiVdis());
+    });
+  const failed = new Map<string, string>();
+  try {
+    for (;;) {
+      if (await gcl.abortRequested()) return 'aborted';
+      const running = await gcl.tryRunning();
+      if (running === undefined) return 'busy';
+      let worked: boolean;
+      try {
+        worked = await iteration(ctx, underLock, failed, o);
+      } catch (error) {
+        if (error instanceof GcAbortedError) return 'aborted';
+        throw error;
+      } finally {
+        await running.release();
+      }
+      if (!worked || o.once) return 'done';
+    }
+  } finally {
+    await active.release();
+  }
+}
+
+/** One iteration; true when it changed something (another iteration may find more work). */
+async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions): Promise<boolean> {
+  const p = await underLock(async (volumes, journal, xapiVdis) => {
+    const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
+    for (const vdi of recovered) o.print(`finished the interrupted coalesce of ${vdi}`);
+    const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis });
+    return plan(inv.views);
+  });
+  for (const s of p.skipped) if (!failed.has(s.root)) report(ctx, o, failed, s.root, s.reason);
+  const todo = p.actions.filter((a) => !failed.has(a.vdi) && !('parent' in a && failed.has(a.parent)));
+  let worked = false;
+  for (const a of todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage')) {
+    if (await blockedByOpeners(ctx, underLock, failed, o, a, [a.vdi])) continue;
+    try {
+      await underLock((volumes, _j, xapiVdis) => deleteVdi(ctx, volumes, a.vdi, xapiVdis.get(a.vdi)?.ref));
+      o.print(`done: ${describeAction(a)}`);
+      ctx.log.info(describeAction(a));
+      worked = true;
+    } catch (error) {
+      if (error instanceof GcAbortedError) throw error;
+      report(ctx, o, failed, a.vdi, `${describeAction(a)} failed: ${(error as Error).message}`);
+    }
+  }
+  const next = todo.find((x) => x.kind === 'coalesce');
+  if (next?.kind === 'coalesce' && !(await blockedByOpeners(ctx, underLock, failed, o, next, [next.vdi, next.parent]))) {
+    try {
+      o.print(`start: ${describeAction(next)}`);
+      const r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent);
+      const bytes = sectorsToBytes(r.sectors);
+      const rate = r.ms > 0 ? (bytes / (1 << 20) / (r.ms / 1000)).toFixed(1) : '∞';
+      o.print(`done: ${describeAction(next)}: ${bytes} bytes merged in ${Math.round(r.ms)} ms (${rate} MiB/s)`);
+      ctx.log.info('coalesced', { vdi: next.vdi, parent: next.parent, bytes, ms: Math.round(r.ms) });
+      worked = true;
+    } catch (error) {
+      if (error instanceof GcAbortedError) throw error;
+      const why = error instanceof NoSpaceError ? error.message : `${describeAction(next)} failed: ${(error as Error).message}`;
+      report(ctx, o, failed, next.vdi, why);
+    }
+  }
+  for (const a of todo.filter((x) => x.kind === 'leaf-coalesce')) {
+    if (failed.has(a.vdi)) continue;
+    // Leaf-coalesce (the OLD_ rename protocol) is not implemented yet: reported, never half-done.
+    report(ctx, o, failed, a.vdi, `${describeAction(a)}: not implemented by this collector yet`);
+  }
+  return worked;
+}
+
+function report(ctx: GcContext, o: RunOptions, failed: Map<string, string>, key: string, reason: string): void {
+  failed.set(key, reason);
+  o.print(`skipped: ${reason}`);
+  ctx.log.warn('skipped', { reason });
+}
+
+/** sm's `_checkSlaves`: a process other than tapdisk holding a volume open anywhere blocks the action. */
+async function blockedByOpeners(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, a: Action, uuids: readonly string[]): Promise<boolean> {
+  const names = await underLock(async (volumes) => uuids.filter((u) => volumes.has(asVdiUuid(u))).map((u) => volumes.resourceName(asVdiUuid(u))));
+  for (const rd of names) {
+    const foreign = foreignOpeners(await openersOn(ctx.xapi, [...ctx.hostnames.keys()], rd, ctx.hostnames));
+    if (foreign.length > 0) {
+      report(ctx, o, failed, a.vdi, `${describeAction(a)}: ${rd} is open by ${foreign.join('; ')}`);
+      return true;
+    }
+  }
+  return false;
+}

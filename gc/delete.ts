@@ -1,0 +1,33 @@
+/**
+ * Deleting a volume the collector no longer needs (sm's `LinstorVDI.delete` for the GC, and the
+ * `DELETED_` purge), under the SR lock: destroy the volume (KV NOT_EXISTS first, so a crash leaves what
+ * repair finishes), forget the XAPI record, remove sm's per-VDI lock folder.
+ */
+import { rm } from 'node:fs/promises';
+import { hostPath } from '../lib/host/env.js';
+import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
+import { isXapiError } from '../lib/xapi/index.js';
+import type { GcContext } from './sr-context.js';
+
+/** The volume lock wait of the collector (sm: 30 s). */
+export const GC_LOCK_WAIT_MS = 30_000;
+
+/** Destroys the volume of `uuid` and forgets its XAPI record (either may already be gone). */
+export async function deleteVdi(ctx: GcContext, volumes: VolumeManager, uuid: string, xapiRef: string | undefined): Promise<void> {
+  const vdi = asVdiUuid(uuid);
+  if (volumes.has(vdi)) await volumes.destroy(vdi, { timeoutMs: GC_LOCK_WAIT_MS });
+  if (xapiRef !== undefined) {
+    try {
+      await ctx.xapi.vdi.dbForget(xapiRef);
+    } catch (error) {
+      if (!isXapiError(error, 'HANDLE_INVALID')) throw error;
+    }
+  }
+  // A DELETED_ name is not a lock namespace sm ever made.
+  if (!uuid.includes('/')) await rm(hostPath(ctx.env.root, `/var/lock/sm/${uuid}`), { recursive: true, force: true });
+}
+
+/** Openers of `resource` on any host that are not a tapdisk (sm's `_checkSlaves`). */
+export function foreignOpeners(openers: readonly string[]): string[] {
+  return openers.filter((o) => !/ tapdisk$/.test(o));
+}

@@ -1,0 +1,131 @@
+/**
+ * What one collector run works with (sm's `cleanup.LinstorSR` + `_reloadLinstor`): a XAPI session on
+ * this host's socket (the collector is started by the driver, not by xapi, so it logs in as sm's GC
+ * does), the SR and this host's PBD (group-name), the master check, the LINSTOR controller found by
+ * discovery, and plugin calls. The volume manager is built per pass, only under the SR lock, with
+ * repair (commit f0f3e4eb: built outside the lock, a repair raced a snapshot rollback).
+ */
+import { connectController } from '../lib/discovery/connect.js';
+import type { Exec } from '../lib/exec/run.js';
+import type { HostEnv } from '../lib/host/env.js';
+import { readInventory as readHostInventory } from '../lib/host/inventory.js';
+import type { LinstorApi } from '../lib/linstor/index.js';
+import type { Logger } from '../lib/log/logger.js';
+import { VolumeManager, type ResourceName } from '../lib/volume/index.js';
+import { createLocalXapi, type Xapi } from '../lib/xapi/index.js';
+import type { XapiVdi } from './inventory.js';
+
+/** The run cannot start (not the master, SR not plugged here, unknown SR). */
+export class GcSetupError extends Error {
+  override name = 'GcSetupError';
+}
+
+export type GcContext = {
+  readonly env: HostEnv;
+  readonly log: Logger;
+  readonly exec: Exec;
+  readonly srUuid: string;
+  readonly srRef: string;
+  readonly groupName: string;
+  readonly provisioning: 'thin' | 'thick';
+  readonly xapi: Xapi;
+  readonly hostRef: string;
+  /** This host's LINSTOR node name (XAPI hostname). */
+  readonly node: string;
+  /** host ref → hostname. */
+  readonly hostnames: ReadonlyMap<string, string>;
+  readonly linstor: LinstorApi;
+  /** A fresh volume manager with repair; call it under the SR lock only. */
+  openVolumes(): Promise<VolumeManager>;
+  /** XAPI records of the SR's VDIs, by uuid. */
+  xapiVdis(): Promise<Map<string, XapiVdi>>;
+  /** `linstor-manager` function `fn` on `hostRef`. */
+  callPlugin(hostRef: string, fn: string, args: Record<string, string>): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** Connects to XAPI and LINSTOR for SR `srUuid`. */
+export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; srUuid: string }): Promise<GcContext> {
+  const xapi = createLocalXapi({ socketPath: o.env.xapiSocket });
+  await xapi.client.loginWithPassword('root', '');
+  try {
+    const srRef = await xapi.sr.getByUuid(o.srUuid).catch((e: unknown) => {
+      throw new GcSetupError(`no SR ${o.srUuid}`, { cause: e });
+    });
+    const installation = (await readHostInventory(o.env.root))['INSTALLATION_UUID'];
+    if (!installation) throw new GcSetupError('this host has no INSTALLATION_UUID');
+    const hostRef = await xapi.host.getByUuid(installation);
+    const [master, hosts, pbds] = await Promise.all([xapi.pool.getMaster(), xapi.host.getAllRecords(), xapi.pbd.getAllRecords()]);
+    if (master !== hostRef) throw new GcSetupError('the collector runs on the pool master only');
+    const pbd = Object.values(pbds).find((p) => p.SR === srRef && p.host === hostRef);
+    if (!pbd?.currently_attached) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
+    const groupName = pbd.device_config['group-name'];
+    if (!groupName) throw new GcSetupError(`the PBD of SR ${o.srUuid} has no group-name`);
+    const hostnames = new Map(Object.entries(hosts).map(([ref, h]) => [ref, h.hostname]));
+    const linstor = await connectController({ exec: o.exec, env: o.env, log: o.log, xapi });
+    const node = hostnames.get(hostRef) ?? '';
+    return {
+      env: o.env,
+      log: o.log,
+      exec: o.exec,
+      srUuid: o.srUuid,
+      srRef,
+      groupName,
+      provisioning: groupName.includes('/') ? 'thin' : 'thick',
+      xapi,
+      hostRef,
+      node,
+      hostnames,
+      linstor,
+      openVolumes: () =>
+        VolumeManager.open({
+          linstor,
+          groupName,
+          logger: o.log.child('volume'),
+          repair: true,
+          timeScale: o.env.timeScale,
+          drbd: {
+            openers: async (resource: ResourceName) => openersOn(xapi, [...hostnames.keys()], resource, hostnames),
+            demote: async (resource: ResourceName, n: string) => {
+              const ref = [...hostnames].find(([, h]) => h === n)?.[0];
+              if (ref) await xapi.host.callPlugin(ref, 'linstor-manager', 'demoteDrbdResource', { resource_name: resource });
+            },
+          },
+        }),
+      async xapiVdis() {
+        const out = new Map<string, XapiVdi>();
+        for (const [ref, r] of Object.entries(await xapi.vdi.recordsOfSr(srRef))) {
+          const attachedOn = Object.keys(r.sm_config)
+            .filter((k) => k.startsWith('host_'))
+            .map((k) => hostnames.get(k.slice(5)) ?? k.slice(5));
+          out.set(r.uuid, { ref, attachedOn, smConfig: r.sm_config });
+        }
+        return out;
+      },
+      callPlugin: (host, fn, args) => xapi.host.callPlugin(host, 'linstor-manager', fn, args),
+      async close() {
+        await linstor.close().catch(() => undefined);
+        await xapi.client.logout().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await xapi.client.logout().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `<host>: <pid> <process>` of every opener of `resource` on the given hosts (unreachable hosts skipped). */
+export async function openersOn(xapi: Xapi, hostRefs: readonly string[], resource: string, hostnames: ReadonlyMap<string, string>): Promise<string[]> {
+  const out: string[] = [];
+  for (const ref of hostRefs) {
+    let answer: string;
+    try {
+      answer = await xapi.host.callPlugin(ref, 'linstor-manager', 'getDrbdOpeners', { resourceName: resource, volume: '0' });
+    } catch {
+      continue;
+    }
+    const openers = JSON.parse(answer || '{}') as Record<string, { 'process-name'?: string }>;
+    for (const [pid, o] of Object.entries(openers)) out.push(`${hostnames.get(ref) ?? ref}: ${pid} ${o['process-name'] ?? '?'}`);
+  }
+  return out;
+}

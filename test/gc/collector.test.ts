@@ -1,0 +1,55 @@
+import test from 'ava';
+import { srFixture } from '../e2e/sr-fixture.js';
+import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
+
+const BASE = '11111111-1111-4111-8111-000000000001';
+const MID = '11111111-1111-4111-8111-000000000002';
+const LEAF = '11111111-1111-4111-8111-000000000003';
+const SNAP = '11111111-1111-4111-8111-000000000004';
+const GARBAGE = '11111111-1111-4111-8111-000000000005';
+
+/** base ← mid (hidden) ← {leaf, snap}; base hidden; plus a hidden leaf. Writes overlap across layers. */
+const CHAIN: Layer[] = [
+  { uuid: BASE, label: 'base copy', hidden: true, writes: [{ offset: 0, length: 3 << 20, fill: 0x11 }, { offset: 9 << 20, length: 4096, fill: 0x12 }] },
+  { uuid: MID, label: 'base copy', parent: BASE, hidden: true, writes: [{ offset: 1 << 20, length: 5 << 20, fill: 0x21 }, { offset: (9 << 20) + 512, length: 1024, fill: 0x22 }] },
+  { uuid: LEAF, label: 'disk', parent: MID, writes: [{ offset: (2 << 20) + 512, length: 700_000, fill: 0x31 }] },
+  { uuid: SNAP, label: 'disk snap', parent: MID, writes: [] },
+  { uuid: GARBAGE, label: 'old snapshot', hidden: true, writes: [{ offset: 0, length: 4096, fill: 0x55 }] },
+];
+
+test('status and dry-run report the trees and the plan, and change nothing', async (t) => {
+  const fx = await srFixture(t, { hosts: 2 });
+  await buildChain(fx, CHAIN);
+  const status = await runGc(fx, ['--status']);
+  t.is(status.exitCode, 0, status.stderr);
+  t.regex(status.stdout, new RegExp(`^${BASE} {2}"base copy" {2}hidden`, 'm'));
+  t.regex(status.stdout, new RegExp(`└─ ${MID} `));
+  t.regex(status.stdout, new RegExp(`delete ${GARBAGE} \\(hidden leaf\\)`));
+  t.regex(status.stdout, new RegExp(`coalesce ${MID} into ${BASE}, relink ${LEAF}, ${SNAP}`));
+  const dry = await runGc(fx, ['--dry-run']);
+  t.is(dry.exitCode, 0, dry.stderr);
+  t.regex(dry.stdout, /dry run: nothing was changed/);
+  t.is((await openVolumes(fx)).list().length, 5);
+});
+
+test('a run deletes the garbage, coalesces the hidden middle layer and relinks its children; every visible byte is unchanged', async (t) => {
+  const fx = await srFixture(t, { hosts: 2 });
+  await buildChain(fx, CHAIN);
+  const before = { leaf: await contentOf(fx, LEAF), snap: await contentOf(fx, SNAP) };
+  const r = await runGc(fx, []);
+  t.is(r.exitCode, 0, `${r.stderr}\n${r.log}`);
+  t.regex(r.stdout, new RegExp(`done: delete ${GARBAGE}`));
+  t.regex(r.stdout, /bytes merged in \d+ ms/);
+  const p = await parents(fx);
+  t.deepEqual([...p.keys()].sort(), [BASE, LEAF, SNAP].sort());
+  t.is(p.get(LEAF), BASE);
+  t.is(p.get(SNAP), BASE);
+  t.true((await contentOf(fx, LEAF)).equals(before.leaf));
+  t.true((await contentOf(fx, SNAP)).equals(before.snap));
+  const journal = Object.keys(await fx.linstor.keyValueStore.props(`xcp-sr-${fx.groupName.replace('/', '_')}`)).filter((k) => k.includes('journal'));
+  t.deepEqual(journal, []);
+  // Nothing left to do: a second run is a no-op.
+  const again = await runGc(fx, ['--once']);
+  t.is(again.exitCode, 0);
+  t.notRegex(again.stdout, /done:/);
+});
