@@ -1,0 +1,147 @@
+// Issue #6: per SR/VDI verb, the median wall time of the driver process (as xapi runs it on the
+// simulated pool) and the LINSTOR requests it sent; and sr_scan's request count with 10 and 500 VDIs,
+// which must not grow with the VDI count. Requests are attributed to the driver run whose time window
+// holds them (plugin calls a verb makes count for that verb); the VDIs of the scan figures are seeded
+// through the volume manager (LINSTOR + KV), not through 500 vdi_create runs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LinstorSim } from '../sim/linstor/simulator.js';
+import { startPool, type SimPool } from '../sim/pool/pool.js';
+import { createXapi, type Xapi } from '../lib/xapi/index.js';
+import { seedMany } from '../test/e2e/sr-helpers.js';
+import { round } from './process-time.js';
+import type { Bench } from './run.js';
+
+const MIB = 1024 * 1024;
+const THIN = { 'group-name': 'linstor_group/thin_device', redundancy: '2', provisioning: 'thin' };
+export const VERBS = ['sr_create', 'sr_attach', 'sr_scan', 'vdi_create', 'vdi_attach', 'vdi_activate', 'vdi_deactivate', 'vdi_detach', 'vdi_resize', 'vdi_delete', 'sr_detach'] as const;
+
+/** Timestamps (ms since the epoch) of every LINSTOR request, across controller instances. */
+class RequestClock {
+  readonly stamps: number[] = [];
+  readonly #patched = new WeakSet<LinstorSim>();
+  constructor(private readonly pool: SimPool) {}
+  /** Hooks the running controller's counter (a controller that moved is a new instance). */
+  watch(): void {
+    const sim = this.pool.runtime.controller.sim;
+    if (!sim || this.#patched.has(sim)) return;
+    this.#patched.add(sim);
+    const count = sim.controls.count.bind(sim.controls);
+    sim.controls.count = (method, route) => {
+      this.stamps.push(Date.now());
+      return count(method, route);
+    };
+  }
+  /** Requests in [from, to] (ms). */
+  between(from: number, to: number): number {
+    return this.stamps.filter((s) => s >= from && s <= to).length;
+  }
+}
+
+type Run = { readonly name: string; readonly ms: number; readonly requests: number };
+
+function driverRuns(pool: SimPool, clock: RequestClock, since: number): Run[] {
+  return pool.xapi.executions
+    .slice(since)
+    .filter((e) => e.kind === 'driver' && e.outcome.kind === 'ok')
+    .map((e) => {
+      const start = e.startedAt.getTime();
+      return { name: e.name, ms: e.durationMs, requests: clock.between(start, start + Math.ceil(e.durationMs)) };
+    });
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+async function vdiCycle(xapi: Xapi, sr: string, host: string): Promise<void> {
+  const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 64 * MIB, name_label: 'bench' });
+  const vm = await xapi.call<string>('VM.create', { name_label: 'bench-vm' });
+  await xapi.call('VBD.create', { VM: vm, VDI: vdi, mode: 'RW', type: 'Disk', userdevice: '0', bootable: false, empty: false, other_config: {} });
+  await xapi.call('VM.start_on', vm, host, false, false);
+  await xapi.call('VM.hard_shutdown', vm);
+  await xapi.vdi.resize(vdi, 128 * MIB);
+  await xapi.vdi.destroy(vdi);
+}
+
+async function pbdOf(xapi: Xapi, sr: string, host: string): Promise<string> {
+  const [ref] = Object.entries(await xapi.pbd.recordsOfSr(sr)).find(([, p]) => p.host === host) ?? [];
+  if (!ref) throw new Error(`no PBD of ${sr} on ${host}`);
+  return ref;
+}
+
+/** The sr_scan run of one steady-state SR.scan (after a first scan introduced what was new). */
+async function scanCost(pool: SimPool, xapi: Xapi, clock: RequestClock, sr: string): Promise<Run> {
+  await xapi.sr.scan(sr);
+  const since = pool.xapi.executions.length;
+  await xapi.sr.scan(sr);
+  const run = driverRuns(pool, clock, since).find((r) => r.name === 'sr_scan');
+  if (!run) throw new Error('SR.scan ran no sr_scan');
+  return run;
+}
+
+const bench: Bench = {
+  name: 'verbs',
+  async run() {
+    const runs = Number(process.env['BENCH_RUNS_VERBS'] ?? 5);
+    const bulk = Number(process.env['BENCH_SCAN_VDIS'] ?? 500);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-verbs-'));
+    const pool = await startPool({ dir, hosts: 3, diskSizeGiB: 40, env: { LINSTOR_SR_TIME_SCALE: '0.05', LINSTOR_SR_GC: 'off' } });
+    const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
+    await xapi.client.loginWithPassword('root', '');
+    const clock = new RequestClock(pool);
+    const master = pool.xapi.host('host1').ref;
+    const slave = pool.xapi.host('host2').ref;
+    const since = pool.xapi.executions.length;
+    // The controller (a new simulator instance when it starts or moves) is hooked as soon as it exists.
+    const watcher = setInterval(() => clock.watch(), 1);
+    try {
+      const create = () => xapi.sr.create({ host: master, deviceConfig: THIN, nameLabel: 'bench', nameDescription: '', type: 'linstor', shared: true });
+      let sr = '';
+      for (let i = 0; i < Math.max(1, Math.min(runs, 3)); i += 1) {
+        if (sr) {
+          for (const h of pool.xapi.hosts) await xapi.call('PBD.unplug', await pbdOf(xapi, sr, h.ref));
+          await xapi.sr.destroy(sr);
+        }
+        sr = await create();
+      }
+      for (let i = 0; i < runs; i += 1) {
+        const pbd = await pbdOf(xapi, sr, slave);
+        await xapi.call('PBD.unplug', pbd);
+        await xapi.call('PBD.plug', pbd);
+      }
+      // host3 may hold no replica: its attach makes a diskless, its detach removes it.
+      for (let i = 0; i < runs; i += 1) await vdiCycle(xapi, sr, pool.xapi.host(i % 2 ? 'host2' : 'host3').ref);
+      for (let i = 0; i < runs; i += 1) await xapi.sr.scan(sr);
+      const all = driverRuns(pool, clock, since);
+      const perVerb: Record<string, { runs: number; median_ms: number; median_linstor_requests: number }> = {};
+      for (const verb of VERBS) {
+        const rs = all.filter((r) => r.name === verb);
+        perVerb[verb] = { runs: rs.length, median_ms: round(median(rs.map((r) => r.ms)), 0), median_linstor_requests: median(rs.map((r) => r.requests)) };
+      }
+
+      await seedMany(pool, THIN['group-name'], 10);
+      const ten = await scanCost(pool, xapi, clock, sr);
+      const seedStart = performance.now();
+      await seedMany(pool, THIN['group-name'], bulk - 10, 10);
+      const seedMs = performance.now() - seedStart;
+      const many = await scanCost(pool, xapi, clock, sr);
+      return {
+        per_verb: perVerb,
+        sr_scan_10_vdis: { requests: ten.requests, ms: round(ten.ms, 0) },
+        [`sr_scan_${bulk}_vdis`]: { requests: many.requests, ms: round(many.ms, 0) },
+        scan_requests_constant: ten.requests === many.requests,
+        seed_ms: round(seedMs, 0),
+        time_scale: 0.05,
+      };
+    } finally {
+      clearInterval(watcher);
+      await xapi.client.logout().catch(() => undefined);
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;
