@@ -38,6 +38,8 @@ install: $(if $(SKIP_BUILD),,build)
 	ln -sfn LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR
 	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
 	$(call install-bin,vhd-tool,/opt/xensource/bin/vhd-tool)
+	$(call install-bin,linstor-kv-tool,/opt/xensource/bin/linstor-kv-tool)
+	$(call install-bin,linstor-health,/opt/xensource/bin/linstor-health)
 
 clean:
 	rm -rf dist

@@ -13,6 +13,8 @@ export const ENTRIES = {
   LinstorSR: 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
   'vhd-tool': 'tools/vhd-tool/main.ts',
+  'linstor-kv-tool': 'tools/linstor-kv-tool/main.ts',
+  'linstor-health': 'tools/linstor-health/main.ts',
   'xostor-host-tool': 'sim/host-tools/relay.ts',
   'xostor-sim': 'sim/cli.ts',
   'linstor-gc': 'gc/main.ts',

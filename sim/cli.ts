@@ -6,6 +6,7 @@
 import { runLinstorCommand } from './linstor/cli.js';
 import { demoCommand } from './demo/demo.js';
 import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
+import { controllerCommand, hostCommand } from './pool/failover-cli.js';
 
 /** A subcommand: a one-line summary for the usage text, and its main (returns the exit code). */
 export type SimCommand = { readonly summary: string; run(argv: readonly string[]): Promise<number> };
@@ -30,6 +31,11 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     summary: 'fault --dir <dir> --host <h> --verb <verb> --point <name> --action throw|kill  arm LINSTOR_SR_FAULTS for the next run of a verb',
     run: faultCommand,
   },
+  controller: {
+    summary: 'controller --dir <dir> --to <host>  move the LINSTOR controller as drbd-reactor would (demote, promote on <host>, start it there)',
+    run: controllerCommand,
+  },
+  host: { summary: 'host --dir <dir> --host <h> down|up  power a non-master host off or on (satellite offline, tools and XAPI calls fail)', run: hostCommand },
 };
 
 function usage(): string {

@@ -130,7 +130,7 @@ export async function downCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-async function control(dir: string, route: string, body: Record<string, unknown>): Promise<unknown> {
+export async function control(dir: string, route: string, body: Record<string, unknown>): Promise<unknown> {
   const infoPath = path.join(path.resolve(dir), INFO_FILE);
   if (!existsSync(infoPath) || (await runningPid(path.resolve(dir))) === undefined) throw new Error(`no pool runs in ${dir}`);
   const info = JSON.parse(await readFile(infoPath, 'utf8')) as { control_url: string };

@@ -14,6 +14,10 @@ export type ControlHandlers = {
   io(body: Record<string, unknown>): Promise<unknown>;
   /** Arms a fault for the next run of a verb on a host (`xostor-sim fault`). */
   fault(body: Record<string, unknown>): Promise<unknown>;
+  /** Moves the controller as drbd-reactor would (`xostor-sim controller`). */
+  controller(body: Record<string, unknown>): Promise<unknown>;
+  /** Powers a host off or on (`xostor-sim host`). */
+  host(body: Record<string, unknown>): Promise<unknown>;
 };
 
 /** Runs one host tool invocation in the pool process. */
@@ -81,6 +85,9 @@ export class ControlServer {
       }
       if (req.method === 'POST' && req.url === '/io') return this.#reply(res, 200, await this.#handlers.io(body));
       if (req.method === 'POST' && req.url === '/fault') return this.#reply(res, 200, await this.#handlers.fault(body));
+      // Serialised with the tools: a move never interleaves with a systemctl or drbdsetup run.
+      if (req.method === 'POST' && req.url === '/controller') return this.#reply(res, 200, await this.#serial(() => this.#handlers.controller(body)));
+      if (req.method === 'POST' && req.url === '/host') return this.#reply(res, 200, await this.#serial(() => this.#handlers.host(body)));
       return this.#reply(res, 404, { error: `no route ${req.method} ${req.url}` });
     } catch (error) {
       return this.#reply(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -11,6 +11,7 @@ import type { Logger } from '../../lib/log/logger.js';
 import { ABSOLUTE_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
 import { ControlServer } from './control-server.js';
 import { LINSTOR_PORT } from './controller.js';
+import { moveController, setHostPower } from './failover.js';
 import { guestIo, type IoRequest } from './guest-io.js';
 import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostSpec } from './layout.js';
 import { PoolRuntime } from './runtime.js';
@@ -99,6 +100,12 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
       if (action !== 'throw' && action !== 'kill') throw new Error(`--action must be throw or kill, got ${action}`);
       sim.armFault(String(body['host']), String(body['verb']), `${String(body['point'])}:${action}`);
       return { armed: true };
+    },
+    controller: async (body) => moveController(runtime, String(body['to'])),
+    host: async (body) => {
+      const state = String(body['state']);
+      if (state !== 'up' && state !== 'down') throw new Error(`the host state must be up or down, got ${state}`);
+      return setHostPower(runtime, sim, String(body['host']), state === 'up');
     },
   });
   const controlUrl = await control.listen(`${spec.subnet}.254`);

@@ -67,6 +67,8 @@ export interface SimState {
   readonly processes: Set<number>;
   /** Broken rules of the driver contract that xapi would not refuse (logging out the SM session, …). */
   readonly violations: string[];
+  /** Hosts powered off (`xostor-sim host … down`): calls to them fail with HOST_OFFLINE. */
+  readonly downHosts: Set<string>;
   /** Runs `fn` after every earlier holder of the named lock (xapi's in-process mutexes). */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }

@@ -42,6 +42,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   const plugin = argString(args[1], 'plugin');
   const fn = argString(args[2], 'fn');
   const pluginArgs = argMap(args[3], 'args');
+  if (sim.downHosts.has(host.name)) fail('HOST_OFFLINE', host.ref);
   // xapi lists the plugin directory: no subdirectories, no path tricks.
   const file = plugin.includes('/') || plugin === '' || plugin === '.' || plugin === '..' ? undefined : sim.pluginFor(host, plugin);
   if (file === undefined) fail('XENAPI_MISSING_PLUGIN', plugin);

@@ -65,6 +65,8 @@ export class XapiSimulator implements SimState {
   readonly processes = new Set<number>();
   /** Contract breaches seen (e.g. a driver logging out the session xapi gave it); tests assert it stays empty. */
   readonly violations: string[] = [];
+  /** Hosts powered off: plugin calls and driver runs on them fail with HOST_OFFLINE, as xapi answers. */
+  readonly downHosts = new Set<string>();
   /** The last API calls served (bounded). */
   readonly calls: ApiCallRecord[] = [];
   readonly #drivers = new Map<string, string>();

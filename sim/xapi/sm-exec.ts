@@ -94,6 +94,7 @@ export function execSm(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
 async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   const { db } = sim;
   const host = sim.hostByRef(cmd.host);
+  if (sim.downHosts.has(host.name)) fail('HOST_OFFLINE', host.ref);
   const type = cmd.type ?? (cmd.sr !== undefined ? db.str('SR', cmd.sr, 'type') : '');
   const driver = sim.driverFor(type) ?? fail('SR_UNKNOWN_DRIVER', type);
   const infoOnly = cmd.verb === 'sr_get_driver_info';
