@@ -15,7 +15,15 @@ import { silentLogger } from '../e2e/sr-helpers.js';
 export const VIRTUAL = 16 << 20;
 
 /** One layer: its parent (absent for a base), whether it ends hidden, and what is written into it. */
-export type Layer = { uuid: string; label: string; parent?: string; hidden?: boolean; writes?: { offset: number; length: number; fill: number }[] };
+export type Layer = {
+  uuid: string;
+  label: string;
+  parent?: string;
+  hidden?: boolean;
+  writes?: { offset: number; length: number; fill: number }[];
+  /** Volume size (default 32 MiB); smaller than a full VHD makes the collector inflate it. */
+  volumeBytes?: number;
+};
 
 export async function openVolumes(fx: SrFixture): Promise<VolumeManager> {
   return VolumeManager.open({ linstor: fx.linstor, groupName: fx.groupName, logger: silentLogger(), timeScale: 0.01 });
@@ -28,7 +36,7 @@ export async function buildChain(fx: SrFixture, layers: readonly Layer[]): Promi
   const volumes = await openVolumes(fx);
   for (const l of layers) {
     const uuid = asVdiUuid(l.uuid);
-    await volumes.create(uuid, 32 << 20);
+    await volumes.create(uuid, l.volumeBytes ?? 32 << 20);
     await volumes.setMetadata(uuid, { name_label: l.label, name_description: '', type: 'user', vdi_type: 'vhd', read_only: !!l.hidden, is_a_snapshot: false, snapshot_of: '', snapshot_time: '', metadata_of_pool: '' });
     const p = await volumes.localDevicePath(uuid, 'host1', root);
     if (l.parent === undefined) await createVhd(ctx, p, { sizeBytes: VIRTUAL });
