@@ -26,6 +26,8 @@ export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   vdi_detach: async () => (await import('./verbs/vdi-detach.js')).vdiDetach,
   vdi_epoch_begin: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochBegin,
   vdi_epoch_end: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochEnd,
+  vdi_snapshot: async () => (await import('./verbs/vdi-snapshot.js')).vdiSnapshot,
+  vdi_clone: async () => (await import('./verbs/vdi-clone.js')).vdiClone,
   sr_create: async () => (await import('./verbs/sr-create.js')).srCreate,
   sr_attach: async () => (await import('./verbs/sr-attach.js')).srAttach,
   sr_detach: async () => (await import('./verbs/sr-detach.js')).srDetach,
@@ -33,6 +35,10 @@ export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   sr_update: async () => (await import('./verbs/sr-update.js')).srUpdate,
   sr_delete: async () => (await import('./verbs/sr-delete.js')).srDelete,
   sr_probe: async () => (await import('./verbs/sr-probe.js')).srProbe,
+  vdi_compose: async () => (await import('./verbs/vdi-compose.js')).vdiCompose,
+  vdi_generate_config: async () => (await import('./verbs/vdi-generate-config.js')).vdiGenerateConfig,
+  vdi_attach_from_config: async () => (await import('./verbs/vdi-attach-from-config.js')).vdiAttachFromConfig,
+  vdi_detach_from_config: async () => (await import('./verbs/vdi-detach-from-config.js')).vdiDetachFromConfig,
 };
 
 export async function dispatch(ctx: DriverContext, request: AnyRequest): Promise<VerbResult> {
