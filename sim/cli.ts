@@ -7,6 +7,8 @@ import { runLinstorCommand } from './linstor/cli.js';
 import { demoCommand } from './demo/demo.js';
 import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
 import { controllerCommand, hostCommand } from './pool/failover-cli.js';
+import { httpDiskServer } from './host-tools/http-disk-server.js';
+import { nbdHttpServer } from './host-tools/nbd-http-server.js';
 
 /** A subcommand: a one-line summary for the usage text, and its main (returns the exit code). */
 export type SimCommand = { readonly summary: string; run(argv: readonly string[]): Promise<number> };
@@ -36,6 +38,8 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     run: controllerCommand,
   },
   host: { summary: 'host --dir <dir> --host <h> down|up  power a non-master host off or on (satellite offline, tools and XAPI calls fail)', run: hostCommand },
+  'http-disk-server': { summary: 'http-disk-server --sim-root <root> --disk <dev> --ip <ip> --port <n>  a simulated host\'s http-disk-server', run: httpDiskServer },
+  'nbd-http-server': { summary: 'nbd-http-server --sim-root <root> --socket-path <p> --nbd-name <n> --urls <u,…>  a simulated host\'s nbd-http-server', run: nbdHttpServer },
 };
 
 function usage(): string {

@@ -18,6 +18,12 @@ export type AttachResult = {
   readonly xenstore_data: Readonly<Record<string, string>>;
 };
 
+/**
+ * vdi_attach_from_config of a driver whose DRIVER_CONFIG has ATTACH_FROM_CONFIG_WITH_TAPDISK false
+ * (spec/blktap2.md §1.11): the plain device, deliberately without `params_nbd`.
+ */
+export type FromConfigResult = { readonly params: string; readonly xenstore_data: Readonly<Record<string, string>> };
+
 /** sr_get_driver_info. `configuration` pairs become `{key, description}` structs. */
 export type DriverInfo = {
   readonly name: string;
@@ -31,7 +37,7 @@ export type DriverInfo = {
 };
 
 /** What a verb handler returns: nil, a string, or one of the structs above. */
-export type VerbResult = null | string | VdiResult | AttachResult | DriverInfo;
+export type VerbResult = null | string | VdiResult | AttachResult | FromConfigResult | DriverInfo;
 
 export function isDriverInfo(result: VerbResult): result is DriverInfo {
   return result !== null && typeof result === 'object' && 'capabilities' in result;
@@ -46,7 +52,7 @@ export function encodeResult(result: VerbResult): string {
     };
     return encodeMethodResponse(value);
   }
-  if (result !== null && typeof result === 'object' && !('params_nbd' in result)) {
+  if (result !== null && typeof result === 'object' && !('params_nbd' in result) && !('xenstore_data' in result)) {
     for (const [key, value] of Object.entries(result)) {
       if (typeof value !== 'string') throw new TypeError(`VDI result member ${key} must be a string`);
     }

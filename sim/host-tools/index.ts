@@ -28,3 +28,9 @@ export const ABSOLUTE_TOOLS: Readonly<Record<string, Tool>> = {
   '/etc/xapi.d/plugins/on-slave': onSlavePlugin,
   '/etc/xapi.d/plugins/lvm': lvmPlugin,
 };
+
+/**
+ * Long-lived servers (the HA bridge's), which the relay cannot stand for: each host's wrapper runs the
+ * `xostor-sim <name>` subcommand of the same name, with the host root, as a process of its own.
+ */
+export const DAEMON_TOOLS: readonly string[] = ['http-disk-server', 'nbd-http-server'];

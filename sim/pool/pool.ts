@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../lib/log/logger.js';
-import { ABSOLUTE_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
+import { ABSOLUTE_TOOLS, DAEMON_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
 import { ControlServer } from './control-server.js';
 import { LINSTOR_PORT } from './controller.js';
 import { moveController, setHostPower } from './failover.js';
@@ -40,6 +40,7 @@ function programs(controlUrl: string, host: SimHostSpec): Record<string, string>
   const out: Record<string, string> = {};
   for (const tool of Object.keys(PATH_TOOLS)) out[`/sim/bin/${tool}`] = wrapper(controlUrl, host, tool);
   for (const tool of Object.keys(ABSOLUTE_TOOLS)) out[tool] = wrapper(controlUrl, host, tool);
+  for (const tool of DAEMON_TOOLS) out[`/sim/bin/${tool}`] = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(path.join(distDir(), 'xostor-sim'))} ${tool} --sim-root ${quote(host.root)} "$@"\n`;
   // fork-log-daemon runs a long-lived server with its output sent to syslog: here it just runs it.
   out['/opt/xensource/libexec/fork-log-daemon'] = '#!/bin/sh\nexec "$@"\n';
   return out;
