@@ -1,0 +1,61 @@
+import test from 'ava';
+import { setHostPower } from '../../sim/pool/failover.js';
+import { tool } from '../sim/pool/helpers.js';
+import { createSr, seedVolume, startFixture, THIN } from '../e2e/sr-helpers.js';
+import { callPlugin } from './helpers.js';
+
+type Report = {
+  'controller-uri': string;
+  nodes: Record<string, string>;
+  'storage-pools': Record<string, { name: string; 'free-size': number; capacity: number }[]>;
+  resources: Record<string, { uuid: string; nodes: Record<string, { diskful: boolean; 'in-use': boolean; volumes: { 'disk-state': string; 'usable-size': number }[] }> }>;
+  errors: ({ code: number } & Record<string, unknown>)[];
+};
+
+const VDI = '11111111-2222-4333-8444-555555555555';
+
+test('healthCheck: a healthy SR, then a degraded replica and an offline node, then no controller', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await startFixture(t, 3);
+  await createSr(f, THIN);
+  await seedVolume(f.pool, THIN['group-name'], VDI, 64 << 20, { type: 'user', vdi_type: 'aio', name_label: 'disk' });
+  const check = async (host = 'host1') => JSON.parse(await callPlugin(f.pool, host, 'healthCheck', { groupName: THIN['group-name'] })) as Report;
+
+  const healthy = await check();
+  t.deepEqual(healthy.errors, []);
+  const controllerHost = f.pool.runtime.controller.runningOn!;
+  t.is(healthy['controller-uri'], `linstor://${f.pool.spec.hosts.find((h) => h.name === controllerHost)!.address}`, 'an address, never localhost');
+  t.deepEqual(healthy.nodes, { host1: 'ONLINE', host2: 'ONLINE', host3: 'ONLINE' });
+  const pools = healthy['storage-pools']['host1']!;
+  t.is(pools[0]!.name, 'xcp-sr-linstor_group_thin_device');
+  t.is(pools[0]!.capacity, 10 * 2 ** 30, 'bytes');
+  t.true(pools[0]!['free-size'] > 0 && pools[0]!['free-size'] <= pools[0]!.capacity);
+  const [rd, volume] = Object.entries(healthy.resources).find(([, r]) => r.uuid === VDI)!;
+  t.regex(rd, /^xcp-volume-/);
+  const diskful = Object.entries(volume.nodes).filter(([, n]) => n.diskful).map(([name]) => name).sort();
+  t.is(diskful.length, 2, 'redundancy 2');
+  t.true(Object.values(volume.nodes).every((n) => n.volumes[0]!['disk-state'] === 'UpToDate' && n.volumes[0]!['usable-size'] >= 64 << 20));
+  t.truthy(healthy.resources['xcp-persistent-database'], 'the database is reported too');
+
+  // One replica Inconsistent; a host without the controller powered off.
+  const sim = f.pool.runtime.controller.sim!;
+  await sim.setResourceState(rd, diskful[0]!, { diskState: 'Inconsistent' });
+  const down = ['host2', 'host3'].find((h) => h !== controllerHost)!;
+  await setHostPower(f.pool.runtime, f.pool.xapi, down, false);
+  const degraded = await check();
+  t.is(degraded.nodes[down], 'OFFLINE');
+  const codes = degraded.errors.map((e) => [e.code, e['name'] ?? e['node'], e['disk-state']]);
+  t.deepEqual(codes.find(([c]) => c === 0x1020000), [0x1020000, down, undefined], 'NODE_NOT_ONLINE (warning)');
+  if (diskful[0] !== down) t.true(codes.some(([c, n, s]) => c === 0x2040001 && n === diskful[0] && s === 'Inconsistent'), 'VOLUME_INVALID_STATE (error)');
+  t.true(codes.some(([c, n, s]) => c === 0x1040000 && n === down && s === 'DUnknown'), 'the offline node\'s replicas are in an unknown state');
+  await setHostPower(f.pool.runtime, f.pool.xapi, down, true);
+
+  // No controller anywhere: the report says so instead of failing.
+  for (const h of ['host1', 'host2', 'host3']) await tool(f.pool, h, 'systemctl', ['stop', 'drbd-reactor']);
+  t.is(f.pool.runtime.controller.runningOn, undefined);
+  const unreachable = await check();
+  t.is(unreachable.errors.length, 1);
+  t.is(unreachable.errors[0]!.code, 0x2010001, 'GENERIC_LINSTOR_UNREACHABLE');
+  t.regex(String(unreachable.errors[0]!['message']), /no LINSTOR controller found/);
+  t.deepEqual(unreachable.nodes, {});
+});
