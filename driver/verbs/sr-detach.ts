@@ -1,7 +1,7 @@
 /**
- * sr_detach (PBD.unplug, every host): the Python driver only aborts the GC here (`cleanup.abort`). The GC
- * and its abort protocol (spec/blktap2.md §3.5) arrive with #8; until then there is nothing to stop, and
- * the verb answers success without reaching LINSTOR (a detach must work with the controller down).
+ * sr_detach (PBD.unplug, every host): the Python driver only aborts the GC here (`cleanup.abort`): we stop
+ * our collector with sm's abort protocol and wait for it (driver/sr/collector.ts). The verb answers
+ * success without reaching LINSTOR (a detach must work with the controller down).
  */
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';

@@ -2,17 +2,19 @@
  * sr_scan (master only, spec/sm-linstor.md §2.3): repair at load, then XAPI's VDI list made equal to
  * LINSTOR's (introduce, update, forget) and the SR sizes written. It forgets nothing unless the
  * controller demonstrably runs on the SR database (see database-check.ts); unreachable → SRUnavailable.
- * The GC kick (`SMGC@<sr>`) comes with the GC (#8).
+ * Then our collector is kicked (never `SMGC@`; driver/sr/collector.ts).
  */
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { DriverContext } from '../context.js';
+import { kickCollector } from '../sr/collector.js';
 import { databaseKnownOn } from '../sr/database-check.js';
 import { localNode, openVolumes } from '../sr/open-volumes.js';
 import { openSrSession } from '../sr/session.js';
 import { updatePhysicalSize } from '../sr/stats.js';
 import { reconcileVdis } from '../sr/vdi-list.js';
+import { masterPrelude } from '../vdi/master-prelude.js';
 
 export async function srScan(ctx: DriverContext, request: SmapiRequest<'sr_scan'>): Promise<VerbResult> {
   const session = await openSrSession(ctx, request);
@@ -22,10 +24,13 @@ export async function srScan(ctx: DriverContext, request: SmapiRequest<'sr_scan'
     const node = await localNode(session);
     const [journal, known, records] = await Promise.all([session.journal(), databaseKnownOn(await session.linstor(), node), session.xapi.vdi.recordsOfSr(srRef)]);
     if (!known && Object.keys(records).length > 0) throw new SrError('SRUnavailable', 'Database is not mounted or node name is invalid');
+    // Interrupted inflates and clones undone first: their volumes are not final (spec §5).
+    await masterPrelude(ctx, session, node);
     const clones = await journal.getAll('clone');
     const report = await reconcileVdis(ctx, volumes, { xapi: session.xapi, srRef, node, introduce: clones.size === 0, forget: true });
     ctx.log.info(`sr_scan: ${report.introduced.length} introduced, ${report.updated.length} updated, ${report.forgotten.length} forgotten`);
     await updatePhysicalSize(session.xapi, srRef, volumes);
+    await kickCollector(ctx, session.srUuid);
     return null;
   } finally {
     await session.close();

@@ -9,8 +9,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { createVhd, openChain, readChain, setHidden, snapshotVhd, writeChain } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import type { SrFixture } from '../e2e/sr-fixture.js';
-import { silentLogger } from '../e2e/sr-helpers.js';
+import type { LinstorApi } from '../../lib/linstor/index.js';
+import type { Xapi } from '../../lib/xapi/index.js';
+import type { SimPool } from '../../sim/pool/pool.js';
+import { createSr, linstorOf, silentLogger, startFixture, THIN } from '../e2e/sr-helpers.js';
+
+/** What these helpers need of an SR fixture (test/e2e/sr-fixture.ts, or an SR made by sr_create). */
+export type SrFixture = { readonly pool: SimPool; readonly linstor: LinstorApi; readonly groupName: string; readonly srUuid: string; readonly srRef: string; readonly xapi: Xapi };
+
+/** A thin SR made by sr_create (database volume and all), so that sr_scan runs. */
+export async function createdSr(t: { teardown(fn: () => Promise<void>): void }, hosts = 2): Promise<SrFixture> {
+  const f = await startFixture(t, hosts);
+  const srRef = await createSr(f, THIN);
+  const linstor = linstorOf(f.pool);
+  t.teardown(() => linstor.close());
+  return { pool: f.pool, linstor, groupName: THIN['group-name'], srUuid: await f.xapi.sr.getUuid(srRef), srRef, xapi: f.xapi };
+}
 
 export const VIRTUAL = 16 << 20;
 

@@ -1,0 +1,85 @@
+import test from 'ava';
+import { access } from 'node:fs/promises';
+import { collectorPath } from '../../../driver/sr/collector.js';
+import { hostPath } from '../../../lib/host/env.js';
+import { SmLocks } from '../../../lib/host/sm-lock.js';
+import { srFixture } from '../../e2e/sr-fixture.js';
+import { buildChain, contentOf, createdSr, parents, type Layer, type SrFixture } from '../../gc/helpers.js';
+
+const BASE = '33333333-3333-4333-8333-000000000001';
+const MID = '33333333-3333-4333-8333-000000000002';
+const LEAF = '33333333-3333-4333-8333-000000000003';
+const GARBAGE = '33333333-3333-4333-8333-000000000004';
+
+const CHAIN: Layer[] = [
+  { uuid: BASE, label: 'base copy', hidden: true, writes: [{ offset: 0, length: 1 << 20, fill: 1 }] },
+  { uuid: MID, label: 'base copy', parent: BASE, hidden: true, writes: [{ offset: 512 << 10, length: 1 << 20, fill: 2 }] },
+  { uuid: LEAF, label: 'disk', parent: MID, writes: [{ offset: 4096, length: 4096, fill: 3 }] },
+  { uuid: GARBAGE, label: 'old', hidden: true },
+];
+
+function setGcMode(fx: SrFixture, mode: string): void {
+  (fx.pool.xapi.settings.env as Record<string, string>)['LINSTOR_SR_GC'] = mode;
+}
+
+test('the collector bundle is looked up next to the driver bundle', (t) => {
+  t.is(collectorPath('/opt/xensource/sm/linstor-sr/LinstorSR'), '/opt/xensource/sm/linstor-sr/linstor-gc');
+});
+
+test('sr_scan runs the collector (foreground): garbage deleted, the middle layer merged, XAPI rows forgotten and re-parented', async (t) => {
+  const fx = await createdSr(t);
+  await buildChain(fx, CHAIN);
+  const before = await contentOf(fx, LEAF);
+  setGcMode(fx, 'foreground');
+  await fx.xapi.call('SR.scan', fx.srRef);
+  const p = await parents(fx);
+  t.deepEqual([...p.keys()].sort(), [BASE, LEAF]);
+  t.is(p.get(LEAF), BASE);
+  t.true((await contentOf(fx, LEAF)).equals(before));
+  const rows = Object.values(await fx.xapi.vdi.recordsOfSr(fx.srRef));
+  t.deepEqual(rows.map((r) => r.uuid).sort(), [BASE, LEAF]);
+  t.is(rows.find((r) => r.uuid === LEAF)?.sm_config['vhd-parent'], BASE);
+});
+
+test('sr_scan with LINSTOR_SR_GC=auto starts the collector detached; it finishes after the scan returns', async (t) => {
+  const fx = await createdSr(t);
+  await buildChain(fx, CHAIN);
+  setGcMode(fx, 'auto');
+  await fx.xapi.call('SR.scan', fx.srRef);
+  let left: string[] = [];
+  for (let i = 0; i < 300; i += 1) {
+    left = [...(await parents(fx)).keys()].sort();
+    if (left.length === 2) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.deepEqual(left, [BASE, LEAF]);
+});
+
+test('sr_detach stops a running collector with sm’s abort protocol (flag, gc_active) and waits for it', async (t) => {
+  const fx = await srFixture(t, { hosts: 2 });
+  const root = fx.pool.runtime.host('host1').spec.root;
+  // A collector (ours or sm's) holding gc_active that stops when it sees the abort flag.
+  const locks = new SmLocks({ root });
+  t.teardown(() => locks.close());
+  const active = await locks.tryAcquire(fx.srUuid, 'gc_active');
+  const flag = hostPath(root, `/var/run/sm/ipc/${fx.srUuid}/abort`);
+  let sawFlag = false;
+  const collector = (async () => {
+    for (let i = 0; i < 600 && !sawFlag; i += 1) {
+      sawFlag = await access(flag).then(
+        () => true,
+        () => false,
+      );
+      if (!sawFlag) await new Promise((r) => setTimeout(r, 50));
+    }
+    await active.release();
+  })();
+  const [pbd] = fx.pool.xapi.db.refsWhere('PBD', (r) => r['SR'] === fx.srRef && r['host'] === fx.pool.xapi.host('host1').ref);
+  await fx.xapi.call('PBD.unplug', pbd);
+  await collector;
+  t.true(sawFlag);
+  await t.throwsAsync(access(flag), undefined, 'the abort flag is removed');
+  // gc_active is free again.
+  const again = await locks.tryAcquire(fx.srUuid, 'gc_active');
+  await again.release();
+});
