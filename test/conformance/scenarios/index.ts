@@ -3,5 +3,16 @@ import type { Scenario } from '../scenario.js';
 import { errorScenarios } from './errors.js';
 import { hostScenarios } from './hosts.js';
 import { sessionScenarios } from './sessions.js';
+import { srAttachScenarios, srCreateScenarios, srDestroyScenarios } from './sr-lifecycle.js';
+import { vdiScenarios } from './vdi-lifecycle.js';
 
-export const SCENARIOS: readonly Scenario[] = [...sessionScenarios, ...hostScenarios, ...errorScenarios];
+export const SCENARIOS: readonly Scenario[] = [
+  ...sessionScenarios,
+  ...hostScenarios,
+  ...errorScenarios,
+  // Storage: the SR is created first, used by the VDI scenarios, and destroyed last.
+  ...srCreateScenarios,
+  ...vdiScenarios,
+  ...srAttachScenarios,
+  ...srDestroyScenarios,
+];
