@@ -78,12 +78,14 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       if (found.parent) parents.add(found.parent);
     }
   }
+  const snapshotsOf: [Ref, string][] = [];
+  const refs = new Map<string, Ref>([...byLocation].map(([location, [ref]]) => [location, ref]));
   for (const f of fresh) {
     // Hidden leaves are GC garbage: never introduced. Hidden parents are introduced unmanaged.
     if (f.hidden && !parents.has(f.uuid)) continue;
     const m = f.metadata;
     const isSnapshot = m.is_a_snapshot === true;
-    await o.xapi.vdi.dbIntroduce({
+    const ref = await o.xapi.vdi.dbIntroduce({
       uuid: f.uuid,
       name_label: String(m.name_label ?? ''),
       name_description: String(m.name_description ?? ''),
@@ -105,6 +107,13 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       cbt_enabled: false,
     });
     report.introduced.push(f.uuid);
+    refs.set(f.uuid, ref);
+    if (isSnapshot && typeof m.snapshot_of === 'string' && m.snapshot_of !== '') snapshotsOf.push([ref, m.snapshot_of]);
+  }
+  // Once every new VDI has a ref: a snapshot points at its VDI (`set_snapshot_of`), when XAPI knows it.
+  for (const [ref, of] of snapshotsOf) {
+    const target = refs.get(of);
+    if (target) await o.xapi.vdi.set(ref, 'snapshot_of', target);
   }
   if (o.forget) {
     const present = new Set<string>(volumes.list());

@@ -1,15 +1,23 @@
 /**
- * What the master does before its own VDI commands (spec/sm-linstor.md §5, `_load_vdis`): undo any
- * interrupted inflate, so that the VHD footers match what the next command reads. Costs nothing when
- * the journal is empty (the KV is already cached by the volume manager).
+ * What the master does before its own VDI commands, sr_scan and sr_attach (spec/sm-linstor.md §5,
+ * `_load_vdis`): undo any interrupted inflate, so that the VHD footers match what the next command reads,
+ * then any interrupted snapshot or clone. Costs nothing when the journal is empty (the KV is already
+ * cached by the volume manager).
  */
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
 import { replayInflateJournal } from '../../lib/thin/thin.js';
+import { linstorManagerCall } from '../clone/deps.js';
+import { undoInterruptedClones } from '../clone/undo.js';
 
 export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<void> {
   const volumes = await session.volumes();
   const journal = await session.journal();
-  if ((await journal.getAll('inflate')).size === 0) return;
-  await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
+  if ((await journal.getAll('inflate')).size > 0) {
+    await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
+  }
+  if ((await journal.getAll('clone')).size > 0) {
+    const deps = { volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('clone-undo'), hostCall: linstorManagerCall(session.xapi) };
+    await undoInterruptedClones(deps);
+  }
 }

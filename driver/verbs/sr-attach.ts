@@ -10,6 +10,7 @@ import type { DriverContext } from '../context.js';
 import { localNode, openVolumes } from '../sr/open-volumes.js';
 import { openSrSession } from '../sr/session.js';
 import { reconcileVdis } from '../sr/vdi-list.js';
+import { masterPrelude } from '../vdi/master-prelude.js';
 
 export async function srAttach(ctx: DriverContext, request: SmapiRequest<'sr_attach'>): Promise<VerbResult> {
   const session = await openSrSession(ctx, request);
@@ -22,6 +23,7 @@ export async function srAttach(ctx: DriverContext, request: SmapiRequest<'sr_att
     if (!session.isMaster) return null;
     const srRef = request.srRef ?? '';
     const journal = await session.journal();
+    await masterPrelude(ctx, session, await localNode(session));
     const clones = await journal.getAll('clone');
     const report = await reconcileVdis(ctx, volumes, { xapi: session.xapi, srRef, node: await localNode(session), introduce: clones.size === 0, forget: false });
     if (report.introduced.length > 0) ctx.log.info(`sr_attach introduced ${report.introduced.length} VDIs`);

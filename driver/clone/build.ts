@@ -1,0 +1,146 @@
+/**
+ * The snapshot chain construction (spec/sm-linstor.md §4.4), for an active VHD VDI A already paused:
+ *
+ *   journal clone/A = "<base>_<snap|None>" ─▶ A renamed to the base (KV only: its resource, device and the
+ *   locators pointing at it stay) ─▶ new leaf A: a volume as large as the base, a VHD child of the base's
+ *   by-res path ─▶ (double) the snapshot, a second child ─▶ base named "base copy", read-only, hidden
+ *   ─▶ A's sm-config names its new parent ─▶ an unused base (both children skipped an empty base) dropped
+ *   ─▶ snapshot, then base, introduced ─▶ journal entry removed
+ *
+ * New leaves stay CREATING until their metadata is written, so a crash leaves only what the volume
+ * repair removes; any failure is undone (undo.ts) before the error goes up.
+ */
+import { randomUUID } from 'node:crypto';
+import { faultPoint } from '../../lib/host/faults.js';
+import { formatCloneEntry, type CloneEntry } from '../../lib/journal/index.js';
+import { MAX_PREALLOCATED_SIZE, queryVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
+import { asVdiUuid, type VdiMetadata, type VdiUuid } from '../../lib/volume/index.js';
+import type { Ref, VdiRecord } from '../../lib/xapi/index.js';
+import type { CloneDeps } from './deps.js';
+import { CLONE_POINTS } from './points.js';
+import { undoClone } from './undo.js';
+import { introduceBase, introduceSnapshot, setActiveParent } from './xapi-records.js';
+
+/** xapi's `driver_params:type`: `single` and `internal` keep no snapshot leaf; anything else is double. */
+export type SnapshotKind = 'single' | 'double' | 'internal';
+
+export type ChainRequest = {
+  readonly vdi: VdiUuid;
+  readonly vdiRef: Ref;
+  readonly srRef: Ref;
+  readonly kind: SnapshotKind;
+  /** vdi_clone: the second leaf is a clone, not a snapshot of A. */
+  readonly clone: boolean;
+  /** A's XAPI record before the verb (names and type for the new records). */
+  readonly record: VdiRecord;
+  readonly now: Date;
+};
+
+export type ChainResult = {
+  /** The VDI the verb returns: the snapshot (double, clone) or the base (single, internal). */
+  readonly resultUuid: VdiUuid;
+  readonly virtualSize: number;
+};
+
+type LeafPlan = { uuid: VdiUuid; metadata: VdiMetadata; points: readonly [string, string, string] };
+
+/** sm's snapshot_time format (`20240101T12:00:00Z`). */
+function smTime(date: Date): string {
+  return date.toISOString().replace(/[-]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A new child of the base: CREATING volume, VHD child, metadata, then EXISTS. Returns its parent's uuid. */
+async function makeLeaf(d: CloneDeps, base: VdiUuid, basePath: string, noEmptyCheck: boolean, plan: LeafPlan): Promise<VdiUuid | undefined> {
+  await d.volumes.shallowClone(base, plan.uuid, { persistent: false });
+  faultPoint(d.faults, plan.points[0]);
+  const path = await d.volumes.localDevicePath(plan.uuid, d.node, d.root);
+  const linked = await snapshotVhd({ root: d.root }, path, basePath, { maxSizeBytes: MAX_PREALLOCATED_SIZE, noEmptyCheck });
+  faultPoint(d.faults, plan.points[1]);
+  await d.volumes.setMetadata(plan.uuid, plan.metadata);
+  await d.volumes.markPersistent(plan.uuid);
+  faultPoint(d.faults, plan.points[2]);
+  return d.volumes.vdiUuidFromDevicePath(linked);
+}
+
+async function steps(d: CloneDeps, r: ChainRequest, entry: CloneEntry): Promise<ChainResult> {
+  const base = asVdiUuid(entry.baseUuid);
+  const original = await d.volumes.getMetadata(r.vdi);
+  await d.volumes.rename(r.vdi, base);
+  faultPoint(d.faults, CLONE_POINTS.afterRename);
+  const basePath = await d.volumes.localDevicePath(base, d.node, d.root);
+  const baseInfo = await queryVhd({ root: d.root }, basePath);
+  const common: VdiMetadata = {
+    name_label: r.record.name_label,
+    name_description: r.record.name_description,
+    type: r.record.type,
+    vdi_type: 'vhd',
+    read_only: false,
+    metadata_of_pool: '',
+  };
+  // Single and internal snapshots return the base: it must stay the leaf's parent even when empty.
+  const noEmptyCheck = r.kind !== 'double';
+  const leafParent = await makeLeaf(d, base, basePath, noEmptyCheck, {
+    uuid: r.vdi,
+    metadata: { ...common, is_a_snapshot: false, snapshot_of: '', snapshot_time: '' },
+    points: [CLONE_POINTS.afterLeafVolume, CLONE_POINTS.afterLeafVhd, CLONE_POINTS.afterLeaf],
+  });
+  let snapParent: VdiUuid | undefined;
+  if (entry.snapUuid !== undefined) {
+    snapParent = await makeLeaf(d, base, basePath, noEmptyCheck, {
+      uuid: asVdiUuid(entry.snapUuid),
+      metadata: r.clone ? { ...common, is_a_snapshot: false, snapshot_of: '', snapshot_time: '' } : { ...common, is_a_snapshot: true, snapshot_of: r.vdi, snapshot_time: smTime(r.now) },
+      points: [CLONE_POINTS.afterSnapVolume, CLONE_POINTS.afterSnapVhd, CLONE_POINTS.afterSnap],
+    });
+  }
+  await d.volumes.setMetadata(base, { ...original, name_label: 'base copy', name_description: '', read_only: true });
+  await setHidden({ root: d.root }, basePath, true);
+  faultPoint(d.faults, CLONE_POINTS.afterHideBase);
+  await setActiveParent(d.xapi, r.vdiRef, leafParent);
+  faultPoint(d.faults, CLONE_POINTS.afterSmConfig);
+  const baseUsed = leafParent === base || (snapParent !== undefined && snapParent === base);
+  if (!baseUsed) {
+    try {
+      await d.volumes.destroy(base);
+    } catch (error) {
+      // A hidden leaf nobody points at: never introduced, the GC removes it.
+      d.log.warn('cannot drop the unused base copy', { vdi: r.vdi, base, error });
+    }
+  }
+  faultPoint(d.faults, CLONE_POINTS.afterDropBase);
+  d.volumes.invalidateResources();
+  const allocated = async (uuid: VdiUuid) => (await d.volumes.sizes(uuid))?.allocatedBytes ?? 0;
+  const record = { srRef: r.srRef, nameLabel: r.record.name_label, nameDescription: r.record.name_description, xapiType: r.record.type, virtualSize: baseInfo.virtualSize };
+  if (entry.snapUuid !== undefined) {
+    const snap = asVdiUuid(entry.snapUuid);
+    await introduceSnapshot(d.xapi, { ...record, uuid: snap, utilisation: await allocated(snap), parent: snapParent }, r.clone ? undefined : r.vdiRef, r.now);
+    faultPoint(d.faults, CLONE_POINTS.afterIntroduceSnap);
+  }
+  if (baseUsed) {
+    const parent = baseInfo.parentPath === undefined ? undefined : d.volumes.vdiUuidFromDevicePath(baseInfo.parentPath);
+    await introduceBase(d.xapi, { ...record, uuid: base, utilisation: await allocated(base), parent });
+    faultPoint(d.faults, CLONE_POINTS.afterIntroduceBase);
+  }
+  return { resultUuid: entry.snapUuid !== undefined ? asVdiUuid(entry.snapUuid) : base, virtualSize: baseInfo.virtualSize };
+}
+
+/** Builds the chain under a `clone/<vdi>` journal entry; undoes everything before rethrowing a failure. */
+export async function buildChain(d: CloneDeps, r: ChainRequest): Promise<ChainResult> {
+  const entry: CloneEntry = { baseUuid: randomUUID(), snapUuid: r.kind === 'double' ? randomUUID() : undefined };
+  await d.journal.create('clone', r.vdi, formatCloneEntry(entry));
+  let result: ChainResult;
+  try {
+    faultPoint(d.faults, CLONE_POINTS.afterJournal);
+    result = await steps(d, r, entry);
+  } catch (error) {
+    d.log.warn('snapshot failed: undoing it', { vdi: r.vdi, base: entry.baseUuid, snapshot: entry.snapUuid, error });
+    try {
+      await undoClone(d, r.vdi, entry, { unpause: false });
+    } catch (undoError) {
+      d.log.error('cannot undo the failed snapshot now; the next sr_scan will', { vdi: r.vdi, error: undoError });
+    }
+    throw error;
+  }
+  await d.journal.remove('clone', r.vdi);
+  faultPoint(d.faults, CLONE_POINTS.afterJournalRemove);
+  return result;
+}

@@ -1,0 +1,38 @@
+/**
+ * What the snapshot chain construction and its undo work with: the SR's volumes and journal, the XAPI
+ * session (the VDI records), this host's node and root, the fault points, and the pause fan-out.
+ */
+import type { HostCall } from '../../lib/blktap/pause.js';
+import type { Journal } from '../../lib/journal/index.js';
+import type { Logger } from '../../lib/log/logger.js';
+import type { VolumeManager } from '../../lib/volume/index.js';
+import type { Ref, Xapi } from '../../lib/xapi/index.js';
+
+export type CloneDeps = {
+  readonly volumes: VolumeManager;
+  readonly journal: Journal;
+  readonly xapi: Xapi;
+  readonly srUuid: string;
+  /** This host's LINSTOR node (the master). */
+  readonly node: string;
+  /** LINSTOR_SR_ROOT. */
+  readonly root: string;
+  readonly faults: string | undefined;
+  readonly log: Logger;
+  /** linstor-manager pause/unpause/refresh on a host. */
+  readonly hostCall: HostCall;
+};
+
+/** The XAPI ref of the VDI `uuid`, or undefined when XAPI does not know it. */
+export async function vdiRefOf(xapi: Xapi, uuid: string): Promise<Ref | undefined> {
+  try {
+    return await xapi.vdi.getByUuid(uuid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wires the pause fan-out to linstor-manager's pause/unpause/refresh (DESIGN.md "On dom0"). */
+export function linstorManagerCall(xapi: Xapi): HostCall {
+  return (hostRef, fn, args) => xapi.host.callPlugin(hostRef, 'linstor-manager', fn, args);
+}

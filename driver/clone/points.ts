@@ -1,0 +1,70 @@
+/**
+ * The named fault points of vdi_snapshot and vdi_clone, in the order the verb crosses them
+ * (`LINSTOR_SR_FAULTS=<point>:throw|kill`). The crash-consistency matrix (test/e2e/crash-matrix*.ts)
+ * kills the verb at each of them; other multi-step verbs (compose, the GC) add their own rows to
+ * {@link VERB_FAULT_POINTS} so the same matrix covers them.
+ */
+export const CLONE_POINTS = {
+  afterPause: 'clone:after-pause',
+  afterJournal: 'clone:after-journal',
+  afterRename: 'clone:after-rename',
+  afterLeafVolume: 'clone:after-leaf-volume',
+  afterLeafVhd: 'clone:after-leaf-vhd',
+  afterLeaf: 'clone:after-leaf',
+  afterSnapVolume: 'clone:after-snap-volume',
+  afterSnapVhd: 'clone:after-snap-vhd',
+  afterSnap: 'clone:after-snap',
+  afterHideBase: 'clone:after-hide-base',
+  afterSmConfig: 'clone:after-sm-config',
+  afterDropBase: 'clone:after-drop-base',
+  afterIntroduceSnap: 'clone:after-introduce-snap',
+  afterIntroduceBase: 'clone:after-introduce-base',
+  afterJournalRemove: 'clone:after-journal-remove',
+  /** Inside the undo of a failed verb (a crash during the rollback itself). */
+  undoAfterLeaves: 'clone-undo:after-leaves',
+  undoAfterRename: 'clone-undo:after-rename',
+} as const;
+
+/** Points crossed by every snapshot style and clone. */
+const COMMON: readonly string[] = [
+  CLONE_POINTS.afterPause,
+  CLONE_POINTS.afterJournal,
+  CLONE_POINTS.afterRename,
+  CLONE_POINTS.afterLeafVolume,
+  CLONE_POINTS.afterLeafVhd,
+  CLONE_POINTS.afterLeaf,
+];
+
+/** Points crossed by double snapshots and clones (a second leaf, the snapshot, is made and introduced). */
+const DOUBLE: readonly string[] = [
+  ...COMMON,
+  CLONE_POINTS.afterSnapVolume,
+  CLONE_POINTS.afterSnapVhd,
+  CLONE_POINTS.afterSnap,
+  CLONE_POINTS.afterHideBase,
+  CLONE_POINTS.afterSmConfig,
+  CLONE_POINTS.afterDropBase,
+  CLONE_POINTS.afterIntroduceSnap,
+  CLONE_POINTS.afterIntroduceBase,
+  CLONE_POINTS.afterJournalRemove,
+];
+
+/** Points of a single (or internal) snapshot: no second leaf. */
+const SINGLE: readonly string[] = [
+  ...COMMON,
+  CLONE_POINTS.afterHideBase,
+  CLONE_POINTS.afterSmConfig,
+  CLONE_POINTS.afterDropBase,
+  CLONE_POINTS.afterIntroduceBase,
+  CLONE_POINTS.afterJournalRemove,
+];
+
+/**
+ * Verb (or verb variant) → its fault points in order. Keys are what the matrix runs: `vdi_snapshot`
+ * (double, xapi's default), `vdi_snapshot/single`, `vdi_clone`. Add rows for new multi-step verbs.
+ */
+export const VERB_FAULT_POINTS: Record<string, readonly string[]> = {
+  vdi_snapshot: DOUBLE,
+  'vdi_snapshot/single': SINGLE,
+  vdi_clone: DOUBLE,
+};

@@ -1,0 +1,100 @@
+/**
+ * Helpers of the snapshot, clone and crash-matrix tests: the SR's state as LINSTOR, the KV and XAPI hold
+ * it (to compare before and after a verb), the VHD chain of a VDI as files on a host (for libvhdi, the
+ * independent reader), and direct writes to a VDI's leaf on the master (no VM needed).
+ */
+import { realpath } from 'node:fs/promises';
+import { hostPath } from '../../lib/host/env.js';
+import { openChain, queryVhd } from '../../lib/vhd/index.js';
+import type { SrFixture } from './sr-fixture.js';
+import { writeAt } from '../lib/vhd/helpers.js';
+
+/** The SR KV without the leading `/` of the keys. */
+export async function kvOf(f: SrFixture): Promise<Record<string, string>> {
+  const props = await f.linstor.keyValueStore.props(`xcp-sr-${f.groupName.replace('/', '_')}`);
+  return Object.fromEntries(Object.entries(props).map(([k, v]) => [k.replace(/^\//, ''), v]));
+}
+
+/** The resource of VDI `uuid` (KV `volume-name`). */
+export async function rdOf(f: SrFixture, uuid: string): Promise<string> {
+  const rd = (await kvOf(f))[`xcp/volume/${uuid}/volume-name`];
+  if (rd === undefined) throw new Error(`VDI ${uuid} has no volume`);
+  return rd;
+}
+
+/** The dom0 path of VDI `uuid`'s device. */
+export async function devOf(f: SrFixture, uuid: string): Promise<string> {
+  return `/dev/drbd/by-res/${await rdOf(f, uuid)}/0`;
+}
+
+/** The host files of the chain of `uuid` (leaf first) on `host`, for libvhdi. */
+export async function chainFiles(f: SrFixture, uuid: string, host = 'host1'): Promise<string[]> {
+  const root = f.pool.runtime.host(host).spec.root;
+  const chain = await openChain({ root }, await devOf(f, uuid));
+  try {
+    return await Promise.all(chain.levels.map((l) => realpath(hostPath(root, l.path))));
+  } finally {
+    await chain.close();
+  }
+}
+
+/** Writes `data` at `offset` of VDI `uuid` from the master (as a guest would, while not attached). */
+export async function writeLeaf(f: SrFixture, uuid: string, offset: number, data: Buffer): Promise<void> {
+  await writeAt({ root: f.pool.runtime.host('host1').spec.root }, await devOf(f, uuid), offset, data);
+}
+
+/** VHD chain depth of VDI `uuid` as the master reads it. */
+export async function depthOf(f: SrFixture, uuid: string): Promise<number> {
+  const chain = await openChain({ root: f.pool.runtime.host('host1').spec.root }, await devOf(f, uuid), { maxDepth: 100 });
+  const n = chain.levels.length;
+  await chain.close();
+  return n;
+}
+
+/** VDI uuid → what XAPI holds of it (the fields a snapshot may change). */
+export type XapiView = Map<string, { ref: string; managed: boolean; isSnapshot: boolean; parent: string | undefined; size: string }>;
+
+export async function xapiView(f: SrFixture): Promise<XapiView> {
+  const out: XapiView = new Map();
+  for (const [ref, r] of Object.entries(await f.xapi.vdi.getAllRecordsWhere(`field "SR" = "${f.srRef}"`))) {
+    out.set(r.uuid, { ref, managed: r.managed, isSnapshot: r.is_a_snapshot, parent: r.sm_config['vhd-parent'], size: String(r.virtual_size) });
+  }
+  return out;
+}
+
+/**
+ * KV, LINSTOR and VHD agree: every usable KV volume has its resource definition, no resource definition
+ * of a VDI lacks a KV volume, no `updating-uuid-src` or journal entry is left, and every VHD parent
+ * locator names a volume of the SR. Returns the problems found (empty when consistent).
+ */
+export async function inconsistencies(f: SrFixture): Promise<string[]> {
+  const problems: string[] = [];
+  const kv = await kvOf(f);
+  const rds = new Set((await f.linstor.resourceDefinitions.list()).map((d) => d.name).filter((n) => n.startsWith('xcp-volume-')));
+  const volumes = new Map<string, string>();
+  for (const [key, value] of Object.entries(kv)) {
+    const m = /^xcp\/volume\/([^/]+)\/(.+)$/.exec(key);
+    if (key.startsWith('xcp/sr/journal/')) problems.push(`journal entry left: ${key}`);
+    if (!m) continue;
+    if (m[2] === 'updating-uuid-src') problems.push(`rename left: ${key}`);
+    if (m[2] === 'not-exists' && value !== '0') problems.push(`volume ${m[1]} in state ${value}`);
+    if (m[2] === 'volume-name') volumes.set(m[1]!, value);
+  }
+  const named = new Set(volumes.values());
+  for (const [uuid, rd] of volumes) if (!rds.has(rd)) problems.push(`volume ${uuid} names a missing resource ${rd}`);
+  for (const rd of rds) if (!named.has(rd)) problems.push(`resource ${rd} belongs to no VDI`);
+  const root = f.pool.runtime.host('host1').spec.root;
+  for (const [uuid, rd] of volumes) {
+    const meta = JSON.parse(kv[`xcp/volume/${uuid}/metadata`] ?? '{}') as Record<string, unknown>;
+    if (meta['vdi_type'] !== 'vhd' || !rds.has(rd)) continue;
+    try {
+      const info = await queryVhd({ root }, `/dev/drbd/by-res/${rd}/0`);
+      const parentRd = info.parentPath === undefined ? undefined : /by-res\/([^/]+)\/0$/.exec(info.parentPath)?.[1];
+      if (info.parentPath !== undefined && (parentRd === undefined || !named.has(parentRd))) problems.push(`VHD of ${uuid} has a parent outside the SR: ${info.parentPath}`);
+    } catch (error) {
+      // A resource that has no device on the master is read where it lives; the SR tests place none such.
+      problems.push(`VHD of ${uuid} unreadable: ${String(error)}`);
+    }
+  }
+  return problems;
+}
