@@ -33,6 +33,7 @@ endef
 # bundle in $(SM_DEST)/linstor-sr/ (and which sm's Python code can import as a module).
 install: $(if $(SKIP_BUILD),,build)
 	$(call install-bin,LinstorSR,$(SM_DEST)/linstor-sr/LinstorSR)
+	$(call install-bin,linstor-gc,$(SM_DEST)/linstor-sr/linstor-gc)
 	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(SM_DEST)/linstor-sr/sm-lock-helper.py
 	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR.py
 	ln -sfn LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR
