@@ -78,7 +78,8 @@ export const createSr: PluginFunction = (ctx, args) =>
       'group-name': provisioning === 'thin' ? `${vg}/${THIN_POOL_LV}` : vg,
       redundancy,
       provisioning,
-      'monitor-db-quorum': String(hosts.length > 2),
+      // Python's str(bool), as the Python plugin writes it.
+      'monitor-db-quorum': hosts.length > 2 ? 'True' : 'False',
     };
     const sr = await s.xapi.sr.create({ host: master, deviceConfig, nameLabel: name, nameDescription: description, type: 'linstor', shared: true });
     return s.xapi.sr.getUuid(sr);
