@@ -1,0 +1,79 @@
+// Process tests: the built dist/linstor-health on a simulated host — a table for people (colours only on
+// a terminal), --json for scripts, the exit status by the worst problem.
+import test from 'ava';
+import { execa } from 'execa';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { setHostPower } from '../../sim/pool/failover.js';
+import type { SimPool } from '../../sim/pool/pool.js';
+import { silentLogger } from '../e2e/sr-helpers.js';
+import { srFixture } from '../e2e/sr-fixture.js';
+
+const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/linstor-health');
+const VDI = '33333333-4444-4555-8666-777777777777';
+
+function envOf(pool: SimPool, host: string): Record<string, string> {
+  const h = pool.spec.hosts.find((x) => x.name === host)!;
+  return { PATH: pool.pathFor(host), LINSTOR_SR_ROOT: h.root, LINSTOR_SR_XAPI_SOCKET: pool.xapiSockets[host]!, LINSTOR_SR_TIME_SCALE: '0.01' };
+}
+
+async function run(pool: SimPool, host: string, args: string[]) {
+  const r = await execa(TOOL, args, { reject: false, extendEnv: false, stripFinalNewline: false, env: envOf(pool, host) });
+  return { stdout: String(r.stdout), stderr: String(r.stderr), code: r.exitCode };
+}
+
+type Json = { status: string; nodes: Record<string, string>; errors: { code: number }[]; vdis: { vdi: string; name: string; resource: string; replicas: { node: string; diskful: boolean; 'disk-state': string }[] }[] };
+
+test('the report: healthy, then a degraded replica and an offline node; --json; colours only on a terminal', async (t) => {
+  t.timeout(6 * 60_000);
+  const f = await srFixture(t, { hosts: 3, redundancy: 2 });
+  const volumes = await VolumeManager.open({ linstor: f.linstor, groupName: f.groupName, logger: silentLogger(), timeScale: 0.01 });
+  const rd = await volumes.create(asVdiUuid(VDI), 64 << 20);
+  await volumes.setMetadata(asVdiUuid(VDI), { type: 'user', vdi_type: 'aio', name_label: 'web-data' });
+  f.pool.xapi.db.create('VDI', { SR: f.srRef, name_label: 'web-data', virtual_size: String(64 << 20) }, VDI);
+
+  const healthy = await run(f.pool, 'host2', []);
+  t.is(healthy.code, 0, healthy.stderr);
+  t.regex(healthy.stdout, /^Controller: linstor:\/\/127\.\d+\.\d+\.1\n/);
+  t.regex(healthy.stdout, /host3\s+ONLINE/);
+  t.regex(healthy.stdout, new RegExp(`${VDI}\\s+web-data\\s+${rd}\\s+host\\d\\s+diskful\\s+UpToDate`));
+  t.regex(healthy.stdout, /xcp-sr-linstor_group_thin_device\s+\d+\.\d GiB\s+10\.0 GiB/);
+  t.regex(healthy.stdout, /Problems\n  none\n\nOverall: healthy\n$/);
+  t.false(healthy.stdout.includes('\u001b['), 'no colours into a pipe');
+
+  const placed = (await f.linstor.resources.view()).filter((r) => r.name === rd && !(r.flags ?? []).includes('DISKLESS')).map((r) => r.node_name).sort();
+  const down = ['host2', 'host3'].find((h) => !placed.includes(h)) ?? 'host3';
+  const degraded = placed.find((n) => n !== down)!;
+  await f.pool.runtime.controller.sim!.setResourceState(rd, degraded, { diskState: 'Outdated' });
+  const warnings = await run(f.pool, 'host2', ['--json']);
+  t.is(warnings.code, 1, 'only warnings: exit 1');
+  const w = JSON.parse(warnings.stdout) as Json;
+  t.is(w.status, 'warning');
+  t.deepEqual(w.errors.map((e) => e.code), [0x1040003], 'VOLUME_INTERNAL_UNVERIFIED_STATE for Outdated');
+
+  await f.pool.runtime.controller.sim!.setResourceState(rd, degraded, { diskState: 'Inconsistent' });
+  await setHostPower(f.pool.runtime, f.pool.xapi, down, false);
+  const bad = await run(f.pool, 'host1', ['--json']);
+  t.is(bad.code, 2, 'an error: exit 2');
+  const b = JSON.parse(bad.stdout) as Json;
+  t.is(b.status, 'error');
+  t.is(b.nodes[down], 'OFFLINE');
+  t.true(b.errors.some((e) => e.code === 0x1020000) && b.errors.some((e) => e.code === 0x2040001));
+  const entry = b.vdis.find((v) => v.vdi === VDI)!;
+  t.is(entry.name, 'web-data');
+  t.is(entry.resource, rd);
+  t.deepEqual(entry.replicas.filter((r) => r.diskful).map((r) => [r.node, r['disk-state']]), placed.map((n) => [n, n === degraded ? 'Inconsistent' : 'UpToDate']));
+
+  // On a terminal (script(1) gives the tool a pty): coloured; --no-color turns it off.
+  const env = envOf(f.pool, 'host1');
+  const tty = await execa('script', ['-qec', TOOL, '/dev/null'], { reject: false, extendEnv: false, env: { ...env, PATH: `${env['PATH']}:/usr/bin:/bin` } });
+  t.is(tty.exitCode, 2);
+  t.true(String(tty.stdout).includes('\u001b[31merror\u001b[0m'), 'severity in red');
+  t.regex(String(tty.stdout), /OFFLINE/);
+  const plain = await execa('script', ['-qec', `${TOOL} --no-color`, '/dev/null'], { reject: false, extendEnv: false, env: { ...env, PATH: `${env['PATH']}:/usr/bin:/bin` } });
+  t.false(String(plain.stdout).includes('\u001b['));
+
+  t.is((await run(f.pool, 'host1', ['-g', 'other_vg'])).code, 3, 'no such SR: the check could not run');
+  t.is((await run(f.pool, 'host1', ['--bogus'])).code, 3);
+});
