@@ -19,11 +19,11 @@ import type { Journal } from '../lib/journal/index.js';
 import { FLAG_ENTRY } from '../lib/journal/index.js';
 import { deflate, inflate, usableBytes } from '../lib/thin/thin.js';
 import { coalesceVhd, computeVolumeSize, queryVhd, resizeVhd, SECTOR_SIZE } from '../lib/vhd/index.js';
-import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
+import { asVdiUuid, type VdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { deleteVdi } from './delete.js';
 import type { XapiVdi } from './inventory.js';
 import { relinkChildren } from './relink.js';
-import type { GcContext } from './sr-context.js';
+import { openersOf, type GcContext } from './sr-context.js';
 
 /** Runs `fn` under the SR lock with a freshly loaded (and repaired) volume manager and its journal. */
 export type UnderLock = <T>(fn: (volumes: VolumeManager, journal: Journal, xapiVdis: Map<string, XapiVdi>) => Promise<T>) => Promise<T>;
@@ -57,7 +57,7 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
   faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
   const started = performance.now();
   try {
-    const sectors = await coalesceVhd(vhd, childPath);
+    const sectors = await mergeWhereOpen(ctx, underLock, par, childPath);
     faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
     return { sectors, ms: performance.now() - started };
   } finally {
@@ -66,6 +66,22 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
       await deflate({ root: ctx.env.root, log: ctx.log }, par, parentPath, await usableBytes(volumes, par));
     });
   }
+}
+
+/**
+ * The merge itself, on the host that has the parent open when a VM holds the chain there (commits
+ * 3bda00e3/a765c54e: opening it read-write here would fail with EROFS on DRBD), through the plugin's
+ * `coalesce`; locally otherwise.
+ */
+async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string): Promise<number> {
+  const resource = await underLock(async (volumes) => volumes.resourceName(parent));
+  const elsewhere = (await openersOf(ctx.xapi, [...ctx.hostnames.keys()], resource, ctx.hostnames)).find((o) => o.hostRef !== ctx.hostRef);
+  if (elsewhere === undefined) return coalesceVhd({ root: ctx.env.root }, childPath);
+  ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process})`);
+  const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });
+  const sectors = Number(answer);
+  if (!Number.isSafeInteger(sectors)) throw new Error(`coalesce on ${elsewhere.hostname} answered ${JSON.stringify(answer)}`);
+  return sectors;
 }
 
 /** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */

@@ -18,7 +18,8 @@ export async function deleteVdi(ctx: GcContext, volumes: VolumeManager, uuid: st
   if (volumes.has(vdi)) await volumes.destroy(vdi, { timeoutMs: GC_LOCK_WAIT_MS });
   if (xapiRef !== undefined) {
     try {
-      await ctx.xapi.vdi.dbForget(xapiRef);
+      // VDI.forget, as sm's GC: db_forget is for the SM backend session of a driver call only.
+      await ctx.xapi.call('VDI.forget', xapiRef);
     } catch (error) {
       if (!isXapiError(error, 'HANDLE_INVALID')) throw error;
     }

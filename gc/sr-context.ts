@@ -114,9 +114,12 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
   }
 }
 
-/** `<host>: <pid> <process>` of every opener of `resource` on the given hosts (unreachable hosts skipped). */
-export async function openersOn(xapi: Xapi, hostRefs: readonly string[], resource: string, hostnames: ReadonlyMap<string, string>): Promise<string[]> {
-  const out: string[] = [];
+/** A process holding a DRBD device open on some host. */
+export type Opener = { readonly hostRef: string; readonly hostname: string; readonly pid: string; readonly process: string };
+
+/** Every opener of `resource` on the given hosts (plugin getDrbdOpeners; unreachable hosts skipped). */
+export async function openersOf(xapi: Xapi, hostRefs: readonly string[], resource: string, hostnames: ReadonlyMap<string, string>): Promise<Opener[]> {
+  const out: Opener[] = [];
   for (const ref of hostRefs) {
     let answer: string;
     try {
@@ -125,7 +128,12 @@ export async function openersOn(xapi: Xapi, hostRefs: readonly string[], resourc
       continue;
     }
     const openers = JSON.parse(answer || '{}') as Record<string, { 'process-name'?: string }>;
-    for (const [pid, o] of Object.entries(openers)) out.push(`${hostnames.get(ref) ?? ref}: ${pid} ${o['process-name'] ?? '?'}`);
+    for (const [pid, o] of Object.entries(openers)) out.push({ hostRef: ref, hostname: hostnames.get(ref) ?? ref, pid, process: o['process-name'] ?? '?' });
   }
   return out;
+}
+
+/** `<host>: <pid> <process>` of every opener of `resource` (what lib/volume's force-destroy reports). */
+export async function openersOn(xapi: Xapi, hostRefs: readonly string[], resource: string, hostnames: ReadonlyMap<string, string>): Promise<string[]> {
+  return (await openersOf(xapi, hostRefs, resource, hostnames)).map((o) => `${o.hostname}: ${o.pid} ${o.process}`);
 }

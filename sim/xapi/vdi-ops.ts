@@ -127,6 +127,8 @@ export function vdiMethods(): MethodTable {
     'VDI.resize': { arity: 2, fn: vdiOp('vdi_resize') },
     'VDI.resize_online': { arity: 2, fn: vdiOp('vdi_resize') },
     'VDI.update': { arity: 1, fn: vdiOp('vdi_update') },
+    // Any session (the GC forgets the VDIs it deletes this way, as sm's cleanup.py does): DB row only.
+    'VDI.forget': { arity: 1, fn: (ctx, [vdi]) => (ctx.sim.db.destroy('VDI', argRef(ctx, vdi, 'VDI', 'vdi')), '') },
     'VDI.db_introduce': { arity: 19, fn: (ctx, args) => dbIntroduce(ctx, args) },
     'VDI.db_forget': {
       arity: 1,
