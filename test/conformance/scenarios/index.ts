@@ -1,8 +1,12 @@
 /** Every conformance scenario, in run order. The verb issues append theirs here. */
 import type { Scenario } from '../scenario.js';
 import { errorScenarios } from './errors.js';
+import { haConfigScenarios } from './ha-config.js';
+import { failoverScenarios } from './failover.js';
+import { hostAdminScenarios } from './hosts-admin.js';
 import { hostScenarios } from './hosts.js';
 import { sessionScenarios } from './sessions.js';
+import { snapshotScenarios } from './snapshot.js';
 import { srAttachScenarios, srCreateScenarios, srDestroyScenarios } from './sr-lifecycle.js';
 import { vdiScenarios } from './vdi-lifecycle.js';
 
@@ -13,6 +17,10 @@ export const SCENARIOS: readonly Scenario[] = [
   // Storage: the SR is created first, used by the VDI scenarios, and destroyed last.
   ...srCreateScenarios,
   ...vdiScenarios,
+  ...snapshotScenarios,
+  ...haConfigScenarios,
+  ...hostAdminScenarios,
+  ...failoverScenarios,
   ...srAttachScenarios,
   ...srDestroyScenarios,
 ];
