@@ -87,6 +87,8 @@ export async function httpDiskServer(argv: readonly string[]): Promise<number> {
     process.exit(1);
   });
   process.stderr.write(`[${path.basename(file)}] Server ready!\n`);
-  await new Promise<void>((resolve) => process.once('SIGTERM', () => server.close(() => resolve())));
-  return 0;
+  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
 }

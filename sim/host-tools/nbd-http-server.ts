@@ -62,7 +62,10 @@ export async function nbdHttpServer(argv: readonly string[]): Promise<number> {
   const device = `/dev/nbd${minor}`;
   await link(file, hostPath(root, device));
   say(`NBD \`${device}\` is now attached.`);
+  // Like the real one, it stays up (attached) until told to stop; nothing else holds the event loop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  clearInterval(keepAlive);
   for (const p of [device, socket, `/var/run/nbd-${name}.pid`]) await rm(hostPath(root, p), { force: true });
-  return 0;
+  process.exit(0);
 }

@@ -130,6 +130,16 @@ export function vdiMethods(): MethodTable {
     // Any session (the GC forgets the VDIs it deletes this way, as sm's cleanup.py does): DB row only.
     'VDI.forget': { arity: 1, fn: (ctx, [vdi]) => (ctx.sim.db.destroy('VDI', argRef(ctx, vdi, 'VDI', 'vdi')), '') },
     'VDI.db_introduce': { arity: 19, fn: (ctx, args) => dbIntroduce(ctx, args) },
+    // xapi runs vdi_generate_config on the host named (static-vdis stores the string it returns).
+    'VDI.generate_config': {
+      arity: 2,
+      fn: async (ctx, [host, vdi]) => {
+        const ref = argRef(ctx, vdi, 'VDI', 'vdi');
+        const sr = ctx.sim.db.str('VDI', ref, 'SR');
+        requireCapability(ctx.sim, sr, 'VDI_GENERATE_CONFIG');
+        return String(await execSm(ctx.sim, { verb: 'vdi_generate_config', host: argRef(ctx, host, 'host', 'host'), sr, vdi: ref, args: [] }));
+      },
+    },
     'VDI.db_forget': {
       arity: 1,
       fn: (ctx, [vdi]) => {

@@ -6,12 +6,15 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
-import { execSm } from '../../sim/xapi/sm-exec.js';
+import { decodeMethodResponse, type XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
+import { execSm, processEnv } from '../../sim/xapi/sm-exec.js';
+import { runProcess } from '../../sim/xapi/spawn.js';
 import { computeVolumeSize, createVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import type { SrFixture } from './sr-fixture.js';
-import { createSr, linstorOf, silentLogger, startFixture, THIN } from './sr-helpers.js';
+import { createSr, linstorOf, silentLogger, THIN } from './sr-helpers.js';
+import { createXapi } from '../../lib/xapi/index.js';
+import { startPool } from '../../sim/pool/pool.js';
 
 async function tmpFile(data?: Buffer): Promise<string> {
   const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'io-')), 'data');
@@ -40,8 +43,16 @@ export function runVerb(f: SrFixture, host: string, verb: string, vdiRef: string
 }
 
 /** An SR made by sr_create through XAPI (so sr_scan finds its database), with the SrFixture helpers. */
-export async function createdSr(t: { teardown(fn: () => Promise<void>): void }, hosts = 3): Promise<SrFixture> {
-  const f = await startFixture(t, hosts);
+export async function createdSr(t: { teardown(fn: () => Promise<void>): void }, hosts = 3, options: { ha?: boolean } = {}): Promise<SrFixture> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sr-e2e-'));
+  const pool = await startPool({ dir, hosts, diskSizeGiB: 10, ha: options.ha ?? false, env: { LINSTOR_SR_TIME_SCALE: '0.01', LINSTOR_SR_GC: 'off' } });
+  const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
+  await xapi.client.loginWithPassword('root', '');
+  t.teardown(async () => {
+    await xapi.client.logout().catch(() => undefined);
+    await pool.close();
+  });
+  const f = { pool, xapi, master: pool.xapi.host('host1').ref };
   const srRef = await createSr(f, THIN);
   const linstor = linstorOf(f.pool);
   t.teardown(() => linstor.close());
@@ -79,4 +90,18 @@ export async function overEmptyBase(f: SrFixture, host: string, leaf: string, ba
   await createVhd({ root }, basePath, { sizeBytes });
   await setHidden({ root }, basePath, true);
   await snapshotVhd({ root }, await volumes.localDevicePath(asVdiUuid(leaf), node, root), volumes.devicePath(asVdiUuid(base)), { noEmptyCheck: true });
+}
+
+/**
+ * Runs the driver on `host` as static-vdis does at boot: `<driver> <config>`, no session, and here with
+ * XAPI out of reach (its socket pointed nowhere), so only what the config carries can be used.
+ */
+export async function runStatic(f: SrFixture, host: string, config: string): Promise<{ kind: 'value'; value: XmlRpcValue } | { kind: 'fault'; code: number; text: string }> {
+  const sim = f.pool.xapi;
+  const h = sim.host(host);
+  const env = { ...processEnv(sim, h, false), LINSTOR_SR_XAPI_SOCKET: path.join(h.root, 'no-xapi-at-boot') };
+  const run = await runProcess([sim.driverFor('linstor')!, config], env, 120_000);
+  if (run.exitCode !== 0) throw new Error(`the driver exited ${run.exitCode}: ${run.stderr}`);
+  const decoded = decodeMethodResponse(run.stdout);
+  return decoded.kind === 'value' ? { kind: 'value', value: decoded.value } : { kind: 'fault', code: decoded.fault.faultCode, text: decoded.fault.faultString };
 }
