@@ -5,7 +5,8 @@
  */
 import { realpath } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
-import { openChain, queryVhd } from '../../lib/vhd/index.js';
+import { openChain, queryVhd, readChain, VhdNoSpaceError } from '../../lib/vhd/index.js';
+import { callPlugin } from '../plugins/helpers.js';
 import type { SrFixture } from './sr-fixture.js';
 import { writeAt } from '../lib/vhd/helpers.js';
 
@@ -38,9 +39,29 @@ export async function chainFiles(f: SrFixture, uuid: string, host = 'host1'): Pr
   }
 }
 
-/** Writes `data` at `offset` of VDI `uuid` from the master (as a guest would, while not attached). */
+/**
+ * Writes `data` at `offset` of VDI `uuid` from the master (as a guest would, while not attached). A thin VHD
+ * too small for it is first inflated by the plugin's `attach`, as a writable attach would.
+ */
 export async function writeLeaf(f: SrFixture, uuid: string, offset: number, data: Buffer): Promise<void> {
-  await writeAt({ root: f.pool.runtime.host('host1').spec.root }, await devOf(f, uuid), offset, data);
+  const ctx = { root: f.pool.runtime.host('host1').spec.root };
+  try {
+    await writeAt(ctx, await devOf(f, uuid), offset, data);
+  } catch (error) {
+    if (!(error instanceof VhdNoSpaceError)) throw error;
+    if ((await callPlugin(f.pool, 'host1', 'attach', { groupName: f.groupName, srUuid: f.srUuid, vdiUuid: uuid })) !== 'True') throw error;
+    await writeAt(ctx, await devOf(f, uuid), offset, data);
+  }
+}
+
+/** Reads `length` bytes at `offset` of VDI `uuid` on the master, through its chain. */
+export async function readLeaf(f: SrFixture, uuid: string, offset: number, length: number): Promise<Buffer> {
+  const chain = await openChain({ root: f.pool.runtime.host('host1').spec.root }, await devOf(f, uuid));
+  try {
+    return await readChain(chain, offset, length);
+  } finally {
+    await chain.close();
+  }
 }
 
 /** VHD chain depth of VDI `uuid` as the master reads it. */

@@ -11,7 +11,7 @@ import { onSr, vdiDigest } from './sr-lifecycle.js';
 const MIB = 1024 * 1024;
 
 /** Plugs a VBD of `vdi` into `host`'s control domain (vdi_attach + vdi_activate there), runs fn, unplugs. */
-async function attachedOn(xapi: Xapi, host: string, vdi: string, fn: () => Promise<void>): Promise<void> {
+export async function attachedOn(xapi: Xapi, host: string, vdi: string, fn: () => Promise<void>): Promise<void> {
   const dom0 = await xapi.call<string>('host.get_control_domain', host);
   const vbd = await xapi.call<string>('VBD.create', { VM: dom0, VDI: vdi, mode: 'RW', type: 'Disk', userdevice: 'autodetect', bootable: false, empty: false, other_config: {} });
   try {
