@@ -1,4 +1,6 @@
 import { CommandError } from '../lib/exec/command-error.js';
+import { ControllerNotFoundError } from '../lib/discovery/controller.js';
+import { LinstorNetworkError } from '../lib/linstor/errors.js';
 import { SrError, type SrErrorName } from '../lib/smapi/sr-error.js';
 import type { Verb } from '../lib/smapi/verbs.js';
 import { VolumeInUseError, VolumeNotFoundError } from '../lib/volume/errors.js';
@@ -30,6 +32,9 @@ export function toSrError(error: unknown, verb: Verb | undefined): SrError {
   if (error instanceof SrError) return error;
   if (error instanceof VolumeNotFoundError) return new SrError('VDIMissing', error.message, { cause: error });
   if (error instanceof VolumeInUseError) return new SrError('VDIInUse', error.message, { cause: error });
+  // The controller is gone or moving (drbd-reactor failover): the SR is unavailable for now, and the
+  // caller may retry; the verb's own code would read as a failure of the operation itself.
+  if (error instanceof LinstorNetworkError || error instanceof ControllerNotFoundError) return new SrError('SRUnavailable', error.message, { cause: error });
   const code = defaultErrorOf(verb);
   if (error instanceof CommandError) {
     // SM's shape for util.CommandException: "Command <cmd> failed (<reason>): <strerror>".

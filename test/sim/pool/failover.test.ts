@@ -1,0 +1,82 @@
+import test from 'ava';
+import { execa } from 'execa';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { moveController, setHostPower } from '../../../sim/pool/failover.js';
+import { callPlugin } from '../../plugins/helpers.js';
+import { createSr, linstorOf, startFixture, THIN } from '../../e2e/sr-helpers.js';
+import { tool } from './helpers.js';
+
+const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
+const MIB = 1024 * 1024;
+
+test('after a controller move the driver, plugin and tools find it again; a verb caught by the move fails cleanly and succeeds when retried; a host down leaves the others working', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await startFixture(t, 3);
+  const sr = await createSr(f, THIN);
+  const a = await f.xapi.vdi.create({ SR: sr, virtual_size: 16 * MIB, name_label: 'a' });
+  const first = f.pool.runtime.controller.runningOn!;
+  const second = ['host1', 'host2', 'host3'].find((h) => h !== first)!;
+  const address = (h: string) => f.pool.spec.hosts.find((x) => x.name === h)!.address;
+
+  t.deepEqual(await moveController(f.pool.runtime, second), { from: first, to: second });
+  t.is(f.pool.runtime.primaryOf('xcp-persistent-database'), second, 'the database is Primary where the controller runs');
+  t.false(f.pool.runtime.host(first).mounts.has('/var/lib/linstor'));
+  const b = await f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'b' });
+  await f.xapi.vdi.resize(a, 24 * MIB);
+  await f.xapi.sr.scan(sr);
+  const health = JSON.parse(await callPlugin(f.pool, 'host1', 'healthCheck', { groupName: THIN['group-name'] })) as { 'controller-uri': string; errors: unknown[] };
+  t.is(health['controller-uri'], `linstor://${address(second)}`);
+  t.deepEqual(health.errors, []);
+  const h3 = f.pool.spec.hosts[2]!;
+  const kv = await execa(path.join(DIST, 'linstor-kv-tool'), ['-g', 'xcp-sr-linstor_group_thin_device', '--dump-volumes'], {
+    reject: false, extendEnv: false, env: { PATH: f.pool.pathFor('host3'), LINSTOR_SR_ROOT: h3.root, LINSTOR_SR_XAPI_SOCKET: f.pool.xapiSockets['host3']!, LINSTOR_SR_TIME_SCALE: '0.01' },
+  });
+  t.is(kv.exitCode, 0, String(kv.stderr));
+  t.true(String(kv.stdout).includes(`xcp/volume/${await f.xapi.vdi.getUuid(b)}/volume-name`), 'the tool found the moved controller');
+
+  // The controller goes away after a few requests of a VDI.create: the verb fails with an SR error, and
+  // once drbd-reactor has started the controller elsewhere the same call succeeds.
+  f.pool.runtime.controller.sim!.controls.refuseFromNth(3);
+  const caught = await f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'c' }).then(
+    () => undefined,
+    (e: { code?: string; params?: string[] }) => e,
+  );
+  t.truthy(caught, 'the caught verb failed');
+  t.is(caught?.code, 'SR_BACKEND_FAILURE_47', `SRUnavailable, got ${JSON.stringify(caught)}`);
+  await moveController(f.pool.runtime, first);
+  const c = await f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'c' });
+  await f.xapi.sr.scan(sr);
+  const labels = Object.values(await f.xapi.vdi.recordsOfSr(sr)).map((r) => r.name_label).sort();
+  t.deepEqual(labels, ['a', 'b', 'c'], 'one c, nothing left from the failed attempt');
+  const linstor = linstorOf(f.pool);
+  const volumes = new Set((await linstor.resources.view()).map((r) => r.name).filter((n) => n.startsWith('xcp-volume-')));
+  t.is(volumes.size, 3, 'three volumes in LINSTOR');
+
+  // A member powered off: its satellite is offline and its tools fail; verbs needing other replicas work.
+  const off = ['host2', 'host3'].find((h) => h !== f.pool.runtime.controller.runningOn)!;
+  await setHostPower(f.pool.runtime, f.pool.xapi, off, false);
+  t.is((await linstor.nodes.get(off)).connection_status, 'OFFLINE');
+  t.regex((await tool(f.pool, off, 'drbdadm', ['status'])).stderr, /is down/);
+  await t.throwsAsync(callPlugin(f.pool, off, 'hasControllerRunning'), { message: /HOST_OFFLINE/ });
+  const d = await f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'd' });
+  await f.xapi.vdi.destroy(c);
+  await f.xapi.sr.scan(sr);
+  t.deepEqual(Object.values(await f.xapi.vdi.recordsOfSr(sr)).map((r) => r.name_label).sort(), ['a', 'b', 'd']);
+  await setHostPower(f.pool.runtime, f.pool.xapi, off, true);
+  t.is((await linstor.nodes.get(off)).connection_status, 'ONLINE');
+  t.is(await callPlugin(f.pool, off, 'hasControllerRunning'), 'False');
+  await f.xapi.vdi.destroy(d);
+  await linstor.close();
+});
+
+test('xostor-sim controller and host: clear errors, and a host powered off and on', async (t) => {
+  const f = await startFixture(t, 3);
+  await t.throwsAsync(moveController(f.pool.runtime, 'host2'), { message: /no xcp-persistent-database resource: create the SR first/ });
+  await t.throwsAsync(moveController(f.pool.runtime, 'host9'), { message: /unknown host host9/ });
+  await t.throwsAsync(setHostPower(f.pool.runtime, f.pool.xapi, 'host1', false), { message: /host1 is the pool master/ });
+  t.like(await setHostPower(f.pool.runtime, f.pool.xapi, 'host2', false), { host: 'host2', up: false });
+  t.is((await tool(f.pool, 'host2', 'systemctl', ['is-active', 'linstor-satellite'])).exitCode, 1, 'its tools do not answer');
+  t.like(await setHostPower(f.pool.runtime, f.pool.xapi, 'host2', true), { host: 'host2', up: true });
+  t.is((await tool(f.pool, 'host2', 'systemctl', ['is-active', 'linstor-satellite'])).exitCode, 0, 'booted with its enabled satellite');
+});
