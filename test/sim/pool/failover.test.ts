@@ -1,5 +1,7 @@
 import test from 'ava';
 import { execa } from 'execa';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moveController, setHostPower } from '../../../sim/pool/failover.js';
@@ -79,4 +81,29 @@ test('xostor-sim controller and host: clear errors, and a host powered off and o
   t.is((await tool(f.pool, 'host2', 'systemctl', ['is-active', 'linstor-satellite'])).exitCode, 1, 'its tools do not answer');
   t.like(await setHostPower(f.pool.runtime, f.pool.xapi, 'host2', true), { host: 'host2', up: true });
   t.is((await tool(f.pool, 'host2', 'systemctl', ['is-active', 'linstor-satellite'])).exitCode, 0, 'booted with its enabled satellite');
+});
+
+test('the command line: xostor-sim controller/host on a running pool print one JSON line, or fail with the reason', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'failover-cli-'));
+  const sim = (args: string[]) => execa(path.join(DIST, 'xostor-sim'), args, { reject: false });
+  const pool = execa(path.join(DIST, 'xostor-sim'), ['up', '--hosts', '3', '--dir', dir], { reject: false });
+  t.teardown(async () => {
+    await sim(['down', '--dir', dir]);
+  });
+  const info = await new Promise<{ hosts: Record<string, { root: string }> }>((resolve, reject) => {
+    pool.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as { hosts: Record<string, { root: string }> }));
+    void pool.then((r) => reject(new Error(`up exited: ${String(r.stderr)}`)));
+  });
+  const noDb = await sim(['controller', '--dir', dir, '--to', 'host2']);
+  t.is(noDb.exitCode, 1);
+  t.regex(String(noDb.stderr), /no xcp-persistent-database resource: create the SR first/);
+  const down = await sim(['host', '--dir', dir, '--host', 'host2', 'down']);
+  t.is(down.exitCode, 0, String(down.stderr));
+  t.deepEqual(JSON.parse(String(down.stdout)), { host: 'host2', up: false });
+  const satellite = await execa(path.join(info.hosts['host2']!.root, 'sim/bin/systemctl'), ['is-active', 'linstor-satellite'], { reject: false });
+  t.regex(String(satellite.stderr), /host host2 is down/);
+  t.regex(String((await sim(['host', '--dir', dir, '--host', 'host1', 'down'])).stderr), /host1 is the pool master/);
+  t.regex(String((await sim(['host', '--dir', dir, '--host', 'host2', 'sideways'])).stderr), /usage: host --dir <dir> --host <h> down\|up/);
+  t.deepEqual(JSON.parse(String((await sim(['host', '--dir', dir, '--host', 'host2', 'up'])).stdout)), { host: 'host2', up: true });
+  t.is((await execa(path.join(info.hosts['host2']!.root, 'sim/bin/systemctl'), ['is-active', 'linstor-satellite'], { reject: false })).exitCode, 0);
 });
