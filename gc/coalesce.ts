@@ -23,7 +23,8 @@ import { asVdiUuid, type VdiUuid, type VolumeManager } from '../lib/volume/index
 import { deleteVdi } from './delete.js';
 import type { XapiVdi } from './inventory.js';
 import { relinkChildren } from './relink.js';
-import { openersOf, type GcContext } from './sr-context.js';
+import { volumeOpeners } from './openers.js';
+import type { GcContext } from './sr-context.js';
 
 /** Runs `fn` under the SR lock with a freshly loaded (and repaired) volume manager and its journal. */
 export type UnderLock = <T>(fn: (volumes: VolumeManager, journal: Journal, xapiVdis: Map<string, XapiVdi>) => Promise<T>) => Promise<T>;
@@ -74,8 +75,8 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
  * `coalesce`; locally otherwise.
  */
 async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string): Promise<number> {
-  const resource = await underLock(async (volumes) => volumes.resourceName(parent));
-  const elsewhere = (await openersOf(ctx.xapi, [...ctx.hostnames.keys()], resource, ctx.hostnames)).find((o) => o.hostRef !== ctx.hostRef);
+  const [resource, openers] = await underLock(async (volumes) => [volumes.resourceName(parent), await volumeOpeners(ctx, volumes, parent)] as const);
+  const elsewhere = openers.find((o) => o.hostRef !== ctx.hostRef);
   if (elsewhere === undefined) return coalesceVhd({ root: ctx.env.root }, childPath);
   ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process})`);
   const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });

@@ -10,12 +10,13 @@ import { Journal } from '../lib/journal/index.js';
 import type { SmLocks } from '../lib/host/sm-lock.js';
 import { asVdiUuid, VolumeManager } from '../lib/volume/index.js';
 import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from './coalesce.js';
-import { deleteVdi, foreignOpeners } from './delete.js';
+import { deleteVdi } from './delete.js';
+import { describeOpener, foreign, volumeOpeners } from './openers.js';
 import { readInventory } from './inventory.js';
 import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
 import { recoverJournals } from './recovery.js';
 import { describeAction, plan, type Action, type Plan } from './planner.js';
-import { openersOn, type GcContext } from './sr-context.js';
+import type { GcContext } from './sr-context.js';
 import { renderStatus } from './status.js';
 
 export type RunOptions = {
@@ -99,7 +100,7 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
     const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis });
     return plan(inv.views);
   });
-  for (const s of p.skipped) if (!failed.has(s.root)) report(ctx, o, failed, s.root, s.reason);
+  for (const s of p.skipped) if (!failed.has(s.root)) report(ctx, o, failed, s.root, `chain ${s.root}: ${s.reason}`);
   const todo = p.actions.filter((a) => !failed.has(a.vdi) && !('parent' in a && failed.has(a.parent)));
   let worked = false;
   for (const a of todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage')) {
@@ -146,13 +147,16 @@ function report(ctx: GcContext, o: RunOptions, failed: Map<string, string>, key:
 
 /** sm's `_checkSlaves`: a process other than tapdisk holding a volume open anywhere blocks the action. */
 async function blockedByOpeners(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, a: Action, uuids: readonly string[]): Promise<boolean> {
-  const names = await underLock(async (volumes) => uuids.filter((u) => volumes.has(asVdiUuid(u))).map((u) => volumes.resourceName(asVdiUuid(u))));
-  for (const rd of names) {
-    const foreign = foreignOpeners(await openersOn(ctx.xapi, [...ctx.hostnames.keys()], rd, ctx.hostnames));
-    if (foreign.length > 0) {
-      report(ctx, o, failed, a.vdi, `${describeAction(a)}: ${rd} is open by ${foreign.join('; ')}`);
-      return true;
+  const found = await underLock(async (volumes) => {
+    for (const u of uuids) {
+      const uuid = asVdiUuid(u);
+      if (!volumes.has(uuid)) continue;
+      const others = foreign(await volumeOpeners(ctx, volumes, uuid));
+      if (others.length > 0) return `${volumes.resourceName(uuid)} is open by ${others.map(describeOpener).join('; ')}`;
     }
-  }
-  return false;
+    return undefined;
+  });
+  if (found === undefined) return false;
+  report(ctx, o, failed, a.vdi, `${describeAction(a)}: ${found}`);
+  return true;
 }

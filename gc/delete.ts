@@ -27,8 +27,3 @@ export async function deleteVdi(ctx: GcContext, volumes: VolumeManager, uuid: st
   // A DELETED_ name is not a lock namespace sm ever made.
   if (!uuid.includes('/')) await rm(hostPath(ctx.env.root, `/var/lock/sm/${uuid}`), { recursive: true, force: true });
 }
-
-/** Openers of `resource` on any host that are not a tapdisk (sm's `_checkSlaves`). */
-export function foreignOpeners(openers: readonly string[]): string[] {
-  return openers.filter((o) => !/ tapdisk$/.test(o));
-}

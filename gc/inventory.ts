@@ -63,7 +63,10 @@ export async function readInventory(d: InventoryDeps): Promise<Inventory> {
     const meta = metadata.get(uuid) ?? {};
     const size = sizes.get(uuid);
     const parentPath = info?.parentPath;
-    const parentUuid = parentPath === undefined ? undefined : volumes.vdiUuidFromDevicePath(parentPath);
+    // An unreadable VHD's parent: what XAPI last recorded (sm-config vhd-parent), when it is a volume here.
+    const hint = d.xapiVdis.get(uuid)?.smConfig['vhd-parent'];
+    const hinted = error !== undefined && hint !== undefined && names.has(hint as VdiUuid) ? hint : undefined;
+    const parentUuid = parentPath === undefined ? hinted : volumes.vdiUuidFromDevicePath(parentPath);
     return {
       uuid,
       resource,
@@ -76,6 +79,7 @@ export async function readInventory(d: InventoryDeps): Promise<Inventory> {
       parentUuid,
       unknownParent: parentPath !== undefined && parentUuid === undefined ? parentPath : undefined,
       error,
+      parentUnknown: error !== undefined && hinted === undefined,
       attachedOn: d.xapiVdis.get(uuid)?.attachedOn ?? [],
       deleted: uuid.startsWith(DELETED_PREFIX),
       persistent: resource.startsWith(PERSISTENT_PREFIX),

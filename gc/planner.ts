@@ -32,6 +32,11 @@ export type VolumeView = {
   readonly unknownParent: string | undefined;
   /** Why the volume cannot be worked on (unreadable VHD, no device); undefined when readable. */
   readonly error: string | undefined;
+  /**
+   * An unreadable volume whose parent is not known either (no XAPI `vhd-parent`): it may be the child
+   * of any hidden volume, so none of them can be proven unused.
+   */
+  readonly parentUnknown?: boolean;
   /** Host names holding a `host_<ref>` key (a tapdisk serves it there). */
   readonly attachedOn: readonly string[];
   /** A `DELETED_<uuid>` volume. */
@@ -86,6 +91,13 @@ export function plan(volumes: readonly VolumeView[], options: PlanOptions = {}):
   const skipped: Skip[] = [];
   for (const v of volumes) if (v.deleted) actions.push({ kind: 'purge', vdi: v.uuid });
 
+  // A volume of unknown parentage could hang below any hidden volume: deleting or merging one could
+  // destroy its data. Only the purge goes on until it can be read (or XAPI names its parent).
+  const unknown = volumes.filter((v) => v.parentUnknown && !v.deleted && !v.persistent);
+  if (unknown.length > 0) {
+    for (const v of unknown) skipped.push({ root: v.uuid, reason: `${v.uuid} is unreadable (${v.error ?? 'no VHD'}) and its parent is unknown: nothing is deleted or merged on this SR until it can be read` });
+    return { roots, actions, skipped };
+  }
   const garbage: Action[] = [];
   const coalesce: Action[] = [];
   const leaf: Action[] = [];

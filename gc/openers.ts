@@ -1,0 +1,49 @@
+/**
+ * Who holds a volume's DRBD device open (sm's `_checkSlaves` and the coalesce routing): the debugfs
+ * `openers` file, read directly on this host and through the plugin's `getDrbdOpeners` on the other
+ * nodes that have a resource of the volume (a device can only be open where it exists), so that a
+ * check costs one plugin call per other replica or diskless, not one per pool member.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostPath } from '../lib/host/env.js';
+import type { VdiUuid, VolumeManager } from '../lib/volume/index.js';
+import { openersOf, type GcContext, type Opener } from './sr-context.js';
+
+function parse(text: string, hostRef: string, hostname: string): Opener[] {
+  const out: Opener[] = [];
+  for (const line of text.split('\n')) {
+    const [process, pid, duration] = line.trim().split(/\s+/);
+    if (process && pid && duration) out.push({ hostRef, hostname, pid, process });
+  }
+  return out;
+}
+
+/** Openers of the volume of `uuid` on every node that has a resource of it. */
+export async function volumeOpeners(ctx: GcContext, volumes: VolumeManager, uuid: VdiUuid): Promise<Opener[]> {
+  const resource = volumes.resourceName(uuid);
+  const out: Opener[] = [];
+  for (const node of (await volumes.usageStates(uuid)).keys()) {
+    if (node.toLowerCase() === ctx.node.toLowerCase()) {
+      const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/0/openers`);
+      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return '';
+        throw e;
+      });
+      out.push(...parse(text, ctx.hostRef, ctx.node));
+      continue;
+    }
+    const ref = [...ctx.hostnames].find(([, h]) => h.toLowerCase() === node.toLowerCase())?.[0];
+    if (ref !== undefined) out.push(...(await openersOf(ctx.xapi, [ref], resource, ctx.hostnames)));
+  }
+  return out;
+}
+
+/** Openers that are not a tapdisk (sm's `_checkSlaves` refuses those). */
+export function foreign(openers: readonly Opener[]): Opener[] {
+  return openers.filter((o) => o.process !== 'tapdisk');
+}
+
+/** `<host>: <pid> <process>` */
+export function describeOpener(o: Opener): string {
+  return `${o.hostname}: ${o.pid} ${o.process}`;
+}
