@@ -99,38 +99,37 @@ async function startServer(o: BridgeOptions, program: string, args: readonly str
     stdin: 'ignore',
   });
   child.catch(() => undefined);
-  const pid = child.pid;
-  if (pid === undefined) throw new BridgeStartError(`${program} could not be started`);
-  await writeFile(hostPath(o.root, pidFile), `${pid}\n`);
+  // Listen at once: output that comes before a listener is gone (the stream already flows).
   const seen: string[] = [];
-  try {
-    return await new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BridgeStartError(`${program} printed no readiness line in ${READY_TIMEOUT_MS / 1000} s: ${seen.slice(-3).join(' | ')}`)), READY_TIMEOUT_MS);
-      const onLine = (line: string): void => {
-        seen.push(line);
-        const m = ready.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m);
-        }
-      };
-      for (const stream of [child.stdout, child.stderr]) {
-        let rest = '';
-        stream?.on('data', (chunk: Buffer) => {
-          const lines = (rest + chunk.toString('utf8')).split('\n');
-          rest = lines.pop() ?? '';
-          lines.forEach(onLine);
-        });
-      }
-      void child.then((r) => {
-        clearTimeout(timer);
-        reject(new BridgeStartError(`${program} exited (${r.exitCode ?? r.signal}) before it was ready: ${seen.slice(-3).join(' | ')}`));
+  let timer: NodeJS.Timeout | undefined;
+  const readiness = new Promise<RegExpExecArray>((resolve, reject) => {
+    timer = setTimeout(() => reject(new BridgeStartError(`${program} printed no readiness line in ${READY_TIMEOUT_MS / 1000} s: ${seen.slice(-3).join(' | ')}`)), READY_TIMEOUT_MS);
+    const onLine = (line: string): void => {
+      seen.push(line);
+      const m = ready.exec(line);
+      if (m) resolve(m);
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        lines.forEach(onLine);
       });
-    });
+    }
+    void child.then((r) => reject(new BridgeStartError(`${program} exited (${r.exitCode ?? r.signal}) before it was ready: ${seen.slice(-3).join(' | ')}`)));
+  });
+  readiness.catch(() => undefined);
+  try {
+    const pid = child.pid;
+    if (pid === undefined) throw new BridgeStartError(`${program} could not be started`);
+    await writeFile(hostPath(o.root, pidFile), `${pid}\n`);
+    return await readiness;
   } catch (error) {
     await killGroup(o.root, pidFile, o.log);
     throw error;
   } finally {
+    clearTimeout(timer);
     // The servers outlive this process: stop listening to them and let the driver exit.
     child.stdout?.destroy();
     child.stderr?.destroy();
