@@ -26,8 +26,8 @@ export type ThinDeps = {
   readonly log: Logger;
   /**
    * A slave holds the volume lock it asked the master for (plugin lockVdi) while it works on the VDI:
-   * its own resize must not wait for that lock to expire, so inflate clears it just before growing the
-   * volume (the lock has no owner; the slave's release at the end of the verb is then a no-op).
+   * its own resize neither waits for that lock nor clears it (the lock has no owner: clearing it could
+   * drop another slave's lock on the same VDI; see LockWaitOptions.heldByCaller).
    */
   readonly holdsVolumeLock?: boolean;
 };
@@ -52,8 +52,7 @@ export async function inflate(d: ThinDeps, uuid: VdiUuid, path: string, newSize:
   }
   await d.journal.create('inflate', uuid, String(current));
   faultPoint(d.faults, 'inflate:after-journal');
-  if (d.holdsVolumeLock) await d.volumes.unlock(uuid);
-  await d.volumes.resize(uuid, wanted);
+  await d.volumes.resize(uuid, wanted, d.holdsVolumeLock ? { heldByCaller: true } : {});
   d.volumes.invalidateResources();
   const grown = await usableBytes(d.volumes, uuid);
   if (grown < wanted) d.log.warn('the volume grew less than asked', { vdi: uuid, wanted, grown });

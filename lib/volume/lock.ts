@@ -28,6 +28,13 @@ export async function unlockVolume(ctx: VolumeContext, uuid: VdiUuid): Promise<v
 export type LockWaitOptions = {
   /** Give up after this long (unscaled ms). Default: one expiry plus 5 s, so a lock nobody refreshes always ends. */
   readonly timeoutMs?: number;
+  /**
+   * The caller is a slave that took this lock itself (plugin lockVdi) for the command it runs: neither
+   * wait for it nor remove it. The lock has no owner (Python's bare timestamp), so removing it could
+   * drop a lock another slave took on the same VDI meanwhile, and the master or GC would then rename or
+   * coalesce under that slave.
+   */
+  readonly heldByCaller?: boolean;
 };
 
 /**
@@ -35,6 +42,7 @@ export type LockWaitOptions = {
  * expired one (or one whose value is not a number) is removed. Throws {@link VolumeLockedError} on timeout.
  */
 export async function ensureNotLocked(ctx: VolumeContext, uuids: readonly VdiUuid[], options: LockWaitOptions = {}): Promise<void> {
+  if (options.heldByCaller) return;
   const expiryMs = scaled(ctx, LOCK_EXPIRATION_MS);
   const timeoutMs = scaled(ctx, options.timeoutMs ?? LOCK_EXPIRATION_MS + 5_000);
   const start = ctx.nowMs();
