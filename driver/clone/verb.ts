@@ -17,6 +17,7 @@ import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
 import type { VdiUuid } from '../../lib/volume/index.js';
 import type { Ref, Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
+import { openVolumes } from '../sr/open-volumes.js';
 import type { SrSession } from '../sr/session.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 import { updateSrStats } from '../vdi/sr-stats.js';
@@ -73,6 +74,7 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
   if (vdiRef === undefined || srRef === undefined) throw new SrError('BadRequest', `${request.verb} needs vdi_ref and sr_ref`);
   return withVdiSession(ctx, request, async (session) => {
     const node = await localNodeName(session);
+    await openVolumes(session); // an unreachable controller is SRUnavailable, not a failed snapshot
     await masterPrelude(ctx, session, node);
     await check(ctx, session, uuid, vdiRef, node, code, kind === 'double' ? 2 : 1);
     const log = ctx.log.child('snapshot');
