@@ -39,6 +39,17 @@ test('removeHost refuses to lose the last UpToDate replica or the controller, th
   t.is(h.firewallPorts.size, 0, 'ports closed');
   t.true((await linstor.resources.view()).some((r) => r.name === rd && r.node_name === other), 'the volume keeps its other replica');
 
+  // addHost failing half-way (LINSTOR refuses the storage pool) undoes what it did.
+  const controls = f.pool.runtime.controller.sim!.controls;
+  controls.addFault({ method: 'POST', path: `/v1/nodes/${leaving}/storage-pools`, status: 500, message: 'disk on fire' });
+  await t.throwsAsync(callPlugin(f.pool, leaving, 'addHost', { groupName: group }), { message: /-1.*disk on fire/ });
+  t.false((await linstor.nodes.list()).some((n) => n.name === leaving), 'the node made by the failed call is gone');
+  t.is(await pbdOf(leaving), undefined, 'no PBD');
+  t.false(h.unit('linstor-satellite').active || h.unit('drbd-reactor').enabled, 'services stopped again');
+  controls.clearFaults();
+
+  // The other hosts' device-config says monitor-db-quorum: the new PBD must say the same (§9).
+  for (const [ref, p] of Object.entries(await f.xapi.pbd.recordsOfSr(sr))) f.pool.xapi.db.set('PBD', ref, { device_config: { ...p.device_config, 'monitor-db-quorum': 'False' } });
   t.is(await callPlugin(f.pool, leaving, 'addHost', { groupName: group }), 'True');
   const node = (await linstor.nodes.list()).find((n) => n.name === leaving);
   t.is(node?.connection_status, 'ONLINE');
@@ -46,7 +57,7 @@ test('removeHost refuses to lose the last UpToDate replica or the controller, th
   const pools = await linstor.storagePools.view({ nodes: [leaving] });
   t.true(pools.some((p) => p.storage_pool_name === 'xcp-sr-linstor_group_thin_device' && p.provider_kind === 'LVM_THIN'), 'the SR storage pool is made on the new node');
   const [, pbd] = (await pbdOf(leaving))!;
-  t.deepEqual(pbd.device_config, { 'group-name': group, redundancy: '2', provisioning: 'thin' });
+  t.deepEqual(pbd.device_config, { 'group-name': group, redundancy: '2', provisioning: 'thin', 'monitor-db-quorum': 'False' });
   t.true(pbd.currently_attached);
   t.true(h.unit('drbd-reactor').enabled && h.unit('linstor-satellite').active);
 
