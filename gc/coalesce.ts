@@ -56,11 +56,10 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
     return { childPath, parentPath };
   });
   faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
-  const started = performance.now();
   try {
-    const sectors = await mergeWhereOpen(ctx, underLock, par, childPath);
+    const result = await mergeWhereOpen(ctx, underLock, par, childPath);
     faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
-    return { sectors, ms: performance.now() - started };
+    return result;
   } finally {
     await underLock(async (volumes) => {
       volumes.invalidateResources();
@@ -74,15 +73,19 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
  * 3bda00e3/a765c54e: opening it read-write here would fail with EROFS on DRBD), through the plugin's
  * `coalesce`; locally otherwise.
  */
-async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string): Promise<number> {
+async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string): Promise<MergeResult> {
   const [resource, openers] = await underLock(async (volumes) => [volumes.resourceName(parent), await volumeOpeners(ctx, volumes, parent)] as const);
   const elsewhere = openers.find((o) => o.hostRef !== ctx.hostRef);
-  if (elsewhere === undefined) return coalesceVhd({ root: ctx.env.root }, childPath);
+  const started = performance.now();
+  if (elsewhere === undefined) {
+    const sectors = await coalesceVhd({ root: ctx.env.root }, childPath);
+    return { sectors, ms: performance.now() - started };
+  }
   ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process})`);
   const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });
   const sectors = Number(answer);
   if (!Number.isSafeInteger(sectors)) throw new Error(`coalesce on ${elsewhere.hostname} answered ${JSON.stringify(answer)}`);
-  return sectors;
+  return { sectors, ms: performance.now() - started };
 }
 
 /** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */

@@ -37,6 +37,8 @@ export type Layer = {
   writes?: { offset: number; length: number; fill: number }[];
   /** Volume size (default 32 MiB); smaller than a full VHD makes the collector inflate it. */
   volumeBytes?: number;
+  /** Virtual size of a base (default 16 MiB). */
+  virtualBytes?: number;
 };
 
 export async function openVolumes(fx: SrFixture): Promise<VolumeManager> {
@@ -53,7 +55,7 @@ export async function buildChain(fx: SrFixture, layers: readonly Layer[]): Promi
     await volumes.create(uuid, l.volumeBytes ?? 32 << 20);
     await volumes.setMetadata(uuid, { name_label: l.label, name_description: '', type: 'user', vdi_type: 'vhd', read_only: !!l.hidden, is_a_snapshot: false, snapshot_of: '', snapshot_time: '', metadata_of_pool: '' });
     const p = await volumes.localDevicePath(uuid, 'host1', root);
-    if (l.parent === undefined) await createVhd(ctx, p, { sizeBytes: VIRTUAL });
+    if (l.parent === undefined) await createVhd(ctx, p, { sizeBytes: l.virtualBytes ?? VIRTUAL });
     else await snapshotVhd(ctx, p, volumes.devicePath(asVdiUuid(l.parent)), { noEmptyCheck: true });
     if (l.writes?.length) {
       const chain = await openChain(ctx, p, { writable: true });
