@@ -55,7 +55,19 @@ export const createSr: PluginFunction = (ctx, args) =>
     const withDisks = hosts.filter((h) => (disks[h.hostname] ?? []).length > 0);
     if (withDisks.length < Number(redundancy)) throw new PluginFailure('-1', [`redundancy ${redundancy} needs disks on at least ${redundancy} hosts, got ${withDisks.length}`]);
 
-    // Hosts that must stay diskless must not have the volume group (unless force removes it).
+    // Without force, no host may have the volume group already: a host meant to stay diskless would
+    // become a storage host, and vgcreate would fail half-way through the hosts.
+    if (!force) {
+      const withoutDisksFirst = [...hosts].sort((a, b) => (disks[a.hostname]?.length ?? 0) - (disks[b.hostname]?.length ?? 0));
+      for (const h of withoutDisksFirst) {
+        if ((await lvm(s.xapi, h.ref, 'list_volume_groups', { vg_name: vg })) === '{}') continue;
+        throw new PluginFailure('-1', [
+          (disks[h.hostname] ?? []).length === 0
+            ? `Volume group should not exist on ${h.hostname}, it must be removed before (or use force)`
+            : `Volume group ${vg} already exists on ${h.hostname} (use force to recreate it)`,
+        ]);
+      }
+    }
     for (const h of hosts) {
       if (force) {
         try {
@@ -63,8 +75,6 @@ export const createSr: PluginFunction = (ctx, args) =>
         } catch (error) {
           if ((await lvm(s.xapi, h.ref, 'list_volume_groups', { vg_name: vg })) !== '{}') throw error;
         }
-      } else if ((disks[h.hostname] ?? []).length === 0 && (await lvm(s.xapi, h.ref, 'list_volume_groups', { vg_name: vg })) !== '{}') {
-        throw new PluginFailure('-1', [`Volume group should not exist on ${h.hostname}, it must be removed before (or use force)`]);
       }
     }
     for (const h of withDisks) {

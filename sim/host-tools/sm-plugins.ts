@@ -35,26 +35,44 @@ const ON_SLAVE: Record<string, PluginFn> = {
   },
 };
 
+/**
+ * The volume groups of each host, as sm's lvm plugin would see them: a host with a disk starts with
+ * `linstor_group` (what the driver's tests expect); destroy_volume_group removes it, create_volume_group
+ * makes one again (vgcreate refuses an existing name), so createSr's force and no-force paths differ.
+ */
+const volumeGroups = new WeakMap<HostRuntime, Set<string>>();
+function groupsOf(host: HostRuntime): Set<string> {
+  let groups = volumeGroups.get(host);
+  if (!groups) {
+    groups = new Set(host.spec.diskless ? [] : [VOLUME_GROUP]);
+    volumeGroups.set(host, groups);
+  }
+  return groups;
+}
+
 const LVM: Record<string, PluginFn> = {
   async list_volume_groups(host, args) {
-    if (host.spec.diskless) return '{}';
     const wanted = args['vg_name'];
-    if (wanted && wanted !== VOLUME_GROUP) return '{}';
-    return JSON.stringify({ [VOLUME_GROUP]: { 'thin-pools': [THIN_POOL] } });
+    const groups = [...groupsOf(host)].filter((g) => !wanted || g === wanted);
+    return JSON.stringify(Object.fromEntries(groups.map((g) => [g, { 'thin-pools': g === VOLUME_GROUP ? [THIN_POOL] : [] }])));
   },
   async create_physical_volume(host) {
     if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
     return '{}';
   },
-  async create_volume_group(host) {
+  async create_volume_group(host, args) {
     if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
+    const vg = args['vg_name'] ?? '';
+    if (groupsOf(host).has(vg)) throw new PluginFailure('-1', [`A volume group called ${vg} already exists.`]);
+    groupsOf(host).add(vg);
     return '{}';
   },
-  async create_thin_pool(host) {
-    if (host.spec.diskless) throw new PluginFailure('-1', ['no disk on this host']);
+  async create_thin_pool(host, args) {
+    if (host.spec.diskless || !groupsOf(host).has(args['vg_name'] ?? '')) throw new PluginFailure('-1', [`Volume group "${args['vg_name'] ?? ''}" not found`]);
     return '{}';
   },
-  async destroy_volume_group() {
+  async destroy_volume_group(host, args) {
+    groupsOf(host).delete(args['vg_name'] ?? '');
     return '{}';
   },
 };

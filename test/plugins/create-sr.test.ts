@@ -25,15 +25,21 @@ test('createSr: checks every argument first, then volume groups through the lvm 
     [{ volume_group: '../etc' }, /invalid volume group name/],
     // host2 has the volume group but is given no disk: it would silently become a storage host.
     [{ disks: JSON.stringify({ host1: ['/dev/sdb'] }), redundancy: '1' }, /Volume group should not exist on host2/],
+    // The simulated hosts come with linstor_group: without force vgcreate would fail on the first host.
+    [{}, /Volume group linstor_group already exists on host1 \(use force to recreate it\)/],
   ];
   for (const [over, message] of bad) await t.throwsAsync(callPlugin(f.pool, 'host2', 'createSr', args(over)), { message }, JSON.stringify(over));
   t.is(lvmCalls(), 0, 'nothing created on any host');
   t.deepEqual(Object.keys(f.pool.xapi.db.refsWhere('SR', (r) => r['type'] === 'linstor')), []);
 
-  const uuid = await callPlugin(f.pool, 'host2', 'createSr', args({}));
+  const uuid = await callPlugin(f.pool, 'host2', 'createSr', args({ force: 'true' }));
   t.regex(uuid, /^[0-9a-f-]{36}$/);
   const calls = f.pool.xapi.executions.filter((e) => e.kind === 'plugin' && e.plugin === 'lvm' && e.name !== 'list_volume_groups').map((e) => `${e.host}:${e.name}`);
-  t.deepEqual(calls.sort(), ['host1:create_physical_volume', 'host1:create_volume_group', 'host2:create_physical_volume', 'host2:create_volume_group']);
+  t.deepEqual(calls.sort(), [
+    'host1:create_physical_volume', 'host1:create_volume_group', 'host1:destroy_volume_group',
+    'host2:create_physical_volume', 'host2:create_volume_group', 'host2:destroy_volume_group',
+    'host3:destroy_volume_group',
+  ]);
   const sr = await f.xapi.sr.getByUuid(uuid);
   t.is(await f.xapi.sr.get(sr, 'name_label'), 'XOSTOR');
   const pbds = Object.values(await f.xapi.pbd.recordsOfSr(sr));
