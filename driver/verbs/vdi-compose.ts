@@ -4,7 +4,8 @@
  * into this VDI (vdi2, a differencing VHD over an empty base); compose stacks this VDI on vdi1.
  *
  *   checks (nothing changed on failure) ─▶ tap_pause ─▶ VHD parent of this VDI := vdi1's by-res path
- *   ─▶ vdi1's VHD hidden ─▶ VDI.set_managed(vdi1, false) ─▶ tap_unpause ─▶ tap_refresh
+ *   ─▶ vdi1's VHD hidden ─▶ VDI.set_managed(vdi1, false) ─▶ sm-config vhd-parent := vdi1 ─▶ tap_unpause
+ *   ─▶ tap_refresh
  *
  * Not journaled, because every step is idempotent and a prefix of them loses nothing: the child only
  * ever points at its old base or at vdi1 (both hold the data it lacks), and a scan introduces no VDI for
@@ -101,6 +102,9 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
         faultPoint(ctx.env.faults, 'vdi_compose:after-hide');
         await session.xapi.vdi.set(request.args.parentRef, 'managed', false);
         faultPoint(ctx.env.faults, 'vdi_compose:after-unmanage');
+        // XAPI's view of the chain follows the VHD (the scan reads `vhd-parent` to tell parents from garbage).
+        await config.remove('vhd-parent');
+        await config.add('vhd-parent', parent);
       } finally {
         if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) log.warn('unpause after compose failed', { vdi: uuid });
       }

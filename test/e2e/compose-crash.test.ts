@@ -60,7 +60,9 @@ test('compose killed at every step: sr_scan loses nothing and adds nothing, and 
     t.deepEqual(await onMaster(f, l.uuid, (c) => readChain(c, MIB, d1.length)), d1, `${point}: composed`);
     t.deepEqual(await onMaster(f, l.uuid, (c) => readChain(c, 5 * MIB, d2.length)), d2);
     t.false(await f.xapi.vdi.get(p.ref, 'managed'));
-    t.false('paused' in (await f.xapi.vdi.getSmConfig(l.ref)), `${point}: no paused key left`);
+    const sm = await f.xapi.vdi.getSmConfig(l.ref);
+    t.false('paused' in sm, `${point}: no paused key left`);
+    t.is(sm['vhd-parent'], p.uuid, `${point}: vhd-parent`);
     await f.xapi.call('SR.scan', f.srRef);
     t.deepEqual(await vdiUuids(f), known, `${point}: and a scan after it changes nothing`);
   }

@@ -53,7 +53,9 @@ test('compose stacks a VDI active on a slave onto another: the guest then reads 
   t.is((await queryVhd({ root }, await kvPath(f, lUuid))).parentPath, await kvPath(f, p.uuid));
   t.true((await queryVhd({ root }, await kvPath(f, p.uuid))).hidden);
   t.false(await f.xapi.vdi.get(p.ref, 'managed'));
-  t.false('paused' in (await f.xapi.vdi.getSmConfig(lRef)));
+  const sm = await f.xapi.vdi.getSmConfig(lRef);
+  t.false('paused' in sm);
+  t.is(sm['vhd-parent'], p.uuid, 'XAPI\'s vhd-parent follows the VHD');
   await f.xapi.call('VM.hard_shutdown', vm);
   await f.xapi.call('SR.scan', f.srRef);
   t.deepEqual(await vdiUuids(f), before, 'a scan after compose introduces and forgets nothing');
