@@ -2,7 +2,8 @@
  * One collector run on one SR (sm's `_gcLoop`, spec/blktap2.md §3.4): hold `gc_active` for the run and
  * `running` per iteration; each iteration, under the SR lock with a repaired volume manager, recovers
  * the journals and plans; then purges `DELETED_` volumes and deletes garbage (SR lock each), and runs
- * one coalesce. It loops until an iteration finds nothing to do (or once with `--once`), and stops at
+ * one coalesce, or else one offline leaf-coalesce (a leaf attached anywhere is reported: live
+ * leaf-coalesce is not implemented). It loops until an iteration finds nothing to do (or once with `--once`), and stops at
  * an abort request. A chain that fails (or that a foreign process holds open) is skipped for the rest of
  * the run and reported; the others go on.
  */
@@ -13,6 +14,7 @@ import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from '.
 import { deleteVdi } from './delete.js';
 import { describeOpener, foreign, volumeOpeners } from './openers.js';
 import { readInventory } from './inventory.js';
+import { leafCoalesce } from './leaf-coalesce.js';
 import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
 import { recoverJournals } from './recovery.js';
 import { describeAction, plan, type Action, type Plan } from './planner.js';
@@ -96,7 +98,7 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
 async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions): Promise<boolean> {
   const p = await underLock(async (volumes, journal, xapiVdis) => {
     const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
-    for (const vdi of recovered) o.print(`finished the interrupted coalesce of ${vdi}`);
+    for (const line of recovered) o.print(`recovered: interrupted ${line}`);
     const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis });
     return plan(inv.views);
   });
@@ -131,10 +133,22 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
       report(ctx, o, failed, next.vdi, why);
     }
   }
-  for (const a of todo.filter((x) => x.kind === 'leaf-coalesce')) {
-    if (failed.has(a.vdi)) continue;
-    // Leaf-coalesce (the OLD_ rename protocol) is not implemented yet: reported, never half-done.
-    report(ctx, o, failed, a.vdi, `${describeAction(a)}: not implemented by this collector yet`);
+  const leaf = worked ? undefined : todo.find((x) => x.kind === 'leaf-coalesce');
+  if (leaf?.kind === 'leaf-coalesce') {
+    try {
+      o.print(`start: ${describeAction(leaf)}`);
+      const r = await underLock(async (volumes, journal, xapiVdis) => {
+        const openers = await volumeOpeners(ctx, volumes, asVdiUuid(leaf.vdi));
+        if (openers.length > 0) throw new Error(`${leaf.vdi} is open (${openers.map(describeOpener).join('; ')}): live leaf-coalesce is not implemented`);
+        return leafCoalesce(ctx, volumes, journal, xapiVdis, leaf.vdi, leaf.parent);
+      });
+      o.print(`done: ${describeAction(leaf)}: ${sectorsToBytes(r.sectors)} bytes merged in ${Math.round(r.ms)} ms`);
+      ctx.log.info('leaf-coalesced', { vdi: leaf.vdi, parent: leaf.parent, bytes: sectorsToBytes(r.sectors) });
+      worked = true;
+    } catch (error) {
+      if (error instanceof GcAbortedError) throw error;
+      report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)} failed: ${(error as Error).message}`);
+    }
   }
   return worked;
 }
