@@ -1,24 +1,23 @@
 /**
  * The snapshot chain construction (spec/sm-linstor.md §4.4), for an active VHD VDI A already paused:
  *
- *   journal clone/A = "<base>_<snap|None>" ─▶ A renamed to the base (KV only: its resource, device and the
- *   locators pointing at it stay) ─▶ new leaf A: a volume as large as the base, a VHD child of the base's
+ *   (journal clone/A = "<base>_<snap|None>" written, A paused) ─▶ A renamed to the base (KV only: its
+ *   resource, device and the locators pointing at it stay) ─▶ new leaf A: a volume as large as the base, a VHD child of the base's
  *   by-res path ─▶ (double) the snapshot, a second child ─▶ base named "base copy", read-only, hidden
  *   ─▶ A's sm-config names its new parent ─▶ an unused base (both children skipped an empty base) dropped
- *   ─▶ snapshot, then base, introduced ─▶ journal entry removed
+ *   ─▶ snapshot, then base, introduced
  *
  * New leaves stay CREATING until their metadata is written, so a crash leaves only what the volume
- * repair removes; any failure is undone (undo.ts) before the error goes up.
+ * repair removes; the verb (verb.ts) journals before and undoes any failure (undo.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { faultPoint } from '../../lib/host/faults.js';
-import { formatCloneEntry, type CloneEntry } from '../../lib/journal/index.js';
+import type { CloneEntry } from '../../lib/journal/index.js';
 import { MAX_PREALLOCATED_SIZE, queryVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, type VdiMetadata, type VdiUuid } from '../../lib/volume/index.js';
 import type { Ref, VdiRecord } from '../../lib/xapi/index.js';
 import type { CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
-import { undoClone } from './undo.js';
 import { introduceBase, introduceSnapshot, setActiveParent } from './xapi-records.js';
 
 /** xapi's `driver_params:type`: `single` and `internal` keep no snapshot leaf; anything else is double. */
@@ -62,7 +61,8 @@ async function makeLeaf(d: CloneDeps, base: VdiUuid, basePath: string, noEmptyCh
   return d.volumes.vdiUuidFromDevicePath(linked);
 }
 
-async function steps(d: CloneDeps, r: ChainRequest, entry: CloneEntry): Promise<ChainResult> {
+/** Builds the chain of `entry` (its journal entry already written); the caller undoes a failure. */
+export async function buildChain(d: CloneDeps, r: ChainRequest, entry: CloneEntry): Promise<ChainResult> {
   const base = asVdiUuid(entry.baseUuid);
   const original = await d.volumes.getMetadata(r.vdi);
   await d.volumes.rename(r.vdi, base);
@@ -123,24 +123,7 @@ async function steps(d: CloneDeps, r: ChainRequest, entry: CloneEntry): Promise<
   return { resultUuid: entry.snapUuid !== undefined ? asVdiUuid(entry.snapUuid) : base, virtualSize: baseInfo.virtualSize };
 }
 
-/** Builds the chain under a `clone/<vdi>` journal entry; undoes everything before rethrowing a failure. */
-export async function buildChain(d: CloneDeps, r: ChainRequest): Promise<ChainResult> {
-  const entry: CloneEntry = { baseUuid: randomUUID(), snapUuid: r.kind === 'double' ? randomUUID() : undefined };
-  await d.journal.create('clone', r.vdi, formatCloneEntry(entry));
-  let result: ChainResult;
-  try {
-    faultPoint(d.faults, CLONE_POINTS.afterJournal);
-    result = await steps(d, r, entry);
-  } catch (error) {
-    d.log.warn('snapshot failed: undoing it', { vdi: r.vdi, base: entry.baseUuid, snapshot: entry.snapUuid, error });
-    try {
-      await undoClone(d, r.vdi, entry, { unpause: false });
-    } catch (undoError) {
-      d.log.error('cannot undo the failed snapshot now; the next sr_scan will', { vdi: r.vdi, error: undoError });
-    }
-    throw error;
-  }
-  await d.journal.remove('clone', r.vdi);
-  faultPoint(d.faults, CLONE_POINTS.afterJournalRemove);
-  return result;
+/** A fresh `clone/<vdi>` value: a base uuid, and a snapshot uuid for double snapshots and clones. */
+export function newCloneEntry(kind: SnapshotKind): CloneEntry {
+  return { baseUuid: randomUUID(), snapUuid: kind === 'double' ? randomUUID() : undefined };
 }

@@ -5,8 +5,8 @@
  * {@link VERB_FAULT_POINTS} so the same matrix covers them.
  */
 export const CLONE_POINTS = {
-  afterPause: 'clone:after-pause',
   afterJournal: 'clone:after-journal',
+  afterPause: 'clone:after-pause',
   afterRename: 'clone:after-rename',
   afterLeafVolume: 'clone:after-leaf-volume',
   afterLeafVhd: 'clone:after-leaf-vhd',
@@ -19,7 +19,7 @@ export const CLONE_POINTS = {
   afterDropBase: 'clone:after-drop-base',
   afterIntroduceSnap: 'clone:after-introduce-snap',
   afterIntroduceBase: 'clone:after-introduce-base',
-  afterJournalRemove: 'clone:after-journal-remove',
+  afterUnpause: 'clone:after-unpause',
   /** Inside the undo of a failed verb (a crash during the rollback itself). */
   undoAfterLeaves: 'clone-undo:after-leaves',
   undoAfterRename: 'clone-undo:after-rename',
@@ -27,8 +27,8 @@ export const CLONE_POINTS = {
 
 /** Points crossed by every snapshot style and clone. */
 const COMMON: readonly string[] = [
-  CLONE_POINTS.afterPause,
   CLONE_POINTS.afterJournal,
+  CLONE_POINTS.afterPause,
   CLONE_POINTS.afterRename,
   CLONE_POINTS.afterLeafVolume,
   CLONE_POINTS.afterLeafVhd,
@@ -46,7 +46,7 @@ const DOUBLE: readonly string[] = [
   CLONE_POINTS.afterDropBase,
   CLONE_POINTS.afterIntroduceSnap,
   CLONE_POINTS.afterIntroduceBase,
-  CLONE_POINTS.afterJournalRemove,
+  CLONE_POINTS.afterUnpause,
 ];
 
 /** Points of a single (or internal) snapshot: no second leaf. */
@@ -56,7 +56,7 @@ const SINGLE: readonly string[] = [
   CLONE_POINTS.afterSmConfig,
   CLONE_POINTS.afterDropBase,
   CLONE_POINTS.afterIntroduceBase,
-  CLONE_POINTS.afterJournalRemove,
+  CLONE_POINTS.afterUnpause,
 ];
 
 /**

@@ -85,6 +85,8 @@ async function restoreXapi(d: CloneDeps, vdi: VdiUuid, entry: CloneEntry, unpaus
 export type UndoOptions = {
   /** False when the failing verb itself unpauses afterwards (its `finally`). */
   readonly unpause?: boolean;
+  /** True when the failing verb removes the entry itself, once it has unpaused. */
+  readonly keepEntry?: boolean;
 };
 
 /**
@@ -99,7 +101,7 @@ export async function undoClone(d: CloneDeps, vdi: VdiUuid, entry: CloneEntry, o
   // holds the same data), or after this undo's own rename. A snapshot leaf left behind must not be introduced.
   else if (entry.snapUuid !== undefined) await dropLeaf(d, asVdiUuid(entry.snapUuid));
   await restoreXapi(d, vdi, entry, options.unpause ?? true);
-  await d.journal.remove('clone', vdi);
+  if (!options.keepEntry) await d.journal.remove('clone', vdi);
   d.log.info('clone undone', { vdi, base, snapshot: entry.snapUuid });
 }
 

@@ -23,10 +23,20 @@ import { masterPrelude } from '../vdi/master-prelude.js';
 import { updateSrStats } from '../vdi/sr-stats.js';
 import { vdiTypeOf } from '../vdi/vdi-type.js';
 import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js';
-import { buildChain, type SnapshotKind } from './build.js';
+import { buildChain, newCloneEntry, type ChainResult, type SnapshotKind } from './build.js';
 import { chainOnThisHost } from '../../lib/volume/chain-paths.js';
 import { linstorManagerCall, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
+import { undoClone } from './undo.js';
+import { formatCloneEntry } from '../../lib/journal/index.js';
+
+/** A failure whose undo failed too: the journal entry stays for the next master command. */
+class UndoFailedError extends Error {
+  override name = 'UndoFailedError';
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original), { cause: original });
+  }
+}
 
 /** `driver_params:type` → snapshot style (sm: `single`, `internal`, anything else double). */
 export function snapshotKind(type: string | undefined): SnapshotKind {
@@ -80,24 +90,49 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
     const log = ctx.log.child('snapshot');
     const call = linstorManagerCall(session.xapi);
     const config = smConfigOf(session.xapi, vdiRef);
-    // We hold the SR lock, as any pauser does: a `paused` left now is a killed verb's. Unpause it first.
-    if ((await config.read())['paused'] !== undefined) await tapUnpause(config, call, log, session.srUuid, uuid);
-    if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError(code, `Failed to pause VDI ${uuid}`);
+    const journal = await session.journal();
+    const deps: CloneDeps = { volumes: await session.volumes(), journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call };
+    const entry = newCloneEntry(kind);
+    // Journaled before the pause, removed after the unpause: a crash anywhere in between is undone whole
+    // by the next master command, `paused` included.
+    await journal.create('clone', uuid, formatCloneEntry(entry));
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterJournal);
+    const mirror = request.driverParams['mirror'];
+    let result: ChainResult;
     try {
-      faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
-      const deps: CloneDeps = { volumes: await session.volumes(), journal: await session.journal(), xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call };
-      const record = await session.xapi.vdi.getRecord(vdiRef);
-      const result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() });
-      log.info(`${request.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
-      if (kind !== 'internal') await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log);
-      return { uuid: result.resultUuid, location: result.resultUuid };
+      // We hold the SR lock, as any pauser does: a `paused` left now is a killed verb's. Unpause it first.
+      if ((await config.read())['paused'] !== undefined) await tapUnpause(config, call, log, session.srUuid, uuid);
+      if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError(code, `Failed to pause VDI ${uuid}`);
+      try {
+        faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
+        const record = await session.xapi.vdi.getRecord(vdiRef);
+        result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() }, entry);
+      } catch (error) {
+        log.warn(`${request.verb} failed: undoing it`, { vdi: uuid, base: entry.baseUuid, snapshot: entry.snapUuid, error });
+        try {
+          await undoClone(deps, uuid, entry, { unpause: false, keepEntry: true });
+        } catch (undoError) {
+          log.error('cannot undo the failed snapshot now; the next master command will', { vdi: uuid, error: undoError });
+          throw new UndoFailedError(error);
+        }
+        throw error;
+      } finally {
+        if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { error }));
+        if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) log.warn('unpause failed on a host: paused stays set', { vdi: uuid });
+      }
     } catch (error) {
-      if (error instanceof SrError) throw error;
-      throw new SrError(code, (error as Error).message, { cause: error });
-    } finally {
-      const mirror = request.driverParams['mirror'];
-      if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { error }));
-      if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) log.warn('unpause failed on a host: paused stays set', { vdi: uuid });
+      // Undone, so the entry goes; unless the undo itself failed: the entry stays for the next command.
+      const cause = error instanceof UndoFailedError ? error.original : error;
+      if (!(error instanceof UndoFailedError)) {
+        await journal.remove('clone', uuid).catch((removeError: unknown) => log.warn('cannot remove the clone entry of an undone snapshot', { vdi: uuid, error: removeError }));
+      }
+      if (cause instanceof SrError) throw cause;
+      throw new SrError(code, cause instanceof Error ? cause.message : String(cause), { cause });
     }
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
+    await journal.remove('clone', uuid);
+    log.info(`${request.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
+    if (kind !== 'internal') await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log);
+    return { uuid: result.resultUuid, location: result.resultUuid };
   });
 }

@@ -5,7 +5,10 @@
  */
 import { realpath } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
-import { openChain, queryVhd, readChain, VhdNoSpaceError } from '../../lib/vhd/index.js';
+import { randomUUID } from 'node:crypto';
+import { computeVolumeSize, createVhd, MAX_PREALLOCATED_SIZE, openChain, queryVhd, readChain, setHidden, snapshotVhd, VhdNoSpaceError } from '../../lib/vhd/index.js';
+import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { silentLogger } from './sr-helpers.js';
 import { callPlugin } from '../plugins/helpers.js';
 import type { SrFixture } from './sr-fixture.js';
 import { writeAt } from '../lib/vhd/helpers.js';
@@ -118,4 +121,27 @@ export async function inconsistencies(f: SrFixture): Promise<string[]> {
     }
   }
   return problems;
+}
+
+/**
+ * Seeds VDI `uuid` as the leaf of a chain over `bases` hidden base copies (what `bases` snapshots leave),
+ * directly in LINSTOR and the KV, each level holding one written sector, for a scan to introduce.
+ */
+export async function seedChain(f: SrFixture, uuid: string, bases: number): Promise<void> {
+  const root = f.pool.runtime.host('host1').spec.root;
+  const volumes = await VolumeManager.open({ linstor: f.linstor, groupName: f.groupName, logger: silentLogger(), timeScale: 0.01 });
+  const size = 4 << 20;
+  let parent: string | undefined;
+  for (let level = 0; level <= bases; level += 1) {
+    const id = asVdiUuid(level === bases ? uuid : randomUUID());
+    await volumes.create(id, computeVolumeSize(size, 'vhd'));
+    const leaf = level === bases;
+    await volumes.setMetadata(id, { name_label: leaf ? 'deep' : 'base copy', name_description: '', type: 'user', vdi_type: 'vhd', read_only: !leaf, is_a_snapshot: false, snapshot_of: '', snapshot_time: '', metadata_of_pool: '' });
+    const path = await volumes.localDevicePath(id, 'host1', root);
+    if (parent === undefined) await createVhd({ root }, path, { sizeBytes: size, maxSizeBytes: MAX_PREALLOCATED_SIZE });
+    else await snapshotVhd({ root }, path, parent, { maxSizeBytes: MAX_PREALLOCATED_SIZE, noEmptyCheck: true });
+    await writeAt({ root }, path, level * 512, Buffer.alloc(512, level + 1));
+    if (!leaf) await setHidden({ root }, path, true);
+    parent = path;
+  }
 }
