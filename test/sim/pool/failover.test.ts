@@ -70,6 +70,23 @@ test('after a controller move the driver, plugin and tools find it again; a verb
   t.is(await callPlugin(f.pool, off, 'hasControllerRunning'), 'False');
   await f.xapi.vdi.destroy(d);
   await linstor.close();
+
+  // Verbs in flight while the controller moves: each succeeds or fails with SRUnavailable, and a retry
+  // of the failed ones succeeds; no volume is lost or left over.
+  const runs = f.pool.xapi.executions.length;
+  const names = ['e1', 'e2', 'e3'];
+  const inFlight = names.map((n) => f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: n }).then(() => undefined, (e: { code?: string }) => e.code ?? String(e)));
+  while (f.pool.xapi.executions.length === runs) await new Promise((r) => setTimeout(r, 20));
+  await moveController(f.pool.runtime, ['host1', 'host2', 'host3'].find((h) => h !== f.pool.runtime.controller.runningOn)!);
+  const outcomes = await Promise.all(inFlight);
+  t.log(`in-flight outcomes: ${JSON.stringify(outcomes)}`);
+  t.true(outcomes.every((o) => o === undefined || o === 'SR_BACKEND_FAILURE_47'), `outcomes ${JSON.stringify(outcomes)}`);
+  for (const [i, o] of outcomes.entries()) if (o !== undefined) await f.xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: names[i]! });
+  await f.xapi.sr.scan(sr);
+  t.deepEqual(Object.values(await f.xapi.vdi.recordsOfSr(sr)).map((r) => r.name_label).sort(), ['a', 'b', 'e1', 'e2', 'e3']);
+  const after = linstorOf(f.pool);
+  t.is(new Set((await after.resources.view()).map((r) => r.name).filter((n) => n.startsWith('xcp-volume-'))).size, 5, 'one volume per VDI');
+  await after.close();
 });
 
 test('xostor-sim controller and host: clear errors, and a host powered off and on', async (t) => {
