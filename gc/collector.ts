@@ -51,6 +51,11 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
     if (o.dryRun) o.print('dry run: nothing was changed');
     return 'done';
   }
+  const switches = await ctx.srSwitches();
+  if (!switches.gc) {
+    o.print(`the collector is disabled on SR ${ctx.srUuid} (other-config:gc=false)`);
+    return 'done';
+  }
   const gcl = new GcLocks({ locks, sr: ctx.srUuid, env: ctx.env, ...(o.callerHoldsSrLock ? { callerHoldsSrLock: true } : {}) });
   if (o.force && !(await abortCollector({ locks, sr: ctx.srUuid, env: ctx.env, callerHoldsSrLock: o.callerHoldsSrLock ?? false }))) {
     o.print('a running collector did not stop');
@@ -80,7 +85,7 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       if (running === undefined) return 'busy';
       let worked: boolean;
       try {
-        worked = await iteration(ctx, underLock, failed, o);
+        worked = await iteration(ctx, underLock, failed, o, switches.coalesce);
       } catch (error) {
         if (error instanceof GcAbortedError) return 'aborted';
         throw error;
@@ -95,15 +100,19 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
 }
 
 /** One iteration; true when it changed something (another iteration may find more work). */
-async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions): Promise<boolean> {
-  const p = await underLock(async (volumes, journal, xapiVdis) => {
+async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, coalesce: boolean): Promise<boolean> {
+  const { p, noLeaf } = await underLock(async (volumes, journal, xapiVdis) => {
     const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
     for (const line of recovered) o.print(`recovered: interrupted ${line}`);
     const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis });
-    return plan(inv.views);
+    // VDI other-config:leaf-coalesce=false opts a VDI out, as in sm.
+    const noLeaf = new Set([...xapiVdis].filter(([, r]) => r.otherConfig['leaf-coalesce'] === 'false').map(([u]) => u));
+    return { p: plan(inv.views), noLeaf };
   });
   for (const s of p.skipped) if (!failed.has(s.root)) report(ctx, o, failed, s.root, `chain ${s.root}: ${s.reason}`);
-  const todo = p.actions.filter((a) => !failed.has(a.vdi) && !('parent' in a && failed.has(a.parent)));
+  const todo = p.actions.filter(
+    (a) => !failed.has(a.vdi) && !('parent' in a && failed.has(a.parent)) && (coalesce || (a.kind !== 'coalesce' && a.kind !== 'leaf-coalesce')) && !(a.kind === 'leaf-coalesce' && noLeaf.has(a.vdi)),
+  );
   let worked = false;
   for (const a of todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage')) {
     if (await blockedByOpeners(ctx, underLock, failed, o, a, [a.vdi])) continue;

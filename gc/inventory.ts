@@ -11,7 +11,12 @@ import { DELETED_PREFIX, PERSISTENT_PREFIX, type VdiUuid, type VolumeManager } f
 import type { VolumeView } from './planner.js';
 
 /** The XAPI side of a VDI: its ref and the host names it is attached on. */
-export type XapiVdi = { readonly ref: string; readonly attachedOn: readonly string[]; readonly smConfig: Readonly<Record<string, string>> };
+export type XapiVdi = {
+  readonly ref: string;
+  readonly attachedOn: readonly string[];
+  readonly smConfig: Readonly<Record<string, string>>;
+  readonly otherConfig: Readonly<Record<string, string>>;
+};
 
 export type InventoryDeps = {
   readonly volumes: VolumeManager;

@@ -6,7 +6,8 @@
  *   2. delete garbage: hidden leaves (nothing reads them any more)
  *   3. coalesce a hidden non-leaf whose parent has it as its only child (merge it into the parent,
  *      relink its children to the parent, delete it)
- *   4. leaf-coalesce: a visible leaf whose hidden parent has no other child (reported; see collector)
+ *   4. leaf-coalesce: a visible leaf whose hidden parent has no other child (offline only; an attached
+ *      leaf is reported)
  *
  * A tree that holds a volume it cannot read (missing device, corrupt VHD, unknown parent) or that a
  * foreign process has open is skipped as a whole and reported, never "repaired" by guessing.

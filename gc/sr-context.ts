@@ -37,6 +37,8 @@ export type GcContext = {
   readonly linstor: LinstorApi;
   /** A fresh volume manager with repair; call it under the SR lock only. */
   openVolumes(): Promise<VolumeManager>;
+  /** SR other-config switches sm honours: `gc=false` (no run), `coalesce=false` (deletes only). */
+  srSwitches(): Promise<{ gc: boolean; coalesce: boolean }>;
   /** XAPI records of the SR's VDIs, by uuid. */
   xapiVdis(): Promise<Map<string, XapiVdi>>;
   /** `linstor-manager` function `fn` on `hostRef`. */
@@ -92,13 +94,17 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
             },
           },
         }),
+      async srSwitches() {
+        const other = (await xapi.sr.getRecord(srRef)).other_config ?? {};
+        return { gc: other['gc'] !== 'false', coalesce: other['coalesce'] !== 'false' };
+      },
       async xapiVdis() {
         const out = new Map<string, XapiVdi>();
         for (const [ref, r] of Object.entries(await xapi.vdi.recordsOfSr(srRef))) {
           const attachedOn = Object.keys(r.sm_config)
             .filter((k) => k.startsWith('host_'))
             .map((k) => hostnames.get(k.slice(5)) ?? k.slice(5));
-          out.set(r.uuid, { ref, attachedOn, smConfig: r.sm_config });
+          out.set(r.uuid, { ref, attachedOn, smConfig: r.sm_config, otherConfig: r.other_config ?? {} });
         }
         return out;
       },

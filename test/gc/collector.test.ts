@@ -53,3 +53,25 @@ test('a run deletes the garbage, coalesces the hidden middle layer and relinks i
   t.is(again.exitCode, 0);
   t.notRegex(again.stdout, /done:/);
 });
+
+test('sm switches: SR other-config gc=false stops the collector; VDI other-config leaf-coalesce=false keeps the leaf apart', async (t) => {
+  const fx = await srFixture(t, { hosts: 2 });
+  const base = '99999999-9999-4999-8999-000000000001';
+  const leaf = '99999999-9999-4999-8999-000000000002';
+  await buildChain(fx, [
+    { uuid: base, label: 'base copy', hidden: true, writes: [{ offset: 0, length: 4096, fill: 1 }] },
+    { uuid: leaf, label: 'disk', parent: base },
+    { uuid: GARBAGE, label: 'old', hidden: true },
+  ]);
+  await fx.xapi.call('SR.add_to_other_config', fx.srRef, 'gc', 'false');
+  const off = await runGc(fx, []);
+  t.is(off.exitCode, 0);
+  t.regex(off.stdout, /disabled on SR .* \(other-config:gc=false\)/);
+  t.is((await openVolumes(fx)).list().length, 3);
+  await fx.xapi.call('SR.remove_from_other_config', fx.srRef, 'gc');
+  fx.pool.xapi.db.create('VDI', { SR: fx.srRef, name_label: 'disk', managed: true, other_config: { 'leaf-coalesce': 'false' }, sm_config: { 'vhd-parent': base } }, leaf);
+  const on = await runGc(fx, []);
+  t.is(on.exitCode, 0, on.stderr);
+  t.regex(on.stdout, new RegExp(`done: delete ${GARBAGE}`));
+  t.deepEqual([...(await parents(fx)).entries()].sort(), [[base, undefined], [leaf, base]]);
+});
