@@ -1,0 +1,19 @@
+import test from 'ava';
+import { FUNCTIONS } from '../../plugins/linstor-manager/functions.js';
+
+// spec/sm-linstor.md §6, the exact dispatch table of the Python plugin (41 entries), plus DESIGN.md's
+// pause/unpause/refresh.
+const SPEC = [
+  'prepareSr', 'releaseSr', 'updateDrbdReactor', 'attach', 'detach', 'destroy', 'check', 'getVHDInfo', 'hasParent', 'getParent',
+  'getSizeVirt', 'getSizePhys', 'getAllocatedSize', 'getMaxResizeSize', 'getDepth', 'getKeyHash', 'getBlockBitmap', 'getDrbdSize',
+  'setSizeVirt', 'setSizeVirtFast', 'setParent', 'coalesce', 'repair', 'deflate', 'lockVdi', 'hasControllerRunning', 'addHost',
+  'removeHost', 'createSr', 'listDrbdVolumes', 'demoteDrbdResource', 'destroyDrbdVolume', 'destroyDrbdVolumes', 'getDrbdOpeners',
+  'healthCheck', 'createNodeInterface', 'destroyNodeInterface', 'modifyNodeInterface', 'listNodeInterfaces',
+  'getNodePreferredInterface', 'setNodePreferredInterface',
+];
+
+test('all 41 functions of the Python plugin answer, plus pause/unpause/refresh, and nothing else', async (t) => {
+  t.is(SPEC.length, 41);
+  t.deepEqual(Object.keys(FUNCTIONS).sort(), [...SPEC, 'pause', 'unpause', 'refresh'].sort());
+  for (const [name, load] of Object.entries(FUNCTIONS)) t.is(typeof (await load()), 'function', name);
+});
