@@ -5,7 +5,9 @@
  *   2. two VDIs; data written on every host in turn (the one without a replica reads through a
  *      diskless made on demand, removed after detach)
  *   3. a resize, more data past the old end, everything read back on the master
- *   4. a VDI deleted, a rescan, and a last full check of what remains
+ *   4. a snapshot taken while a VM writes, new data after it, a revert by clone of the snapshot (the
+ *      clone holds the data as at the snapshot), the snapshot deleted, both VDIs still right
+ *   5. a VDI deleted, a rescan, and a last full check of what remains
  * It prints progress, then a table of steps (time, driver runs, LINSTOR requests), and exits non-zero
  * on any mismatch.
  */
@@ -104,6 +106,39 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     written.push(tail);
     await verify(pool, dir, 'host1', uuidA, written);
     await rec.step('VM.clean_shutdown host1', () => xapi.call('VM.clean_shutdown', vm));
+
+    say('== VDI.snapshot while a VM writes on host2, new data after it, revert by clone, snapshot deleted');
+    const startVm = (vdi: string, host: string, mode: 'RW' | 'RO' = 'RW') =>
+      rec.step(`VM.start_on ${host}`, async () => {
+        const vmRef = await xapi.call<string>('VM.create', { name_label: `demo-${host}` });
+        await xapi.call('VBD.create', { VM: vmRef, VDI: vdi, mode, type: 'Disk', userdevice: '0', bootable: false, empty: false, other_config: {} });
+        await xapi.call('VM.start_on', vmRef, pool.xapi.host(host).ref, false, false);
+        return vmRef;
+      });
+    const vmSnap = await startVm(vdiA, 'host2');
+    const snap = await rec.step('VDI.snapshot (VM running)', () => xapi.vdi.snapshot(vdiA));
+    const snapUuid = await xapi.vdi.getUuid(snap);
+    const atSnapshot = [...written];
+    const first = written[0]!;
+    const over = { offset: first.offset, data: randomBytes(first.data.length) };
+    await io(pool, dir, 'host2', uuidA, 'write', over.offset, over.data);
+    written[0] = over;
+    await verify(pool, dir, 'host2', uuidA, written);
+    await rec.step('VM.clean_shutdown host2', () => xapi.call('VM.clean_shutdown', vmSnap));
+    say(`   snapshot ${snapUuid} taken; the VDI changed after it`);
+    const reverted = await rec.step('VDI.clone of the snapshot (revert)', () => xapi.vdi.clone(snap));
+    const revertedUuid = await xapi.vdi.getUuid(reverted);
+    const vmRevert = await startVm(reverted, 'host3');
+    await verify(pool, dir, 'host3', revertedUuid, atSnapshot);
+    const revertedWrite = { offset: 3 * MIB, data: randomBytes(128 * 1024) };
+    await io(pool, dir, 'host3', revertedUuid, 'write', revertedWrite.offset, revertedWrite.data);
+    await rec.step('VM.clean_shutdown host3', () => xapi.call('VM.clean_shutdown', vmRevert));
+    say(`   revert: clone ${revertedUuid} holds the data as at the snapshot`);
+    await rec.step('VDI.destroy of the snapshot', () => xapi.vdi.destroy(snap));
+    const vmAfter = await startVm(reverted, 'host1', 'RO');
+    await verify(pool, dir, 'host1', revertedUuid, [...atSnapshot, revertedWrite]);
+    await rec.step('VM.clean_shutdown host1', () => xapi.call('VM.clean_shutdown', vmAfter));
+    say('   snapshot deleted: the reverted clone keeps its data (the VDI is checked at the end)');
 
     say('== VDI.destroy of the second VDI, SR.scan');
     await rec.step('VDI.destroy', () => xapi.vdi.destroy(vdiB));
