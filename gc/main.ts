@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return stopped ? 0 : 4;
     }
     log.info(`collector start on SR ${args.sr}`, { once: args.once, dryRun: args.dryRun, status: args.status, force: args.force });
-    const ctx = await openGcContext({ env, log, exec: lazyRun, srUuid: args.sr });
+    const ctx = await openGcContext({ env, log, exec: lazyRun, srUuid: args.sr, calledByDriver: args.srLocked });
     try {
       const outcome = await runCollector(ctx, locks, {
         once: args.once,

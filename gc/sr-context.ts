@@ -47,7 +47,7 @@ export type GcContext = {
 };
 
 /** Connects to XAPI and LINSTOR for SR `srUuid`. */
-export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; srUuid: string }): Promise<GcContext> {
+export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; srUuid: string; calledByDriver?: boolean }): Promise<GcContext> {
   const xapi = createLocalXapi({ socketPath: o.env.xapiSocket });
   await xapi.client.loginWithPassword('root', '');
   try {
@@ -60,7 +60,9 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
     const [master, hosts, pbds] = await Promise.all([xapi.pool.getMaster(), xapi.host.getAllRecords(), xapi.pbd.getAllRecords()]);
     if (master !== hostRef) throw new GcSetupError('the collector runs on the pool master only');
     const pbd = Object.values(pbds).find((p) => p.SR === srRef && p.host === hostRef);
-    if (!pbd?.currently_attached) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
+    // sr_delete runs us inside xapi's temporary attach, where the PBD is not marked plugged (sm's gc_force
+    // skips the check too).
+    if (pbd === undefined || (!pbd.currently_attached && !o.calledByDriver)) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
     const groupName = pbd.device_config['group-name'];
     if (!groupName) throw new GcSetupError(`the PBD of SR ${o.srUuid} has no group-name`);
     const hostnames = new Map(Object.entries(hosts).map(([ref, h]) => [ref, h.hostname]));

@@ -82,3 +82,12 @@ test('sr_detach stops a running collector with sm’s abort protocol (flag, gc_a
   const again = await locks.tryAcquire(fx.srUuid, 'gc_active');
   await again.release();
 });
+
+test('sr_delete collects first (gc_force): an SR holding only garbage is destroyed', async (t) => {
+  const fx = await createdSr(t);
+  await buildChain(fx, [{ uuid: GARBAGE, label: 'old', hidden: true }]);
+  setGcMode(fx, 'foreground');
+  for (const pbd of fx.pool.xapi.db.refsWhere('PBD', (r) => r['SR'] === fx.srRef)) await fx.xapi.call('PBD.unplug', pbd);
+  await fx.xapi.call('SR.destroy', fx.srRef);
+  t.false(fx.pool.xapi.db.has('SR', fx.srRef));
+});
