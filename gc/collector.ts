@@ -81,6 +81,11 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
   try {
     for (;;) {
       if (await gcl.abortRequested()) return 'aborted';
+      // A detach may have slipped in between the kick and our first lock (sm checks this every loop).
+      if (!(await ctx.plugged())) {
+        o.print(`SR ${ctx.srUuid} is no longer plugged here: stopping`);
+        return 'aborted';
+      }
       const running = await gcl.tryRunning();
       if (running === undefined) return 'busy';
       let worked: boolean;

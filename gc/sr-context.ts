@@ -37,6 +37,8 @@ export type GcContext = {
   readonly linstor: LinstorApi;
   /** A fresh volume manager with repair; call it under the SR lock only. */
   openVolumes(): Promise<VolumeManager>;
+  /** False once this host's PBD of the SR is unplugged (sm checks it every iteration). */
+  plugged(): Promise<boolean>;
   /** SR other-config switches sm honours: `gc=false` (no run), `coalesce=false` (deletes only). */
   srSwitches(): Promise<{ gc: boolean; coalesce: boolean }>;
   /** XAPI records of the SR's VDIs, by uuid. */
@@ -96,6 +98,11 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
             },
           },
         }),
+      async plugged() {
+        if (o.calledByDriver) return true;
+        const all = await xapi.pbd.getAllRecords();
+        return Object.values(all).some((p) => p.SR === srRef && p.host === hostRef && p.currently_attached);
+      },
       async srSwitches() {
         const other = (await xapi.sr.getRecord(srRef)).other_config ?? {};
         return { gc: other['gc'] !== 'false', coalesce: other['coalesce'] !== 'false' };

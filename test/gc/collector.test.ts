@@ -75,3 +75,21 @@ test('sm switches: SR other-config gc=false stops the collector; VDI other-confi
   t.regex(on.stdout, new RegExp(`done: delete ${GARBAGE}`));
   t.deepEqual([...(await parents(fx)).entries()].sort(), [[base, undefined], [leaf, base]]);
 });
+
+test('the collector refuses to run where it must not: SR unplugged here, or not the pool master; a bad command line is a usage error', async (t) => {
+  const fx = await srFixture(t, { hosts: 2 });
+  const usage = await runGc(fx, ['--bogus']);
+  t.is(usage.exitCode, 2);
+  t.regex(usage.stderr, /unknown argument "--bogus"\nusage: linstor-gc --sr <uuid>/);
+  const db = fx.pool.xapi.db;
+  const [pbd] = db.refsWhere('PBD', (r) => r['SR'] === fx.srRef && r['host'] === fx.pool.xapi.host('host1').ref);
+  db.set('PBD', pbd!, { currently_attached: false });
+  const unplugged = await runGc(fx, []);
+  t.is(unplugged.exitCode, 1);
+  t.regex(unplugged.stderr, /is not plugged on this host/);
+  db.set('PBD', pbd!, { currently_attached: true });
+  db.set('pool', db.all('pool')[0]!, { master: fx.pool.xapi.host('host2').ref });
+  const slave = await runGc(fx, []);
+  t.is(slave.exitCode, 1);
+  t.regex(slave.stderr, /runs on the pool master only/);
+});
