@@ -55,4 +55,8 @@ test('vdi_update with a character XML 1.0 cannot carry in a name is IllegalXMLCh
   f.pool.xapi.db.set('VDI', vdi, { name_label: 'clean again', name_description: 'tab\tand newline\n are legal' });
   await f.xapi.vdi.update(vdi);
   t.like(JSON.parse((await metadata())!) as object, { name_label: 'clean again', name_description: 'tab\tand newline\n are legal' });
+  // vdi_update also runs on a slave (the volume lock taken through the master first).
+  f.pool.xapi.db.set('VDI', vdi, { name_label: 'from a slave' });
+  await execSm(f.pool.xapi, { verb: 'vdi_update', host: f.pool.xapi.host('host2').ref, sr: f.srRef, vdi, args: [] });
+  t.like(JSON.parse((await metadata())!) as object, { name_label: 'from a slave' });
 });
