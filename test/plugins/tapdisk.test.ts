@@ -63,35 +63,42 @@ test('pause, unpause and refresh answer "True" and act on the tapdisk of the hos
 });
 
 test('unpause re-resolves a LINSTOR VDI whose uuid moved to another resource while paused, and reopens it there', async (t) => {
-  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  t.timeout(10 * 60_000);
+  const f = await srFixture(t, { hosts: 3, redundancy: 2 });
   const mk = async () => {
     const ref = await f.xapi.vdi.create({ SR: f.srRef, virtual_size: 16 << 20, name_label: 'disk' });
     return { ref, uuid: await f.xapi.vdi.getUuid(ref) };
   };
   const a = await mk();
   const b = await mk();
-  await f.startVmWith(a.ref, 'host2');
-  const root = f.pool.runtime.host('host2').spec.root;
-  const phy = path.join(root, `dev/sm/phy/${f.srUuid}/${a.uuid}`);
   const linstor = linstorOf(f.pool);
   t.teardown(() => linstor.close());
   const open = () => VolumeManager.open({ linstor, groupName: f.groupName, logger: silentLogger(), timeScale: 0.01 });
+  const rdB = (await open()).resourceName(asVdiUuid(b.uuid));
+  // The host holding no replica of b: unpause must make b's device there (a diskless) before reopening.
+  const holders = (await f.placement()).get(rdB) ?? [];
+  const spare = ['host1', 'host2', 'host3'].find((h) => !holders.some((n) => n.split(':')[0] === h))!;
+  t.truthy(spare);
+  await f.startVmWith(a.ref, spare);
+  const root = f.pool.runtime.host(spare).spec.root;
+  const phy = path.join(root, `dev/sm/phy/${f.srUuid}/${a.uuid}`);
   const before = (await open()).devicePath(asVdiUuid(a.uuid));
   const other = (await open()).devicePath(asVdiUuid(b.uuid));
   t.is(await readlink(phy), before);
   const args = { sr_uuid: f.srUuid, vdi_uuid: a.uuid, failfast: 'False' };
-  t.is(await callPlugin(f.pool, 'host2', 'pause', args), 'True');
+  t.is(await callPlugin(f.pool, spare, 'pause', args), 'True');
   // What a snapshot or a GC leaf-coalesce does: the uuid now names another resource.
   const parked = asVdiUuid('99999999-9999-4999-8999-999999999999');
   await (await open()).rename(asVdiUuid(a.uuid), parked);
   await (await open()).rename(asVdiUuid(b.uuid), asVdiUuid(a.uuid));
-  t.is(await callPlugin(f.pool, 'host2', 'unpause', args), 'True');
+  t.is(await callPlugin(f.pool, spare, 'unpause', args), 'True');
   t.is(await readlink(phy), other, 'the phy link follows the uuid');
-  t.regex((await tool(f.pool, 'host2', 'tap-ctl', ['list'])).stdout, new RegExp(`state=0x0 args=vhd:${other}`), 'tap-ctl unpause -a on the new path');
-  t.is(await callPlugin(f.pool, 'host2', 'refresh', args), 'True', 'refresh keeps the current path');
-  t.regex((await tool(f.pool, 'host2', 'tap-ctl', ['list'])).stdout, new RegExp(`args=vhd:${other}`));
+  t.true((await f.placement()).get(rdB)!.includes(`${spare}:diskless`), 'b made available on the host without its replica');
+  t.regex((await tool(f.pool, spare, 'tap-ctl', ['list'])).stdout, new RegExp(`state=0x0 args=vhd:${other}`), 'tap-ctl unpause -a on the new path');
+  t.is(await callPlugin(f.pool, spare, 'refresh', args), 'True', 'refresh keeps the current path');
+  t.regex((await tool(f.pool, spare, 'tap-ctl', ['list'])).stdout, new RegExp(`args=vhd:${other}`));
   const db = f.pool.xapi.db;
-  const pbd = Object.values(await f.xapi.pbd.recordsOfSr(f.srRef)).find((p) => p.host === f.pool.xapi.host('host2').ref)!;
+  const pbd = Object.values(await f.xapi.pbd.recordsOfSr(f.srRef)).find((p) => p.host === f.pool.xapi.host(spare).ref)!;
   db.set('PBD', await f.xapi.call<string>('PBD.get_by_uuid', pbd.uuid), { device_config: {} });
-  await t.throwsAsync(callPlugin(f.pool, 'host2', 'refresh', args), { message: /Can't refresh tapdisk/ }, 'a failure, not a reopen on a stale path');
+  await t.throwsAsync(callPlugin(f.pool, spare, 'refresh', args), { message: /Can't refresh tapdisk/ }, 'a failure, not a reopen on a stale path');
 });
