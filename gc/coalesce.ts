@@ -89,12 +89,13 @@ async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiU
 }
 
 /** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */
-export async function coalesceNonLeaf(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string): Promise<MergeResult> {
+export async function coalesceNonLeaf(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string, merged: () => void = () => undefined): Promise<MergeResult> {
   await underLock(async (_v, journal) => {
     if ((await journal.get('coalesce', vdi)) === undefined) await journal.create('coalesce', vdi, FLAG_ENTRY);
   });
   faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
   const result = await mergeIntoParent(ctx, underLock, vdi, parent);
+  merged();
   await underLock(async (_v, journal) => {
     await journal.create('relink', vdi, FLAG_ENTRY);
     faultPoint(ctx.env.faults, 'gc:relink:after-journal');

@@ -78,6 +78,11 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       return fn(volumes, new Journal(volumes.journalStore(), ctx.log.child('journal')), await ctx.xapiVdis());
     });
   const failed = new Map<string, string>();
+  // sm's "Garbage Collection" task: XAPI clients (XO) show its progress while we work.
+  const task = await ctx.xapi.task.create('Garbage Collection', `Garbage collection for SR ${ctx.srUuid}`).catch(() => undefined);
+  const progress = (fraction: number) => {
+    if (task !== undefined) void ctx.xapi.task.setProgress(task, Math.min(1, Math.max(0, fraction))).catch(() => undefined);
+  };
   try {
     for (;;) {
       if (await gcl.abortRequested()) return 'aborted';
@@ -90,7 +95,7 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       if (running === undefined) return 'busy';
       let worked: boolean;
       try {
-        worked = await iteration(ctx, underLock, failed, o, switches.coalesce);
+        worked = await iteration(ctx, underLock, failed, o, switches.coalesce, progress);
       } catch (error) {
         if (error instanceof GcAbortedError) return 'aborted';
         throw error;
@@ -100,12 +105,13 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       if (!worked || o.once) return 'done';
     }
   } finally {
+    if (task !== undefined) await ctx.xapi.task.destroy(task).catch(() => undefined);
     await active.release();
   }
 }
 
 /** One iteration; true when it changed something (another iteration may find more work). */
-async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, coalesce: boolean): Promise<boolean> {
+async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, coalesce: boolean, progress: (fraction: number) => void): Promise<boolean> {
   const { p, noLeaf } = await underLock(async (volumes, journal, xapiVdis) => {
     const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
     for (const line of recovered) o.print(`recovered: interrupted ${line}`);
@@ -119,6 +125,10 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
     (a) => !failed.has(a.vdi) && !('parent' in a && failed.has(a.parent)) && (coalesce || (a.kind !== 'coalesce' && a.kind !== 'leaf-coalesce')) && !(a.kind === 'leaf-coalesce' && noLeaf.has(a.vdi)),
   );
   let worked = false;
+  // Deletions, then one merge (counted twice: its merge and its relink), then one leaf merge.
+  const steps = todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage').length + 3;
+  let stepsDone = 0;
+  const step = () => progress((stepsDone += 1) / steps);
   for (const a of todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage')) {
     if (await blockedByOpeners(ctx, underLock, failed, o, a, [a.vdi])) continue;
     try {
@@ -126,6 +136,7 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
       o.print(`done: ${describeAction(a)}`);
       ctx.log.info(describeAction(a));
       worked = true;
+      step();
     } catch (error) {
       if (error instanceof GcAbortedError) throw error;
       report(ctx, o, failed, a.vdi, `${describeAction(a)} failed: ${(error as Error).message}`);
@@ -135,7 +146,7 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
   if (next?.kind === 'coalesce' && !(await blockedByOpeners(ctx, underLock, failed, o, next, [next.vdi, next.parent]))) {
     try {
       o.print(`start: ${describeAction(next)}`);
-      const r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent);
+      const r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent, step);
       const bytes = sectorsToBytes(r.sectors);
       const rate = r.ms > 0 ? (bytes / (1 << 20) / (r.ms / 1000)).toFixed(1) : '∞';
       o.print(`done: ${describeAction(next)}: ${bytes} bytes merged in ${Math.round(r.ms)} ms (${rate} MiB/s)`);

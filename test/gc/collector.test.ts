@@ -48,6 +48,7 @@ test('a run deletes the garbage, coalesces the hidden middle layer and relinks i
   t.true((await contentOf(fx, SNAP)).equals(before.snap));
   const journal = Object.keys(await fx.linstor.keyValueStore.props(`xcp-sr-${fx.groupName.replace('/', '_')}`)).filter((k) => k.includes('journal'));
   t.deepEqual(journal, []);
+  t.deepEqual(fx.pool.xapi.db.refsWhere('task', (r) => r['name_label'] === 'Garbage Collection'), [], 'the run destroys its XAPI task');
   // Nothing left to do: a second run is a no-op.
   const again = await runGc(fx, ['--once']);
   t.is(again.exitCode, 0);
