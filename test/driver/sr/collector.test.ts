@@ -74,6 +74,7 @@ test('sr_detach stops a running collector with sm’s abort protocol (flag, gc_a
     await active.release();
   })();
   const [pbd] = fx.pool.xapi.db.refsWhere('PBD', (r) => r['SR'] === fx.srRef && r['host'] === fx.pool.xapi.host('host1').ref);
+  if (pbd === undefined) throw new Error('host1 has no PBD for the SR');
   await fx.xapi.call('PBD.unplug', pbd);
   await collector;
   t.true(sawFlag);
