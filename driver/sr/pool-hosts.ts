@@ -26,6 +26,16 @@ export async function callTrueFalse(xapi: Xapi, host: PoolMember, fn: string, ar
   if (answer !== 'True') throw new PluginCallError(`${fn} failed on ${host.hostname} (answered ${JSON.stringify(answer)})`);
 }
 
+/**
+ * Calls a T/F plugin function on every host at once (for host-local work such as `prepareSr`, whose
+ * satellite restarts take seconds each) and waits for all of them; fails naming every host that failed.
+ */
+export async function callOnAll(xapi: Xapi, hosts: readonly PoolMember[], fn: string, args: StringMap): Promise<void> {
+  const outcomes = await Promise.allSettled(hosts.map((host) => callTrueFalse(xapi, host, fn, args)));
+  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason instanceof Error ? o.reason.message : String(o.reason)] : []));
+  if (failures.length > 0) throw new PluginCallError(failures.join('; '));
+}
+
 /** Calls a T/F plugin function on each host in the given order, stopping at the first failure. */
 export async function callOnEach(xapi: Xapi, hosts: readonly PoolMember[], fn: string, args: StringMap): Promise<void> {
   for (const host of hosts) await callTrueFalse(xapi, host, fn, args);

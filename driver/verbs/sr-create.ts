@@ -16,7 +16,7 @@ import { srNames, VolumeManager } from '../../lib/volume/index.js';
 import { fieldEquals, type Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { createLinstorSr, undoLinstorSr, type CreatedObjects } from '../sr/linstor-create.js';
-import { callOnEach, poolMembers, type PoolMember } from '../sr/pool-hosts.js';
+import { callOnAll, callOnEach, poolMembers, type PoolMember } from '../sr/pool-hosts.js';
 import { openSrSession } from '../sr/session.js';
 
 /** The Python preconditions, in order; each failure is LinstorSRCreate with the Python message. */
@@ -61,7 +61,8 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
     let linstor: LinstorApi | undefined;
     let mounted = false;
     try {
-      await callOnEach(xapi, hosts, 'prepareSr', { groupName: config.groupName });
+      // Each host prepares only itself: all at once (sequentially, the satellite restarts add up).
+      await callOnAll(xapi, hosts, 'prepareSr', { groupName: config.groupName });
       await ctx.exec('systemctl', ['start', 'linstor-controller']);
       linstor = createLinstorClient({ controllers: [`linstor://${self.address}`], logger: ctx.log.child('linstor') });
       await waitForController(ctx, linstor);
