@@ -186,6 +186,14 @@ test('bad input: missing, hidden, pending journal, on a slave, controller down, 
   assertSameBytes(t, await readVdi(f, 'host2', a.uuid, 0, MIB), content, 'content after the undo');
   await f.xapi.call('VM.hard_shutdown', vm);
 
+  // A snapshot XAPI lost (DB restored from a backup): the scan introduces it as a snapshot of its VDI.
+  const lost = await f.xapi.vdi.getUuid(await f.xapi.vdi.snapshot(a.ref));
+  f.pool.xapi.db.destroy('VDI', await f.xapi.vdi.getByUuid(lost));
+  await f.xapi.sr.scan(f.srRef);
+  const found = await f.xapi.vdi.getRecord(await f.xapi.vdi.getByUuid(lost));
+  t.true(found.is_a_snapshot, 'reintroduced as a snapshot');
+  t.is(found.snapshot_of, a.ref, 'of its VDI');
+
   const gone = await newVdi(f, 8 * MIB);
   await destroyVolume(f.pool, f.groupName, gone.uuid);
   await t.throwsAsync(f.xapi.vdi.snapshot(gone.ref), { message: /SR_BACKEND_FAILURE_46|Could not load|VDIUnavailable/ });
