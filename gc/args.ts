@@ -25,6 +25,11 @@ export const USAGE = 'usage: linstor-gc --sr <uuid> [--once] [--dry-run] [--stat
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `-h`/`--help` anywhere on the line: print the usage and exit 0, whatever else is there. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '-h' || a === '--help');
+}
+
 export function parseArgs(argv: readonly string[]): GcArgs {
   let sr: string | undefined;
   const flags = new Set<string>();

@@ -9,12 +9,16 @@ import { readHostEnv } from '../lib/host/env.js';
 import { SmLocks } from '../lib/host/sm-lock.js';
 import { defaultSink } from '../lib/log/file-sink.js';
 import { createLogger } from '../lib/log/logger.js';
-import { parseArgs, USAGE, UsageError } from './args.js';
+import { parseArgs, USAGE, UsageError, wantsHelp } from './args.js';
 import { runCollector } from './collector.js';
 import { abortCollector } from './locks.js';
 import { openGcContext } from './sr-context.js';
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let args;
   try {
     args = parseArgs(argv);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseArgs, UsageError } from '../../gc/args.js';
+import { parseArgs, UsageError, wantsHelp } from '../../gc/args.js';
 
 const SR = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 
@@ -13,4 +13,10 @@ test('bad command lines are usage errors', (t) => {
   t.throws(() => parseArgs(['--sr', 'nope']), { instanceOf: UsageError, message: /not an SR uuid/ });
   t.throws(() => parseArgs(['--sr', SR, '--bogus']), { instanceOf: UsageError });
   t.throws(() => parseArgs(['--sr', SR, '--status', '--dry-run']), { instanceOf: UsageError, message: /cannot be combined/ });
+});
+
+test('-h and --help ask for the usage, wherever they are', (t) => {
+  t.true(wantsHelp(['--help']));
+  t.true(wantsHelp(['--sr', SR, '-h']));
+  t.false(wantsHelp(['--sr', SR, '--once']));
 });
