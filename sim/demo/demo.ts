@@ -7,7 +7,9 @@
  *   3. a resize, more data past the old end, everything read back on the master
  *   4. a snapshot taken while a VM writes, new data after it, a revert by clone of the snapshot (the
  *      clone holds the data as at the snapshot), the snapshot deleted, both VDIs still right
- *   5. a VDI deleted, a rescan, and a last full check of what remains
+ *   5. a VDI and the clone deleted, a rescan, then the garbage collector (linstor-gc on the master, its
+ *      --status trees printed before and after): the VDI's chain (snapshot base copy + leaf) shrinks
+ *      back to one VHD layer, no base copy left in XAPI, and a last full check of every byte
  * It prints progress, then a table of steps (time, driver runs, LINSTOR requests), and exits non-zero
  * on any mismatch.
  */
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { createLinstorClient } from '../../lib/linstor/index.js';
 import { createXapi } from '../../lib/xapi/index.js';
 import { startPool, type SimPool } from '../pool/pool.js';
+import { chainDepths, runGc } from './gc.js';
 import { Recorder } from './recorder.js';
 
 const MIB = 1024 * 1024;
@@ -140,11 +143,27 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     await rec.step('VM.clean_shutdown host1', () => xapi.call('VM.clean_shutdown', vmAfter));
     say('   snapshot deleted: the reverted clone keeps its data (the VDI is checked at the end)');
 
-    say('== VDI.destroy of the second VDI, SR.scan');
+    say('== VDI.destroy of the second VDI and of the reverted clone, SR.scan, garbage collector');
     await rec.step('VDI.destroy', () => xapi.vdi.destroy(vdiB));
+    await rec.step('VDI.destroy of the clone', () => xapi.vdi.destroy(reverted));
     await rec.step('SR.scan', () => xapi.sr.scan(sr));
     const left = Object.values(await xapi.vdi.getAllRecords()).map((r) => r.uuid);
-    if (!left.includes(uuidA) || left.includes(uuidB)) throw new DemoFailure(`after the scan the SR holds ${left.join(', ')}`);
+    if (!left.includes(uuidA) || left.includes(uuidB) || left.includes(revertedUuid)) throw new DemoFailure(`after the scan the SR holds ${left.join(', ')}`);
+    const srUuid = await xapi.sr.getUuid(sr);
+    const showTrees = (status: string) => {
+      for (const l of status.split('\n')) if (l.trim() !== '') say(`   | ${l}`);
+    };
+    say('   what linstor-gc --status shows before the collector runs:');
+    showTrees(await runGc(pool, srUuid, ['--status']));
+    const aBefore = (await chainDepths(pool, srUuid, [uuidA]))[uuidA]!;
+    await rec.step('linstor-gc (after the clone deletion)', () => runGc(pool, srUuid));
+    await rec.step('SR.scan', () => xapi.sr.scan(sr));
+    const aAfter = (await chainDepths(pool, srUuid, [uuidA]))[uuidA]!;
+    say(`   chain depth of ${uuidA}: ${aBefore} → ${aAfter} layer(s); after the collector:`);
+    showTrees(await runGc(pool, srUuid, ['--status']));
+    if (aBefore < 2 || aAfter !== 1) throw new DemoFailure(`${uuidA}: ${aBefore} layer(s) before the collector, ${aAfter} after (expected 2 → 1)`);
+    const remaining = Object.values(await xapi.vdi.getAllRecords()).map((r) => r.uuid);
+    if (remaining.join() !== uuidA) throw new DemoFailure(`after the collector and a scan the SR holds ${remaining.join(', ')} (base copies left?)`);
 
     say('== last check: every byte written, read on a host without a replica');
     const spare = pool.spec.hosts.find((h) => !replicas.includes(h.name))!;

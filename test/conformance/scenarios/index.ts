@@ -1,5 +1,6 @@
 /** Every conformance scenario, in run order. The verb issues append theirs here. */
 import type { Scenario } from '../scenario.js';
+import { coalesceScenarios } from './coalesce.js';
 import { errorScenarios } from './errors.js';
 import { haConfigScenarios } from './ha-config.js';
 import { failoverScenarios } from './failover.js';
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...srCreateScenarios,
   ...vdiScenarios,
   ...snapshotScenarios,
+  ...coalesceScenarios,
   ...haConfigScenarios,
   ...hostAdminScenarios,
   ...failoverScenarios,
