@@ -24,7 +24,7 @@ import { updateSrStats } from '../vdi/sr-stats.js';
 import { vdiTypeOf } from '../vdi/vdi-type.js';
 import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js';
 import { buildChain, newCloneEntry, type ChainResult, type SnapshotKind } from './build.js';
-import { chainOnThisHost } from '../../lib/volume/chain-paths.js';
+import { chainOnThisHost } from './chain-paths.js';
 import { linstorManagerCall, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 import { undoClone } from './undo.js';

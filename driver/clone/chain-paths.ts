@@ -3,9 +3,9 @@
  * this host (a diskless on demand), so that the snapshot can read the chain and write the new leaves.
  * Also how deep the chain is, which the depth limit is checked against.
  */
-import { MAX_CHAIN_DEPTH, queryVhd } from '../vhd/index.js';
-import type { VdiUuid } from './naming.js';
-import type { VolumeManager } from './volume-manager.js';
+import { MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
+import type { VdiUuid } from '../../lib/volume/naming.js';
+import type { VolumeManager } from '../../lib/volume/volume-manager.js';
 
 export type ChainLevel = { readonly uuid: VdiUuid; readonly path: string };
 
