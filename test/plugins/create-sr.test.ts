@@ -53,3 +53,28 @@ test('createSr: checks every argument first, then volume groups through the lvm 
   t.deepEqual(pools.filter((p) => p.provider_kind === 'LVM').map((p) => p.node_name).sort(), ['host1', 'host2'], 'host3 stays diskless');
   await linstor.close();
 });
+
+test('createSr thin (the default): a thin pool per storage host, group-name VG/thin_pool, and the SR takes a VDI', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await startFixture(t, 3, ['host3']);
+  const uuid = await callPlugin(f.pool, 'host1', 'createSr', {
+    name: 'XOSTOR thin',
+    description: '',
+    disks: JSON.stringify({ host1: ['/dev/sdb'], host2: ['/dev/sdb'] }),
+    volume_group: 'linstor_group',
+    redundancy: '2',
+    force: 'true',
+  });
+  const thinCalls = f.pool.xapi.executions.filter((e) => e.kind === 'plugin' && e.plugin === 'lvm' && e.name === 'create_thin_pool').map((e) => e.host);
+  t.deepEqual(thinCalls.sort(), ['host1', 'host2'], 'a thin pool on each host given disks, none on host3');
+  const sr = await f.xapi.sr.getByUuid(uuid);
+  const pbds = Object.values(await f.xapi.pbd.recordsOfSr(sr));
+  t.true(pbds.length === 3 && pbds.every((p) => p.currently_attached));
+  t.like(pbds[0]!.device_config, { 'group-name': 'linstor_group/thin_pool', provisioning: 'thin', redundancy: '2' });
+  const linstor = linstorOf(f.pool);
+  const pools = await linstor.storagePools.view({ storagePools: ['xcp-sr-linstor_group_thin_pool'] });
+  t.deepEqual(pools.filter((p) => p.provider_kind === 'LVM_THIN').map((p) => p.node_name).sort(), ['host1', 'host2']);
+  await linstor.close();
+  const vdi = await f.xapi.vdi.create({ SR: sr, virtual_size: 8 << 20, name_label: 'on thin' });
+  t.is(await f.xapi.vdi.get(vdi, 'virtual_size'), String(8 << 20));
+});

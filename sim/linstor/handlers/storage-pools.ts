@@ -16,6 +16,13 @@ import { applyPropsModify, bodyObject, checkWhitelisted, matchesPropFilters, que
 const CRT: RcContext = { op: MASK_CRT, obj: OBJ.STOR_POOL };
 const PROVIDERS: readonly ProviderKind[] = ['LVM', 'LVM_THIN', 'DISKLESS'];
 
+/**
+ * The thin pool `linstor-manager`'s createSr makes through the lvm plugin (`create_thin_pool(vg,
+ * lv='thin_pool')`). The simulated disk's one thin pool answers to this name as well as to its own
+ * (`thin_device`, the name of XCP-ng's manual setup), so that an SR made by createSr is usable.
+ */
+const CREATE_SR_THIN_POOL = 'thin_pool';
+
 /** Why the satellite cannot use the backing pool named in `props`, or undefined when it can. */
 function backingProblem(node: SimNode, provider: ProviderKind, props: Record<string, string>): string | undefined {
   if (provider === 'DISKLESS') return undefined;
@@ -25,7 +32,7 @@ function backingProblem(node: SimNode, provider: ProviderKind, props: Record<str
   if (provider === 'LVM_THIN' && generic !== undefined && generic.includes('/')) [vg, thin] = generic.split('/', 2) as [string, string];
   if (vg === undefined || vg === '') return `Volume group '' not found`;
   if (!node.disk || node.disk.vg !== vg) return `Volume group '${vg}' not found`;
-  if (provider === 'LVM_THIN' && thin !== node.disk.thinPool) return `Thin pool '${vg}/${thin ?? ''}' not found`;
+  if (provider === 'LVM_THIN' && thin !== node.disk.thinPool && thin !== CREATE_SR_THIN_POOL) return `Thin pool '${vg}/${thin ?? ''}' not found`;
   return undefined;
 }
 
