@@ -8,6 +8,8 @@
  *  3. per allocated child block: read bitmap and data in one read, write the runs of set sectors into
  *     the parent (allocating its block if needed, OR-ing its bitmap);
  *  4. move a plain parent's footer after its data; return the number of sectors written.
+ * Progress is counted in the child's allocated blocks (2 MiB each: the data the merge reads), because
+ * the exact sector total would need every bitmap read up front — one extra small read per block.
  */
 import { BITMAP_SIZE, BLOCK_SIZE, SECTOR_SIZE, SECTORS_PER_BLOCK } from './constants.js';
 import type { ContainerOption, VhdContext } from './container.js';
@@ -17,8 +19,18 @@ import { bytesNeededFor, finishWrites, writeBlockRuns } from './block-writer.js'
 import { RawImage } from './raw-image.js';
 import { VhdImage } from './vhd-image.js';
 
+export type CoalesceOptions = {
+  readonly container?: ContainerOption;
+  /**
+   * Called with (bytes of the child's allocated blocks merged so far, their total): once at 0 before the
+   * first block, after every block, and last at (total, total) once the parent is synced — so 100% means
+   * durable. Values never decrease. It must not throw (it would abort the merge).
+   */
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+};
+
 /** Merges `p`'s data into its parent; returns the sector count ("Coalesced N sectors"). */
-export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly container?: ContainerOption } = {}): Promise<number> {
+export async function coalesceVhd(ctx: VhdContext, p: string, opts: CoalesceOptions = {}): Promise<number> {
   const child = await VhdImage.open(ctx, p, { container: opts.container ?? 'auto' });
   let parent: VhdImage | RawImage | undefined;
   try {
@@ -31,6 +43,8 @@ export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly c
       throw error;
     }
     const work = await plan(child, parent);
+    const totalBytes = work.length * BLOCK_SIZE;
+    opts.onProgress?.(0, totalBytes);
     let sectors = 0;
     // Double buffering: the next block is read while the current one is written.
     const buffers = [Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE), Buffer.alloc(BITMAP_SIZE + BLOCK_SIZE)];
@@ -56,6 +70,8 @@ export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly c
             sectors += r.count;
           }
         }
+        // The last block is reported after the sync below.
+        if (i + 1 < work.length) opts.onProgress?.((i + 1) * BLOCK_SIZE, totalBytes);
       }
     } finally {
       // A write that failed leaves a read in flight: let it settle before the files close.
@@ -66,6 +82,7 @@ export async function coalesceVhd(ctx: VhdContext, p: string, opts: { readonly c
     }
     if (parent instanceof VhdImage) await finishWrites(parent);
     await parent.container.sync();
+    opts.onProgress?.(totalBytes, totalBytes);
     return sectors;
   } finally {
     await child.close();

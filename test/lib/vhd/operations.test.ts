@@ -73,6 +73,32 @@ test('coalesce merges only the child\'s sectors into the parent and counts them'
   t.is(head.subarray(1024).every((b) => b === 0xaa), true, 'parent sectors the child never wrote are kept');
 });
 
+test('coalesce reports its progress per block, never backwards, ending at the child\'s allocated bytes', async (t) => {
+  const ctx = { root: await tmpRoot(t) };
+  await createVhd(ctx, '/p.vhd', { sizeBytes: 16 * MiB });
+  await snapshotVhd(ctx, '/c.vhd', '/p.vhd');
+  // Three allocated blocks (0, 3 and 6), one of them with a single sector.
+  await write(ctx, '/c.vhd', 0, pattern(MiB, 4));
+  await write(ctx, '/c.vhd', 6 * MiB + 512, Buffer.alloc(512, 0xdd));
+  await write(ctx, '/c.vhd', 12 * MiB, pattern(2 * MiB, 5));
+  const expected = await readAll(ctx, '/c.vhd');
+  const calls: [number, number][] = [];
+  const sectors = await coalesceVhd(ctx, '/c.vhd', { onProgress: (done, total) => calls.push([done, total]) });
+  t.is(sectors, 2048 + 1 + 4096);
+  const total = 3 * 2 * MiB;
+  t.true(calls.every(([, tot]) => tot === total), 'the total is known from the first call');
+  t.deepEqual(calls.at(0), [0, total]);
+  t.deepEqual(calls.at(-1), [total, total]);
+  t.true(calls.every(([d], i) => i === 0 || d >= (calls[i - 1]?.[0] ?? 0)), `monotonic: ${JSON.stringify(calls)}`);
+  t.is(calls.filter(([d]) => d === total).length, 1, '100% is reported once, after the sync');
+  assertSameBytes(t, await readAll(ctx, '/p.vhd'), expected);
+  // A child without data still ends its progress at 100% (0 of 0).
+  await snapshotVhd(ctx, '/e.vhd', '/p.vhd', { noEmptyCheck: true });
+  const empty: [number, number][] = [];
+  t.is(await coalesceVhd(ctx, '/e.vhd', { onProgress: (done, tot) => empty.push([done, tot]) }), 0);
+  t.deepEqual(empty.at(-1), [0, 0]);
+});
+
 test('snapshot of an empty differencing parent links to the grandparent unless -e', async (t) => {
   const ctx = { root: await tmpRoot(t) };
   await createVhd(ctx, '/a.vhd', { sizeBytes: 4 * MiB });
