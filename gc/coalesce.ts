@@ -13,12 +13,16 @@
  * parent has `vdi` as its only child, so nothing reads the parent's own sectors where `vdi` has data,
  * and the merge rewrites every one of them. A `relink/` entry means the merge completed: the relink is
  * redone (children already re-pointed are skipped) and `vdi` deleted.
+ *
+ * Progress (issue #8): an optional `onProgress(doneBytes, totalBytes)` — typically the reporter of
+ * progress.ts — follows step 3: block by block when the merge runs here, only 0% then 100% when it runs
+ * on another host through the plugin (no progress stream comes back from there).
  */
 import { faultPoint } from '../lib/host/faults.js';
 import type { Journal } from '../lib/journal/index.js';
 import { FLAG_ENTRY } from '../lib/journal/index.js';
 import { deflate, inflate, usableBytes } from '../lib/thin/thin.js';
-import { coalesceVhd, computeVolumeSize, queryVhd, resizeVhd, SECTOR_SIZE } from '../lib/vhd/index.js';
+import { BLOCK_SIZE, coalesceVhd, computeVolumeSize, queryVhd, resizeVhd, SECTOR_SIZE } from '../lib/vhd/index.js';
 import { asVdiUuid, type VdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { deleteVdi } from './delete.js';
 import type { XapiVdi } from './inventory.js';
@@ -36,12 +40,15 @@ export class NoSpaceError extends Error {
 
 export type MergeResult = { readonly sectors: number; readonly ms: number };
 
+/** Merge progress: bytes of the child's allocated blocks merged so far, and their total. */
+export type MergeProgressFn = (doneBytes: number, totalBytes: number) => void;
+
 /** Steps 2–4: merges `vdi` into `parent`; returns what it wrote. */
-export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string): Promise<MergeResult> {
+export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string, onProgress?: MergeProgressFn): Promise<MergeResult> {
   const child = asVdiUuid(vdi);
   const par = asVdiUuid(parent);
   const vhd = { root: ctx.env.root };
-  const { childPath, parentPath } = await underLock(async (volumes, journal) => {
+  const { childPath, parentPath, childBytes } = await underLock(async (volumes, journal) => {
     const childPath = await volumes.localDevicePath(child, ctx.node, ctx.env.root);
     const parentPath = await volumes.localDevicePath(par, ctx.node, ctx.env.root);
     const [c, p] = await Promise.all([queryVhd(vhd, childPath), queryVhd(vhd, parentPath)]);
@@ -53,11 +60,11 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
     }
     await inflate({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, par, parentPath, need, { footerToEnd: true });
     if (c.virtualSize > p.virtualSize) await resizeVhd(vhd, parentPath, c.virtualSize);
-    return { childPath, parentPath };
+    return { childPath, parentPath, childBytes: c.allocatedBlocks * BLOCK_SIZE };
   });
   faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
   try {
-    const result = await mergeWhereOpen(ctx, underLock, par, childPath);
+    const result = await mergeWhereOpen(ctx, underLock, par, childPath, childBytes, onProgress);
     faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
     return result;
   } finally {
@@ -73,28 +80,37 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
  * 3bda00e3/a765c54e: opening it read-write here would fail with EROFS on DRBD), through the plugin's
  * `coalesce`; locally otherwise.
  */
-async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string): Promise<MergeResult> {
+async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string, childBytes: number, onProgress?: MergeProgressFn): Promise<MergeResult> {
   const [resource, openers] = await underLock(async (volumes) => [volumes.resourceName(parent), await volumeOpeners(ctx, volumes, parent)] as const);
   const elsewhere = openers.find((o) => o.hostRef !== ctx.hostRef);
   const started = performance.now();
   if (elsewhere === undefined) {
-    const sectors = await coalesceVhd({ root: ctx.env.root }, childPath);
+    const sectors = await coalesceVhd({ root: ctx.env.root }, childPath, onProgress === undefined ? {} : { onProgress });
     return { sectors, ms: performance.now() - started };
   }
-  ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process})`);
+  ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process}): no progress until it ends`, { childBytes });
+  onProgress?.(0, childBytes);
   const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });
   const sectors = Number(answer);
   if (!Number.isSafeInteger(sectors)) throw new Error(`coalesce on ${elsewhere.hostname} answered ${JSON.stringify(answer)}`);
+  onProgress?.(childBytes, childBytes);
   return { sectors, ms: performance.now() - started };
 }
 
 /** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */
-export async function coalesceNonLeaf(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string, merged: () => void = () => undefined): Promise<MergeResult> {
+export async function coalesceNonLeaf(
+  ctx: GcContext,
+  underLock: UnderLock,
+  vdi: string,
+  parent: string,
+  merged: () => void = () => undefined,
+  onProgress?: MergeProgressFn,
+): Promise<MergeResult> {
   await underLock(async (_v, journal) => {
     if ((await journal.get('coalesce', vdi)) === undefined) await journal.create('coalesce', vdi, FLAG_ENTRY);
   });
   faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
-  const result = await mergeIntoParent(ctx, underLock, vdi, parent);
+  const result = await mergeIntoParent(ctx, underLock, vdi, parent, onProgress);
   merged();
   await underLock(async (_v, journal) => {
     await journal.create('relink', vdi, FLAG_ENTRY);
