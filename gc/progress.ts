@@ -8,8 +8,8 @@
  *   const bar = createMergeProgress({
  *     label: describeAction(next),                        // prefixes plain lines and log lines
  *     print: o.print,                                     // whole lines (not on a terminal)
- *     isTTY: process.stdout.isTTY === true,
- *     write: (s) => process.stdout.write(s),              // raw text for the redrawn bar (terminal)
+ *     isTTY: o.isTTY === true,                            // main.ts: process.stdout.isTTY === true
+ *     write: o.write,                                     // main.ts: (s) => process.stdout.write(s)
  *     setFraction: (f) => progress((stepsDone + f) / steps),  // the merge's 0..1 into the task's range
  *     log: ctx.log,
  *   });
@@ -32,8 +32,8 @@ export type MergeProgressOptions = {
   readonly print: (line: string) => void;
   /** stdout is a terminal: draw the redrawn bar through `write` instead of plain lines. */
   readonly isTTY: boolean;
-  /** Raw text to the terminal, no newline added (`(s) => process.stdout.write(s)`). Needed with isTTY. */
-  readonly write?: (text: string) => void;
+  /** Raw text to the terminal, no newline added (`(s) => process.stdout.write(s)`). Without it: plain lines. */
+  readonly write?: ((text: string) => void) | undefined;
   /** The merge's fraction done, 0..1; the caller maps it into its own range (the XAPI task). */
   readonly setFraction?: (fraction: number) => void;
   readonly log?: Pick<Logger, 'info'>;

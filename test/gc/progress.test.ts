@@ -112,7 +112,7 @@ test('a merge run elsewhere (0% then 100%) and an empty one (0 of 0) both end at
 
 test('on a terminal without a write function it falls back to plain lines', (t) => {
   const lines: string[] = [];
-  const bar = createMergeProgress({ label: 'x', print: (l) => lines.push(l), isTTY: true, now: () => 0 });
+  const bar = createMergeProgress({ label: 'x', print: (l) => lines.push(l), isTTY: true, write: undefined, now: () => 0 });
   bar(0, MiB);
   bar(MiB, MiB);
   t.deepEqual(lines, ['x: 0% 0.0/1.0 MiB', 'x: 100% 1.0/1.0 MiB']);
