@@ -2,10 +2,10 @@
  * One collector run on one SR (sm's `_gcLoop`, spec/blktap2.md §3.4): hold `gc_active` for the run and
  * `running` per iteration; each iteration, under the SR lock with a repaired volume manager, recovers
  * the journals and plans; then purges `DELETED_` volumes and deletes garbage (SR lock each), and runs
- * one coalesce, or else one offline leaf-coalesce (a leaf attached anywhere is reported: live
- * leaf-coalesce is not implemented). It loops until an iteration finds nothing to do (or once with `--once`), and stops at
- * an abort request. A chain that fails (or that a foreign process holds open) is skipped for the rest of
- * the run and reported; the others go on.
+ * one coalesce, or else one leaf-coalesce (offline, or live with the VM paused: leaf-step.ts). It loops
+ * until an iteration finds nothing to do (or once with `--once`), and stops at an abort request. A
+ * chain that fails (or that a foreign process holds open) is skipped for the rest of the run and
+ * reported; the others go on.
  */
 import { Journal } from '../lib/journal/index.js';
 import type { SmLocks } from '../lib/host/sm-lock.js';
@@ -13,11 +13,11 @@ import { asVdiUuid, VolumeManager } from '../lib/volume/index.js';
 import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from './coalesce.js';
 import { deleteVdi } from './delete.js';
 import { describeOpener, foreign, volumeOpeners } from './openers.js';
+import { leafStep } from './leaf-step.js';
 import { readInventory } from './inventory.js';
-import { leafCoalesce } from './leaf-coalesce.js';
 import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
 import { recoverJournals } from './recovery.js';
-import { describeAction, plan, type Action, type Plan } from './planner.js';
+import { describeAction, plan, type Action, type Plan, type TreeNode, type VolumeView } from './planner.js';
 import type { GcContext } from './sr-context.js';
 import { renderStatus } from './status.js';
 
@@ -77,7 +77,7 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       const volumes = await ctx.openVolumes();
       return fn(volumes, new Journal(volumes.journalStore(), ctx.log.child('journal')), await ctx.xapiVdis());
     });
-  const failed = new Map<string, string>();
+  const state: RunState = { failed: new Map(), snapshotRounds: new Map() };
   // sm's "Garbage Collection" task: XAPI clients (XO) show its progress while we work.
   const task = await ctx.xapi.task.create('Garbage Collection', `Garbage collection for SR ${ctx.srUuid}`).catch(() => undefined);
   const progress = (fraction: number) => {
@@ -95,7 +95,7 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
       if (running === undefined) return 'busy';
       let worked: boolean;
       try {
-        worked = await iteration(ctx, underLock, failed, o, switches.coalesce, progress);
+        worked = await iteration(ctx, underLock, state, o, switches.coalesce, progress);
       } catch (error) {
         if (error instanceof GcAbortedError) return 'aborted';
         throw error;
@@ -111,7 +111,27 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
 }
 
 /** One iteration; true when it changed something (another iteration may find more work). */
-async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, coalesce: boolean, progress: (fraction: number) => void): Promise<boolean> {
+/** What one run remembers across its passes. */
+type RunState = {
+  /** Chains (by VDI) that failed or were skipped: left alone for the rest of the run. */
+  readonly failed: Map<string, string>;
+  /** Leaf sizes at the snapshot rounds of a live leaf-coalesce (leaf-policy.ts). */
+  readonly snapshotRounds: Map<string, number[]>;
+};
+
+function viewOf(p: Plan, uuid: string): VolumeView | undefined {
+  const find = (nodes: readonly TreeNode[]): VolumeView | undefined => {
+    for (const n of nodes) {
+      const v = n.volume.uuid === uuid ? n.volume : find(n.children);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+  return find(p.roots);
+}
+
+async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, o: RunOptions, coalesce: boolean, progress: (fraction: number) => void): Promise<boolean> {
+  const { failed, snapshotRounds } = state;
   const { p, noLeaf } = await underLock(async (volumes, journal, xapiVdis) => {
     const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
     for (const line of recovered) o.print(`recovered: interrupted ${line}`);
@@ -162,14 +182,20 @@ async function iteration(ctx: GcContext, underLock: UnderLock, failed: Map<strin
   if (leaf?.kind === 'leaf-coalesce') {
     try {
       o.print(`start: ${describeAction(leaf)}`);
-      const r = await underLock(async (volumes, journal, xapiVdis) => {
-        const openers = await volumeOpeners(ctx, volumes, asVdiUuid(leaf.vdi));
-        if (openers.length > 0) throw new Error(`${leaf.vdi} is open (${openers.map(describeOpener).join('; ')}): live leaf-coalesce is not implemented`);
-        return leafCoalesce(ctx, volumes, journal, xapiVdis, leaf.vdi, leaf.parent);
-      });
-      o.print(`done: ${describeAction(leaf)}: ${sectorsToBytes(r.sectors)} bytes merged in ${Math.round(r.ms)} ms`);
-      ctx.log.info('leaf-coalesced', { vdi: leaf.vdi, parent: leaf.parent, bytes: sectorsToBytes(r.sectors) });
-      worked = true;
+      const rounds = snapshotRounds.get(leaf.vdi) ?? [];
+      snapshotRounds.set(leaf.vdi, rounds);
+      const r = await leafStep(ctx, underLock, { leaf: leaf.vdi, parent: leaf.parent, leafBytes: viewOf(p, leaf.vdi)?.physicalSize ?? 0, rounds });
+      if (r.kind === 'skip') {
+        report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)}: ${r.reason}`);
+      } else if (r.kind === 'snapshotted') {
+        o.print(`done: snapshot ${r.snapshot} of ${leaf.vdi}: its data merges while the VM runs, the rest merges live later`);
+        worked = true;
+      } else {
+        const how = r.live ? 'live, VM paused' : 'offline';
+        o.print(`done: ${describeAction(leaf)} (${how}): ${sectorsToBytes(r.result.sectors)} bytes merged in ${Math.round(r.result.ms)} ms`);
+        ctx.log.info('leaf-coalesced', { vdi: leaf.vdi, parent: leaf.parent, live: r.live, bytes: sectorsToBytes(r.result.sectors), ms: Math.round(r.result.ms) });
+        worked = true;
+      }
     } catch (error) {
       if (error instanceof GcAbortedError) throw error;
       report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)} failed: ${(error as Error).message}`);

@@ -6,8 +6,8 @@
  *   2. delete garbage: hidden leaves (nothing reads them any more)
  *   3. coalesce a hidden non-leaf whose parent has it as its only child (merge it into the parent,
  *      relink its children to the parent, delete it)
- *   4. leaf-coalesce: a visible leaf whose hidden parent has no other child (offline only; an attached
- *      leaf is reported)
+ *   4. leaf-coalesce: a visible leaf whose hidden parent has no other child (offline, or live when a VM
+ *      runs on it: leaf-policy.ts decides how)
  *
  * A tree that holds a volume it cannot read (missing device, corrupt VHD, unknown parent) or that a
  * foreign process has open is skipped as a whole and reported, never "repaired" by guessing.
@@ -168,7 +168,7 @@ export function treeMembers(root: TreeNode): string[] {
 export function describeAction(action: Action): string {
   switch (action.kind) {
     case 'purge':
-      return `purge ${action.vdi} (a volume renamed aside by a failed destroy)`;
+      return `purge ${action.vdi} (a volume set aside by a failed destroy or a leaf-coalesce)`;
     case 'garbage':
       return `delete ${action.vdi} (hidden leaf)`;
     case 'coalesce':

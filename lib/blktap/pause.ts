@@ -72,6 +72,12 @@ export async function unpauseLocal(deps: LocalPauseDeps, sr: string, vdi: string
     if (minor === undefined) return false;
     const [row] = await deps.tap.list({ minor });
     if (!row) throw new Error(`no tapdisk serves minor ${minor} of VDI ${vdi}`);
+    // Running already (a fan-out cut short before this host paused, replayed by a recovery): the
+    // tapdisk never closed its image, so there is nothing to reopen.
+    if (!(row.state & TAPDISK_PAUSED)) {
+      deps.log.info('unpause: the tapdisk is not paused', { vdi, pid: row.pid });
+      return true;
+    }
     await deps.tap.unpause(row.pid, row.minor, path ? { type: row.type, path } : undefined, secondary);
     return true;
   });

@@ -8,7 +8,7 @@ import { asVdiUuid } from '../../lib/volume/index.js';
 import { srFixture } from '../e2e/sr-fixture.js';
 import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
 
-const POINTS = [undefined, 'gc:leaf:after-journal', 'gc:leaf:after-merge', 'gc:leaf:after-rename-leaf', 'gc:leaf:after-rename-parent', 'gc:leaf:after-delete-old'];
+const POINTS = [undefined, 'gc:leaf:after-journal', 'gc:leaf:after-merge', 'gc:leaf:after-rename-leaf', 'gc:leaf:after-rename-parent', 'gc:leaf:after-commit', 'gc:leaf:after-unjournal'];
 const uuid = (n: number, i: number) => `88888888-8888-4888-8${String(n).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
 
 function chain(n: number): Layer[] {
@@ -35,7 +35,7 @@ test('leaf-coalesce, killed at each step then run again: same bytes, one layer n
     }
     const r = await runGc(fx, []);
     t.is(r.exitCode, 0, `${point}: ${r.stderr}\n${r.log}`);
-    t.regex(r.stdout, new RegExp(`(done: leaf-coalesce|recovered: interrupted leaf-coalesce of) ${leaf} into ${base}`), String(point));
+    t.regex(r.stdout, new RegExp(`(done: leaf-coalesce|recovered: interrupted leaf-coalesce of) ${leaf} into ${base}|done: purge DELETED_OLD_${leaf}`), String(point));
     const p = await parents(fx);
     t.false(p.has(base), `${point}: the parent's uuid is gone`);
     t.true(p.has(leaf) && p.get(leaf) === undefined, `${point}: the leaf is a single layer`);
