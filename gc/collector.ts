@@ -14,6 +14,7 @@ import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from '.
 import { deleteVdi } from './delete.js';
 import { describeOpener, foreign, volumeOpeners } from './openers.js';
 import { leafStep } from './leaf-step.js';
+import { createMergeProgress } from './progress.js';
 import { readInventory } from './inventory.js';
 import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
 import { recoverJournals } from './recovery.js';
@@ -33,6 +34,10 @@ export type RunOptions = {
   readonly callerHoldsSrLock?: boolean;
   /** Where reports and progress lines go (stdout). */
   readonly print: (line: string) => void;
+  /** stdout is a terminal: a merge shows one redrawn progress bar (through `write`) instead of plain lines. */
+  readonly isTTY?: boolean;
+  /** Raw text to stdout, no newline added. */
+  readonly write?: (text: string) => void;
 };
 
 export type RunOutcome = 'done' | 'busy' | 'aborted';
@@ -166,7 +171,13 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
   if (next?.kind === 'coalesce' && !(await blockedByOpeners(ctx, underLock, failed, o, next, [next.vdi, next.parent]))) {
     try {
       o.print(`start: ${describeAction(next)}`);
-      const r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent, step);
+      const bar = mergeProgress(ctx, o, describeAction(next), (f) => progress((stepsDone + f) / steps));
+      let r;
+      try {
+        r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent, step, bar);
+      } finally {
+        bar.finish();
+      }
       const bytes = sectorsToBytes(r.sectors);
       const rate = r.ms > 0 ? (bytes / (1 << 20) / (r.ms / 1000)).toFixed(1) : '∞';
       o.print(`done: ${describeAction(next)}: ${bytes} bytes merged in ${Math.round(r.ms)} ms (${rate} MiB/s)`);
@@ -184,7 +195,13 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
       o.print(`start: ${describeAction(leaf)}`);
       const rounds = snapshotRounds.get(leaf.vdi) ?? [];
       snapshotRounds.set(leaf.vdi, rounds);
-      const r = await leafStep(ctx, underLock, { leaf: leaf.vdi, parent: leaf.parent, leafBytes: viewOf(p, leaf.vdi)?.physicalSize ?? 0, rounds });
+      const bar = mergeProgress(ctx, o, describeAction(leaf), (f) => progress((stepsDone + f) / steps));
+      let r;
+      try {
+        r = await leafStep(ctx, underLock, { leaf: leaf.vdi, parent: leaf.parent, leafBytes: viewOf(p, leaf.vdi)?.physicalSize ?? 0, rounds, onProgress: bar });
+      } finally {
+        bar.finish();
+      }
       if (r.kind === 'skip') {
         report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)}: ${r.reason}`);
       } else if (r.kind === 'snapshotted') {
@@ -202,6 +219,11 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
     }
   }
   return worked;
+}
+
+/** The progress reporter of one merge: a bar on a terminal, plain lines otherwise, the XAPI task fraction. */
+function mergeProgress(ctx: GcContext, o: RunOptions, label: string, setFraction: (f: number) => void) {
+  return createMergeProgress({ label, print: o.print, isTTY: o.isTTY === true, write: o.write, setFraction, log: ctx.log });
 }
 
 function report(ctx: GcContext, o: RunOptions, failed: Map<string, string>, key: string, reason: string): void {
