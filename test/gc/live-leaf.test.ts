@@ -70,3 +70,32 @@ test('live leaf-coalesce refused by a tapdisk already paused: nothing changes, r
   t.is(again.exitCode, 0, again.stderr);
   t.regex(again.stdout, new RegExp(`done: leaf-coalesce ${leaf} into ${base} \\(live`));
 });
+
+test('a leaf too big for a short pause is snapshotted first: its data merges while the VM runs, then the small rest live', async (t) => {
+  t.timeout(10 * 60_000);
+  const fx = await createdSr(t);
+  const [base, leaf] = [uuid(2, 1), uuid(2, 2)];
+  const virtual = 64 << 20;
+  await buildChain(fx, [
+    { uuid: base, label: 'base copy', hidden: true, virtualBytes: virtual, volumeBytes: 80 << 20, writes: [{ offset: 0, length: 4 << 20, fill: 0x21 }] },
+    // More than sm's 20 MiB live limit in the leaf itself.
+    { uuid: leaf, label: 'disk', parent: base, volumeBytes: 80 << 20, writes: [{ offset: 8 << 20, length: 24 << 20, fill: 0x22 }] },
+  ]);
+  const { vm, leafRef } = await runningOnSlave(fx, leaf);
+  const io = guest(fx, leaf);
+  const before = await io.read(virtual);
+
+  const r = await runGc(fx, []);
+  t.is(r.exitCode, 0, `${r.stderr}\n${r.log}`);
+  const snap = new RegExp(`done: snapshot (\\S+) of ${leaf}`).exec(r.stdout)?.[1];
+  t.truthy(snap, r.stdout);
+  t.regex(r.stdout, new RegExp(`done: coalesce ${snap} into ${base}`), 'the snapshot layer merged without a pause');
+  t.regex(r.stdout, new RegExp(`done: leaf-coalesce ${leaf} into ${base} \\(live, VM paused\\)`));
+  const p = await parents(fx);
+  t.true(p.has(leaf) && p.get(leaf) === undefined, 'one layer');
+  t.false(p.has(base) || p.has(snap ?? ''), 'the base and the snapshot layer are gone');
+  t.false('paused' in (await fx.xapi.vdi.getSmConfig(leafRef)));
+  t.true((await io.read(virtual)).equals(before), 'the guest reads the same bytes');
+  await fx.xapi.call('VM.hard_shutdown', vm);
+  t.true((await contentOf(fx, leaf)).equals(before));
+});
