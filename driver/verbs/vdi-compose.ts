@@ -10,8 +10,10 @@
  * Not journaled, because every step is idempotent and a prefix of them loses nothing: the child only
  * ever points at its old base or at vdi1 (both hold the data it lacks), and a scan introduces no VDI for
  * either state (vdi1 is known to XAPI; the old base is a hidden leaf, GC garbage). A retry redoes the
- * steps. A `paused` key a killed run left on a VDI active nowhere is dropped by the retry (under the SR
- * lock no other pause can be in flight); on a VDI still active somewhere it is refused, clearly.
+ * steps. A `paused` key found here was left by a killed run: every pauser of a VDI (snapshot, compose,
+ * the collector's relink and leaf-coalesce) holds the SR lock, which this verb holds now. So the retry
+ * unpauses the VDI wherever it is active (a host whose tapdisk never paused answers True) and drops the
+ * key before its own pause: a guest frozen by the killed run resumes.
  */
 import { faultPoint } from '../../lib/host/faults.js';
 import { tapPause, tapRefresh, tapUnpause, type HostCall } from '../../lib/blktap/pause.js';
@@ -87,11 +89,11 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
       };
       const call: HostCall = (host, fn, args) => session.xapi.host.callPlugin(host, 'linstor-manager', fn, args);
       const sm = await config.read();
-      if ('paused' in sm) {
-        if (Object.keys(sm).some((k) => k.startsWith('host_'))) throw new SrError('VDIUnavailable', `VDI ${uuid} is paused by another operation`);
-        await config.remove('paused'); // left by a killed run; nothing is active, so nothing is paused
-      }
       const log = ctx.log.child('blktap');
+      if ('paused' in sm) {
+        log.warn('VDI left paused by an interrupted operation: unpausing it first', { vdi: uuid });
+        if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `VDI ${uuid} was left paused and could not be unpaused`);
+      }
       if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `Failed to pause VDI ${uuid}`);
       try {
         faultPoint(ctx.env.faults, 'vdi_compose:after-pause');

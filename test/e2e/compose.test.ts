@@ -64,6 +64,24 @@ test('compose stacks a VDI active on a slave onto another: the guest then reads 
   await f.xapi.call('VM.hard_shutdown', vm2);
 });
 
+test('compose killed while the VDI is paused on a slave: the retry unpauses it, composes, and the guest reads both', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await createdSr(t, 2);
+  const { p, lRef, lUuid, d1 } = await setup(f);
+  const vm = await f.startVmWith(lRef, 'host2');
+  const d2 = randomBytes(16 * 1024);
+  await writeVdi(f, 'host2', lUuid, 5 * MIB, d2);
+  f.pool.xapi.armFault('host1', 'vdi_compose', 'vdi_compose:after-pause:kill');
+  await t.throwsAsync(runVerb(f, 'host1', 'vdi_compose', lRef, [p.ref]), { message: /SIGKILL/ });
+  t.true('paused' in (await f.xapi.vdi.getSmConfig(lRef)), 'the killed run left the VDI paused');
+
+  t.is(await runVerb(f, 'host1', 'vdi_compose', lRef, [p.ref]), null, 'the retry completes');
+  t.false('paused' in (await f.xapi.vdi.getSmConfig(lRef)));
+  t.deepEqual(await readVdi(f, 'host2', lUuid, MIB, d1.length), d1, 'the guest resumed and reads the parent');
+  t.deepEqual(await readVdi(f, 'host2', lUuid, 5 * MIB, d2.length), d2, 'and its own writes');
+  await f.xapi.call('VM.hard_shutdown', vm);
+});
+
 test('compose refuses bad input with a clear SM fault and changes nothing', async (t) => {
   t.timeout(10 * 60_000);
   const f = await createdSr(t, 2);
