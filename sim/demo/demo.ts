@@ -8,8 +8,9 @@
  *   4. a snapshot taken while a VM writes, new data after it, a revert by clone of the snapshot (the
  *      clone holds the data as at the snapshot), the snapshot deleted, both VDIs still right
  *   5. a VDI and the clone deleted, a rescan, then the garbage collector (linstor-gc on the master, its
- *      --status trees printed before and after): the VDI's chain (snapshot base copy + leaf) shrinks
- *      back to one VHD layer, no base copy left in XAPI, and a last full check of every byte
+ *      --status trees printed before and after) while a VM runs on the VDI: the VDI's chain (snapshot
+ *      base copy + leaf) shrinks back to one VHD layer live, the VM reads every byte and writes on, no
+ *      base copy left in XAPI, and a last full check of every byte
  * It prints progress, then a table of steps (time, driver runs, LINSTOR requests), and exits non-zero
  * on any mismatch.
  */
@@ -153,10 +154,20 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     const showTrees = (status: string) => {
       for (const l of status.split('\n')) if (l.trim() !== '') say(`   | ${l}`);
     };
-    say('   what linstor-gc --status shows before the collector runs:');
+    // The collector runs with a VM on the VDI: its leaf is merged live, the VM paused only for the final merge.
+    const vmLive = await startVm(vdiA, 'host2');
+    say('   what linstor-gc --status shows before the collector runs (a VM runs on the VDI on host2):');
     showTrees(await runGc(pool, srUuid, ['--status']));
     const aBefore = (await chainDepths(pool, srUuid, [uuidA]))[uuidA]!;
-    await rec.step('linstor-gc (after the clone deletion)', () => runGc(pool, srUuid));
+    const gcOut = await rec.step('linstor-gc (VM running on host2)', () => runGc(pool, srUuid));
+    for (const l of gcOut.split('\n')) if (l.startsWith('done: ')) say(`   linstor-gc ${l}`);
+    await verify(pool, dir, 'host2', uuidA, written);
+    const afterGc = { offset: 20 * MIB, data: randomBytes(256 * 1024) };
+    await io(pool, dir, 'host2', uuidA, 'write', afterGc.offset, afterGc.data);
+    written.push(afterGc);
+    await verify(pool, dir, 'host2', uuidA, written);
+    say('   the VM kept running: every byte reads back through it, and it writes on');
+    await rec.step('VM.clean_shutdown host2', () => xapi.call('VM.clean_shutdown', vmLive));
     await rec.step('SR.scan', () => xapi.sr.scan(sr));
     const aAfter = (await chainDepths(pool, srUuid, [uuidA]))[uuidA]!;
     say(`   chain depth of ${uuidA}: ${aBefore} → ${aAfter} layer(s); after the collector:`);

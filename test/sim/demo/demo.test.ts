@@ -10,5 +10,7 @@ test('the demo (npm run demo) runs the whole scenario on a fresh pool and verifi
   t.regex(out, /^demo: OK$/m);
   t.regex(out, /bytes: identical$/m);
   t.regex(out, /no replica: diskless on demand/);
+  t.regex(out, /linstor-gc done: leaf-coalesce \S+ into \S+ \(live, VM paused\)/, 'the collector merged the leaf under the running VM');
+  t.regex(out, /chain depth of \S+: 2 → 1 layer/);
   for (const step of ['SR.create', 'VDI.create 64 MiB', 'VDI.resize 128 MiB', 'VDI.destroy', 'SR.scan']) t.regex(out, new RegExp(`^${step.replace('.', '\\.')}\\s+\\d+\\s+\\d+`, 'm'));
 });
