@@ -77,6 +77,14 @@ export class SmLocks {
     return this.#take(ns, name, 'try');
   }
 
+  /**
+   * Starts the helper now rather than at the first lock request, so that its start overlaps other work
+   * (the collector's XAPI login and controller discovery). An idle helper never keeps the process alive.
+   */
+  start(): void {
+    this.#start();
+  }
+
   /** Ends the helper: every lock it holds is released by the kernel. */
   async close(): Promise<void> {
     const child = this.#child;
@@ -84,6 +92,9 @@ export class SmLocks {
     if (!child) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
+      // An idle helper is unreferenced: without this, a process with nothing else to do would end here,
+      // before the helper's exit, and skip what its caller does after close() (exit status, last logs).
+      this.#keepAlive(child, true);
       child.stdin?.end();
       setTimeout(() => {
         child.kill('SIGKILL');

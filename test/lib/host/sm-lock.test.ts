@@ -118,3 +118,32 @@ test('a process holding only idle locks still exits on its own', async (t) => {
   const result = await execa(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { timeout: 20000 });
   t.is(result.stdout, 'done');
 });
+
+test('a helper started ahead of use serves locks, and does not keep an idle process alive', async (t) => {
+  const r = await root();
+  const script = `
+    import { SmLocks } from ${JSON.stringify(path.resolve('lib/host/sm-lock.ts'))};
+    const locks = new SmLocks({ root: ${JSON.stringify(r)} });
+    locks.start();
+    locks.start();
+    const h = await locks.tryAcquire(${JSON.stringify(SR)}, 'gc_active');
+    console.log(h.path);
+  `;
+  const result = await execa(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { timeout: 20000 });
+  t.is(result.stdout, `/var/lock/sm/${SR}/gc_active`);
+});
+
+test('close waits for the helper to exit, so that what the process does after it still runs', async (t) => {
+  const r = await root();
+  const script = `
+    import { SmLocks } from ${JSON.stringify(path.resolve('lib/host/sm-lock.ts'))};
+    const locks = new SmLocks({ root: ${JSON.stringify(r)} });
+    locks.start();
+    await locks.close();
+    console.log('after close');
+    process.exitCode = 3;
+  `;
+  const result = await execa(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { timeout: 20000, reject: false });
+  t.is(result.stdout, 'after close');
+  t.is(result.exitCode, 3);
+});
