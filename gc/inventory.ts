@@ -37,6 +37,24 @@ export type Inventory = {
   readonly vhd: ReadonlyMap<string, VhdInfo>;
 };
 
+/** Volumes read at once. */
+const READ_CONCURRENCY = 8;
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next;
+      next += 1;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Reads every volume of the SR. */
 export async function readInventory(d: InventoryDeps): Promise<Inventory> {
   const { volumes } = d;
@@ -44,8 +62,7 @@ export async function readInventory(d: InventoryDeps): Promise<Inventory> {
   const names = volumes.volumeNames();
   const paths = new Map<string, string>();
   const vhd = new Map<string, VhdInfo>();
-  const raw: { uuid: VdiUuid; resource: string; info: VhdInfo | undefined; error: string | undefined }[] = [];
-  for (const [uuid, resource] of names) {
+  const read = async ([uuid, resource]: readonly [VdiUuid, string]) => {
     const meta = metadata.get(uuid) ?? {};
     const persistent = resource.startsWith(PERSISTENT_PREFIX);
     const deleted = uuid.startsWith(DELETED_PREFIX);
@@ -62,8 +79,11 @@ export async function readInventory(d: InventoryDeps): Promise<Inventory> {
         d.log.warn('cannot read the VHD of a volume', { vdi: uuid, resource, error });
       }
     }
-    raw.push({ uuid, resource, info, error });
-  }
+    return { uuid, resource, info, error };
+  };
+  // Each volume costs a device lookup (a diskless made on demand) and a header read: a few at a time,
+  // so that a large SR is not read one volume after the other.
+  const raw = await mapBounded([...names], READ_CONCURRENCY, read);
   const views: VolumeView[] = raw.map(({ uuid, resource, info, error }) => {
     const meta = metadata.get(uuid) ?? {};
     const size = sizes.get(uuid);

@@ -5,8 +5,10 @@
  *
  *   gc_active  whole run; taken through LockActive (SR lock, try gc_active, release the SR lock)
  *   running    one loop iteration, non-blocking (busy → stop)
- *   sr         around every KV or XAPI change; polled (100 tries, 3 s apart) so that the abort flag
- *              `/var/run/sm/ipc/<sr>/abort` is noticed while the driver holds the lock
+ *   sr         around every KV or XAPI change; polled so that the abort flag `/var/run/sm/ipc/<sr>/abort`
+ *              is noticed while the driver holds the lock: sm gives up after 300 s (100 tries, 3 s apart);
+ *              we keep that budget but try every 250 ms, so a lock the driver holds for a short verb costs
+ *              us about that verb, not 3 s (a try never blocks, so a blocked sm waiter still gets the lock first)
  */
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,8 +34,13 @@ export type GcLockOptions = {
   readonly sleep?: (ms: number) => Promise<void>;
 };
 
-const SR_LOCK_TRIES = 100;
-const SR_LOCK_PERIOD_MS = 3_000;
+/** sm's budget for the SR lock (100 tries × 3 s) and our poll period within it. */
+const SR_LOCK_WAIT_MS = 300_000;
+const SR_LOCK_PERIOD_MS = 250;
+const SR_LOCK_TRIES = SR_LOCK_WAIT_MS / SR_LOCK_PERIOD_MS;
+/** sm's abort waits 60 s (20 tries × 3 s) for the running collector; we look every 250 ms within it. */
+const ABORT_WAIT_MS = 60_000;
+const ABORT_PERIOD_MS = 250;
 
 export class GcLocks {
   readonly #o: GcLockOptions;
@@ -78,7 +85,9 @@ export class GcLocks {
   async withSrLock<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#o.callerHoldsSrLock) return fn();
     let handle: SmLockHandle | undefined;
-    for (let attempt = 0; attempt < SR_LOCK_TRIES && handle === undefined; attempt += 1) {
+    // Bounded by tries (an injected sleep may not take time) and by the clock (a try takes time too).
+    const deadline = performance.now() + scaled(this.#o.env, SR_LOCK_WAIT_MS);
+    for (let attempt = 0; attempt < SR_LOCK_TRIES && handle === undefined && (attempt === 0 || performance.now() < deadline); attempt += 1) {
       if (await this.abortRequested()) throw new GcAbortedError('Abort requested');
       try {
         handle = await this.#o.locks.tryAcquire(this.#o.sr, 'sr');
@@ -129,8 +138,9 @@ export async function abortCollector(o: AbortOptions): Promise<boolean> {
     throw error;
   }
   try {
-    for (let i = 0; i < 20; i += 1) {
-      await sleep(scaled(o.env, 3_000));
+    const deadline = performance.now() + scaled(o.env, ABORT_WAIT_MS);
+    for (let i = 0; i < ABORT_WAIT_MS / ABORT_PERIOD_MS && performance.now() < deadline; i += 1) {
+      await sleep(scaled(o.env, ABORT_PERIOD_MS));
       if (await tryActive()) return true;
     }
     return false;

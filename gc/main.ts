@@ -44,6 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return stopped ? 0 : 4;
     }
     log.info(`collector start on SR ${args.sr}`, { once: args.once, dryRun: args.dryRun, status: args.status, force: args.force });
+    // The lock helper (a Python process) starts while we log in and find the controller; a read-only
+    // look (--status, --dry-run) takes no lock.
+    if (!args.status && !args.dryRun) locks.start();
     const ctx = await openGcContext({ env, log, exec: lazyRun, srUuid: args.sr, calledByDriver: args.srLocked });
     try {
       const outcome = await runCollector(ctx, locks, {

@@ -18,24 +18,28 @@ function parse(text: string, hostRef: string, hostname: string): Opener[] {
   return out;
 }
 
-/** Openers of the volume of `uuid` on every node that has a resource of it. */
+/**
+ * Openers of the volume of `uuid` on every node that has a resource of it: this host's file is read
+ * directly, the other nodes are asked in parallel (one plugin process each); the result keeps the
+ * nodes' order.
+ */
 export async function volumeOpeners(ctx: GcContext, volumes: VolumeManager, uuid: VdiUuid): Promise<Opener[]> {
   const resource = volumes.resourceName(uuid);
-  const out: Opener[] = [];
-  for (const node of (await volumes.usageStates(uuid)).keys()) {
-    if (node.toLowerCase() === ctx.node.toLowerCase()) {
-      const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/0/openers`);
-      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
-        throw e;
-      });
-      out.push(...parse(text, ctx.hostRef, ctx.node));
-      continue;
-    }
-    const ref = [...ctx.hostnames].find(([, h]) => h.toLowerCase() === node.toLowerCase())?.[0];
-    if (ref !== undefined) out.push(...(await openersOf(ctx.xapi, [ref], resource, ctx.hostnames)));
-  }
-  return out;
+  const perNode = await Promise.all(
+    [...(await volumes.usageStates(uuid)).keys()].map(async (node): Promise<Opener[]> => {
+      if (node.toLowerCase() === ctx.node.toLowerCase()) {
+        const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/0/openers`);
+        const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return '';
+          throw e;
+        });
+        return parse(text, ctx.hostRef, ctx.node);
+      }
+      const ref = [...ctx.hostnames].find(([, h]) => h.toLowerCase() === node.toLowerCase())?.[0];
+      return ref === undefined ? [] : openersOf(ctx.xapi, [ref], resource, ctx.hostnames);
+    }),
+  );
+  return perNode.flat();
 }
 
 /** Openers that are not a tapdisk (sm's `_checkSlaves` refuses those). */

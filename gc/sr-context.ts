@@ -5,14 +5,14 @@
  * discovery, and plugin calls. The volume manager is built per pass, only under the SR lock, with
  * repair (commit f0f3e4eb: built outside the lock, a repair raced a snapshot rollback).
  */
-import { connectController } from '../lib/discovery/connect.js';
+import { discoverController } from '../lib/discovery/controller.js';
 import type { Exec } from '../lib/exec/run.js';
-import type { HostEnv } from '../lib/host/env.js';
+import { scaled, type HostEnv } from '../lib/host/env.js';
 import { readInventory as readHostInventory } from '../lib/host/inventory.js';
-import type { LinstorApi } from '../lib/linstor/index.js';
+import { createLinstorClient, type LinstorApi } from '../lib/linstor/index.js';
 import type { Logger } from '../lib/log/logger.js';
 import { VolumeManager, type ResourceName } from '../lib/volume/index.js';
-import { createLocalXapi, type Xapi } from '../lib/xapi/index.js';
+import { createLocalXapi, isXapiError, type HostRecord, type Xapi } from '../lib/xapi/index.js';
 import type { XapiVdi } from './inventory.js';
 
 /** The run cannot start (not the master, SR not plugged here, unknown SR). */
@@ -48,27 +48,77 @@ export type GcContext = {
   close(): Promise<void>;
 };
 
-/** Connects to XAPI and LINSTOR for SR `srUuid`. */
+/** What the run needs of XAPI, read once at the start (sm's `_reloadLinstor` reads the same). */
+type PoolView = {
+  readonly srRef: string;
+  readonly hostRef: string;
+  readonly hosts: Readonly<Record<string, HostRecord>>;
+  readonly pbdRef: string;
+  readonly groupName: string;
+};
+
+async function readPool(xapi: Xapi, o: { env: HostEnv; srUuid: string; calledByDriver?: boolean }): Promise<PoolView> {
+  // Independent lookups in parallel; this host's ref comes from the host records (no host.get_by_uuid).
+  const [srRef, inventory, master, hosts, pbds] = await Promise.all([
+    xapi.sr.getByUuid(o.srUuid).catch((e: unknown) => {
+      throw new GcSetupError(`no SR ${o.srUuid}`, { cause: e });
+    }),
+    readHostInventory(o.env.root),
+    xapi.pool.getMaster(),
+    xapi.host.getAllRecords(),
+    xapi.pbd.getAllRecords(),
+  ]);
+  const installation = inventory['INSTALLATION_UUID'];
+  if (!installation) throw new GcSetupError('this host has no INSTALLATION_UUID');
+  const hostRef = Object.entries(hosts).find(([, h]) => h.uuid === installation)?.[0] ?? (await xapi.host.getByUuid(installation));
+  if (master !== hostRef) throw new GcSetupError('the collector runs on the pool master only');
+  const pbd = Object.entries(pbds).find(([, p]) => p.SR === srRef && p.host === hostRef);
+  // sr_delete runs us inside xapi's temporary attach, where the PBD is not marked plugged (sm's gc_force
+  // skips the check too).
+  if (pbd === undefined || (!pbd[1].currently_attached && !o.calledByDriver)) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
+  const groupName = pbd[1].device_config['group-name'];
+  if (!groupName) throw new GcSetupError(`the PBD of SR ${o.srUuid} has no group-name`);
+  return { srRef, hostRef, hosts, pbdRef: pbd[0], groupName };
+}
+
+/**
+ * Connects to XAPI and LINSTOR for SR `srUuid`. Controller discovery starts with the login: its first
+ * step (`drbdadm status`) needs no XAPI, and what it needs of XAPI (this host's address, the pool's
+ * hosts) comes from the records the setup reads anyway. A setup failure wins over a discovery failure,
+ * and stops discovery's retries.
+ */
 export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; srUuid: string; calledByDriver?: boolean }): Promise<GcContext> {
   const xapi = createLocalXapi({ socketPath: o.env.xapiSocket });
-  await xapi.client.loginWithPassword('root', '');
+  const pool = xapi.client.loginWithPassword('root', '').then(() => readPool(xapi, o));
+  let setupFailed = false;
+  const discovery = discoverController({
+    exec: o.exec,
+    root: o.env.root,
+    log: o.log,
+    retryDelayMs: scaled(o.env, 1000),
+    sleep: async (ms) => {
+      if (setupFailed) throw new GcSetupError('setup failed');
+      await new Promise((r) => setTimeout(r, ms));
+    },
+    localAddress: async () => {
+      const p = await pool;
+      return p.hosts[p.hostRef]?.address;
+    },
+    pool: {
+      hosts: async () => Object.entries((await pool).hosts).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
+      hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
+    },
+  });
+  // Awaited below once the setup succeeded; abandoned (and its rejection ignored) when it failed.
+  discovery.catch(() => undefined);
   try {
-    const srRef = await xapi.sr.getByUuid(o.srUuid).catch((e: unknown) => {
-      throw new GcSetupError(`no SR ${o.srUuid}`, { cause: e });
+    const { srRef, hostRef, hosts, pbdRef, groupName } = await pool.catch((error: unknown) => {
+      setupFailed = true;
+      throw error;
     });
-    const installation = (await readHostInventory(o.env.root))['INSTALLATION_UUID'];
-    if (!installation) throw new GcSetupError('this host has no INSTALLATION_UUID');
-    const hostRef = await xapi.host.getByUuid(installation);
-    const [master, hosts, pbds] = await Promise.all([xapi.pool.getMaster(), xapi.host.getAllRecords(), xapi.pbd.getAllRecords()]);
-    if (master !== hostRef) throw new GcSetupError('the collector runs on the pool master only');
-    const pbd = Object.values(pbds).find((p) => p.SR === srRef && p.host === hostRef);
-    // sr_delete runs us inside xapi's temporary attach, where the PBD is not marked plugged (sm's gc_force
-    // skips the check too).
-    if (pbd === undefined || (!pbd.currently_attached && !o.calledByDriver)) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
-    const groupName = pbd.device_config['group-name'];
-    if (!groupName) throw new GcSetupError(`the PBD of SR ${o.srUuid} has no group-name`);
     const hostnames = new Map(Object.entries(hosts).map(([ref, h]) => [ref, h.hostname]));
-    const linstor = await connectController({ exec: o.exec, env: o.env, log: o.log, xapi });
+    const found = await discovery;
+    const linstor = createLinstorClient({ controllers: found.uris, logger: o.log.child('linstor') });
     const node = hostnames.get(hostRef) ?? '';
     return {
       env: o.env,
@@ -100,11 +150,16 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
         }),
       async plugged() {
         if (o.calledByDriver) return true;
-        const all = await xapi.pbd.getAllRecords();
-        return Object.values(all).some((p) => p.SR === srRef && p.host === hostRef && p.currently_attached);
+        try {
+          return await xapi.pbd.get(pbdRef, 'currently_attached');
+        } catch (error) {
+          // The PBD was destroyed (SR forgotten, host removed): not plugged any more.
+          if (isXapiError(error, 'HANDLE_INVALID')) return false;
+          throw error;
+        }
       },
       async srSwitches() {
-        const other = (await xapi.sr.getRecord(srRef)).other_config ?? {};
+        const other = (await xapi.sr.get(srRef, 'other_config')) ?? {};
         return { gc: other['gc'] !== 'false', coalesce: other['coalesce'] !== 'false' };
       },
       async xapiVdis() {
@@ -124,6 +179,7 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
       },
     };
   } catch (error) {
+    setupFailed = true;
     await xapi.client.logout().catch(() => undefined);
     throw error;
   }
@@ -132,19 +188,21 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
 /** A process holding a DRBD device open on some host. */
 export type Opener = { readonly hostRef: string; readonly hostname: string; readonly pid: string; readonly process: string };
 
-/** Every opener of `resource` on the given hosts (plugin getDrbdOpeners; unreachable hosts skipped). */
+/**
+ * Every opener of `resource` on the given hosts (plugin getDrbdOpeners; unreachable hosts skipped). The
+ * hosts are asked in parallel (each call is a plugin process there); the result keeps their order.
+ */
 export async function openersOf(xapi: Xapi, hostRefs: readonly string[], resource: string, hostnames: ReadonlyMap<string, string>): Promise<Opener[]> {
+  const answers = await Promise.all(
+    hostRefs.map((ref) => xapi.host.callPlugin(ref, 'linstor-manager', 'getDrbdOpeners', { resourceName: resource, volume: '0' }).catch(() => undefined)),
+  );
   const out: Opener[] = [];
-  for (const ref of hostRefs) {
-    let answer: string;
-    try {
-      answer = await xapi.host.callPlugin(ref, 'linstor-manager', 'getDrbdOpeners', { resourceName: resource, volume: '0' });
-    } catch {
-      continue;
-    }
+  hostRefs.forEach((ref, i) => {
+    const answer = answers[i];
+    if (answer === undefined) return;
     const openers = JSON.parse(answer || '{}') as Record<string, { 'process-name'?: string }>;
     for (const [pid, o] of Object.entries(openers)) out.push({ hostRef: ref, hostname: hostnames.get(ref) ?? ref, pid, process: o['process-name'] ?? '?' });
-  }
+  });
   return out;
 }
 
