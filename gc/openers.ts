@@ -42,6 +42,17 @@ export async function volumeOpeners(ctx: GcContext, volumes: VolumeManager, uuid
   return perNode.flat();
 }
 
+/**
+ * Openers of several volumes in one round (every node of every volume asked at once), by uuid in the
+ * order given; volumes the manager does not have are left out. For checks that cover a VDI and its
+ * parent, so that they cost one plugin-call latency, not one per volume.
+ */
+export async function openersOfVolumes(ctx: GcContext, volumes: VolumeManager, uuids: readonly VdiUuid[]): Promise<Map<VdiUuid, Opener[]>> {
+  const present = uuids.filter((u) => volumes.has(u));
+  const all = await Promise.all(present.map((u) => volumeOpeners(ctx, volumes, u)));
+  return new Map(present.map((u, i) => [u, all[i] ?? []]));
+}
+
 /** Openers that are not a tapdisk (sm's `_checkSlaves` refuses those). */
 export function foreign(openers: readonly Opener[]): Opener[] {
   return openers.filter((o) => o.process !== 'tapdisk');
