@@ -30,9 +30,11 @@ endef
 
 # SKIP_BUILD=1 installs what dist/ holds (tests run it after npm test built the bundles).
 # XAPI runs $(SM_DEST)/LinstorSR: a link to the Python launcher LinstorSR.py, which execs the Node
-# bundle in $(SM_DEST)/linstor-sr/ (and which sm's Python code can import as a module).
+# bundle in $(SM_DEST)/linstor-sr/ (and which sm's Python code can import as a module). That bundle answers
+# sr_get_driver_info itself and loads the full driver, LinstorSR-main.cjs beside it, for every other call.
 install: $(if $(SKIP_BUILD),,build)
 	$(call install-bin,LinstorSR,$(SM_DEST)/linstor-sr/LinstorSR)
+	$(call install-bin,LinstorSR-main.cjs,$(SM_DEST)/linstor-sr/LinstorSR-main.cjs)
 	$(call install-bin,linstor-gc,$(SM_DEST)/linstor-sr/linstor-gc)
 	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(SM_DEST)/linstor-sr/sm-lock-helper.py
 	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR.py

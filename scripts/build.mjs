@@ -4,13 +4,16 @@ import { build } from 'esbuild';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 /** name in dist/ → entry point. Each issue that creates an executable adds its line here. */
 export const ENTRIES = {
-  LinstorSR: 'driver/main.ts',
+  // xapi's entry: answers sr_get_driver_info itself and loads the full driver for anything else (issue #2).
+  LinstorSR: 'driver/entry.ts',
+  'LinstorSR-main.cjs': 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
   'vhd-tool': 'tools/vhd-tool/main.ts',
   'linstor-kv-tool': 'tools/linstor-kv-tool/main.ts',
@@ -76,10 +79,19 @@ const sources = new Map(await Promise.all(LAZY_VENDOR.map(async (name) => [name,
 await mkdir(path.join(root, 'dist'), { recursive: true });
 // Inside this repository the root package.json says "type": "module"; dist/ holds CommonJS bundles.
 await writeFile(path.join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
-/** The dom0 launcher with the driver's DRIVER_INFO written in, and the fcntl lock helper. */
-async function buildDom0Files() {
+/**
+ * The driver's DRIVER_INFO and the sr_get_driver_info response the full driver prints, from the real
+ * object and the real encoder, so that what is written into the launcher and the fast entry never differs.
+ */
+async function driverInfoArtifacts() {
+  const contents = [
+    "import { DRIVER_INFO } from './driver/driver-info.ts';",
+    "import { encodeResult } from './lib/smapi/response.ts';",
+    'export const driverInfo = DRIVER_INFO;',
+    'export const response = encodeResult(DRIVER_INFO);',
+  ].join('\n');
   const info = await build({
-    entryPoints: [path.join(root, 'driver', 'driver-info.ts')],
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'driver-info-artifacts.ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -87,8 +99,14 @@ async function buildDom0Files() {
     logLevel: 'error',
   });
   const mod = { exports: {} };
-  new Function('module', 'exports', 'require', info.outputFiles[0].text)(mod, mod.exports, () => ({}));
-  const driverInfo = mod.exports.DRIVER_INFO;
+  new Function('module', 'exports', 'require', info.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  return mod.exports;
+}
+
+const { driverInfo, response: driverInfoResponse } = await driverInfoArtifacts();
+
+/** The dom0 launcher with the driver's DRIVER_INFO written in, and the fcntl lock helper. */
+async function buildDom0Files() {
   // JSON of strings and arrays is also a Python literal.
   const launcher = (await readFile(path.join(root, 'dom0', 'LinstorSR.py'), 'utf8')).replace(
     'DRIVER_INFO = None  # @generated DRIVER_INFO',
@@ -113,7 +131,7 @@ await Promise.all(
       banner: { js: banner },
       legalComments: 'none',
       logLevel: 'warning',
-      define: { 'import.meta.url': '__importMetaUrl' },
+      define: { 'import.meta.url': '__importMetaUrl', LINSTOR_SR_DRIVER_INFO_RESPONSE: JSON.stringify(driverInfoResponse) },
       plugins: [lazyVendorPlugin(sources)],
     });
     await chmod(outfile, 0o755);
