@@ -106,11 +106,21 @@ export async function coalesceNonLeaf(
   merged: () => void = () => undefined,
   onProgress?: MergeProgressFn,
 ): Promise<MergeResult> {
-  await underLock(async (_v, journal) => {
-    if ((await journal.get('coalesce', vdi)) === undefined) await journal.create('coalesce', vdi, FLAG_ENTRY);
+  const created = await underLock(async (_v, journal) => {
+    if ((await journal.get('coalesce', vdi)) !== undefined) return false;
+    await journal.create('coalesce', vdi, FLAG_ENTRY);
+    return true;
   });
   faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
-  const result = await mergeIntoParent(ctx, underLock, vdi, parent, onProgress);
+  let result: MergeResult;
+  try {
+    result = await mergeIntoParent(ctx, underLock, vdi, parent, onProgress);
+  } catch (error) {
+    // Refused before anything was written: no interrupted merge to remember (an entry of an earlier,
+    // really interrupted merge stays).
+    if (error instanceof NoSpaceError && created) await underLock((_v, journal) => journal.remove('coalesce', vdi));
+    throw error;
+  }
   merged();
   await underLock(async (_v, journal) => {
     await journal.create('relink', vdi, FLAG_ENTRY);

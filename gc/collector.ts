@@ -167,58 +167,86 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
       report(ctx, o, failed, a.vdi, `${describeAction(a)} failed: ${(error as Error).message}`);
     }
   }
-  const next = todo.find((x) => x.kind === 'coalesce');
-  if (next?.kind === 'coalesce' && !(await blockedByOpeners(ctx, underLock, failed, o, next, [next.vdi, next.parent]))) {
-    try {
-      o.print(`start: ${describeAction(next)}`);
-      const bar = mergeProgress(ctx, o, describeAction(next), (f) => progress((stepsDone + f) / steps));
-      let r;
-      try {
-        r = await coalesceNonLeaf(ctx, underLock, next.vdi, next.parent, step, bar);
-      } finally {
-        bar.finish();
-      }
-      const bytes = sectorsToBytes(r.sectors);
-      const rate = r.ms > 0 ? (bytes / (1 << 20) / (r.ms / 1000)).toFixed(1) : '∞';
-      o.print(`done: ${describeAction(next)}: ${bytes} bytes merged in ${Math.round(r.ms)} ms (${rate} MiB/s)`);
-      ctx.log.info('coalesced', { vdi: next.vdi, parent: next.parent, bytes, ms: Math.round(r.ms) });
-      worked = true;
-    } catch (error) {
-      if (error instanceof GcAbortedError) throw error;
-      const why = error instanceof NoSpaceError ? error.message : `${describeAction(next)} failed: ${(error as Error).message}`;
-      report(ctx, o, failed, next.vdi, why);
-    }
-  }
-  const leaf = worked ? undefined : todo.find((x) => x.kind === 'leaf-coalesce');
-  if (leaf?.kind === 'leaf-coalesce') {
-    try {
-      o.print(`start: ${describeAction(leaf)}`);
-      const rounds = snapshotRounds.get(leaf.vdi) ?? [];
-      snapshotRounds.set(leaf.vdi, rounds);
-      const bar = mergeProgress(ctx, o, describeAction(leaf), (f) => progress((stepsDone + f) / steps));
-      let r;
-      try {
-        r = await leafStep(ctx, underLock, { leaf: leaf.vdi, parent: leaf.parent, leafBytes: viewOf(p, leaf.vdi)?.physicalSize ?? 0, rounds, onProgress: bar });
-      } finally {
-        bar.finish();
-      }
-      if (r.kind === 'skip') {
-        report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)}: ${r.reason}`);
-      } else if (r.kind === 'snapshotted') {
-        o.print(`done: snapshot ${r.snapshot} of ${leaf.vdi}: its data merges while the VM runs, the rest merges live later`);
-        worked = true;
-      } else {
-        const how = r.live ? 'live, VM paused' : 'offline';
-        o.print(`done: ${describeAction(leaf)} (${how}): ${sectorsToBytes(r.result.sectors)} bytes merged in ${Math.round(r.result.ms)} ms`);
-        ctx.log.info('leaf-coalesced', { vdi: leaf.vdi, parent: leaf.parent, live: r.live, bytes: sectorsToBytes(r.result.sectors), ms: Math.round(r.result.ms) });
-        worked = true;
-      }
-    } catch (error) {
-      if (error instanceof GcAbortedError) throw error;
-      report(ctx, o, failed, leaf.vdi, `${describeAction(leaf)} failed: ${(error as Error).message}`);
-    }
-  }
+  // One merge per pass (the next pass plans again); a chain that fails or is skipped does not stop the
+  // others: the next candidate is tried in the same pass.
+  const pass: PassContext = { ctx, underLock, failed, o, progress: (f) => progress((stepsDone + f) / steps), step };
+  for (const c of todo) if (c.kind === 'coalesce' && (await tryCoalesce(pass, c))) return true;
+  // A leaf merge only when nothing else changed: the garbage and coalesces of this pass come first.
+  if (worked) return true;
+  for (const c of todo) if (c.kind === 'leaf-coalesce' && (await tryLeafCoalesce(pass, p, snapshotRounds, c))) return true;
   return worked;
+}
+
+type PassContext = {
+  readonly ctx: GcContext;
+  readonly underLock: UnderLock;
+  readonly failed: Map<string, string>;
+  readonly o: RunOptions;
+  /** The merge's fraction (0..1) into the XAPI task. */
+  readonly progress: (fraction: number) => void;
+  /** One step of the pass done (the merge of a coalesce). */
+  readonly step: () => void;
+};
+
+/** Coalesces `c`; false when it was blocked, skipped or failed (reported). */
+async function tryCoalesce(x: PassContext, c: Extract<Action, { kind: 'coalesce' }>): Promise<boolean> {
+  const { ctx, o } = x;
+  if (x.failed.has(c.vdi) || x.failed.has(c.parent)) return false;
+  if (await blockedByOpeners(ctx, x.underLock, x.failed, o, c, [c.vdi, c.parent])) return false;
+  try {
+    o.print(`start: ${describeAction(c)}`);
+    const bar = mergeProgress(ctx, o, describeAction(c), x.progress);
+    let r;
+    try {
+      r = await coalesceNonLeaf(ctx, x.underLock, c.vdi, c.parent, x.step, bar);
+    } finally {
+      bar.finish();
+    }
+    const bytes = sectorsToBytes(r.sectors);
+    const rate = r.ms > 0 ? (bytes / (1 << 20) / (r.ms / 1000)).toFixed(1) : '∞';
+    o.print(`done: ${describeAction(c)}: ${bytes} bytes merged in ${Math.round(r.ms)} ms (${rate} MiB/s)`);
+    ctx.log.info('coalesced', { vdi: c.vdi, parent: c.parent, bytes, ms: Math.round(r.ms) });
+    return true;
+  } catch (error) {
+    if (error instanceof GcAbortedError) throw error;
+    const why = error instanceof NoSpaceError ? error.message : `${describeAction(c)} failed: ${(error as Error).message}`;
+    report(ctx, o, x.failed, c.vdi, why);
+    return false;
+  }
+}
+
+/** Leaf-coalesces `c` (or snapshots it first, leaf-step.ts); false when skipped or failed (reported). */
+async function tryLeafCoalesce(x: PassContext, p: Plan, snapshotRounds: Map<string, number[]>, c: Extract<Action, { kind: 'leaf-coalesce' }>): Promise<boolean> {
+  const { ctx, o } = x;
+  if (x.failed.has(c.vdi) || x.failed.has(c.parent)) return false;
+  try {
+    o.print(`start: ${describeAction(c)}`);
+    const rounds = snapshotRounds.get(c.vdi) ?? [];
+    snapshotRounds.set(c.vdi, rounds);
+    const bar = mergeProgress(ctx, o, describeAction(c), x.progress);
+    let r;
+    try {
+      r = await leafStep(ctx, x.underLock, { leaf: c.vdi, parent: c.parent, leafBytes: viewOf(p, c.vdi)?.physicalSize ?? 0, rounds, onProgress: bar });
+    } finally {
+      bar.finish();
+    }
+    if (r.kind === 'skip') {
+      report(ctx, o, x.failed, c.vdi, `${describeAction(c)}: ${r.reason}`);
+      return false;
+    }
+    if (r.kind === 'snapshotted') {
+      o.print(`done: snapshot ${r.snapshot} of ${c.vdi}: its data merges while the VM runs, the rest merges live later`);
+      return true;
+    }
+    const how = r.live ? 'live, VM paused' : 'offline';
+    o.print(`done: ${describeAction(c)} (${how}): ${sectorsToBytes(r.result.sectors)} bytes merged in ${Math.round(r.result.ms)} ms`);
+    ctx.log.info('leaf-coalesced', { vdi: c.vdi, parent: c.parent, live: r.live, bytes: sectorsToBytes(r.result.sectors), ms: Math.round(r.result.ms) });
+    return true;
+  } catch (error) {
+    if (error instanceof GcAbortedError) throw error;
+    report(ctx, o, x.failed, c.vdi, `${describeAction(c)} failed: ${(error as Error).message}`);
+    return false;
+  }
 }
 
 /** The progress reporter of one merge: a bar on a terminal, plain lines otherwise, the XAPI task fraction. */

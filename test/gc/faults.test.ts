@@ -108,9 +108,8 @@ test.serial('no space to inflate the parent: skipped with the reason, no byte or
   t.deepEqual(await leakedDefinitions(fx), []);
 });
 
-// Known bug (gc/collector.ts iteration): only the first coalesce of the plan is tried in an iteration;
-// when it is skipped and nothing else changed, the run ends and the other chains wait for the next run.
-test.serial.failing('no space for one chain: the other chain is still coalesced in the same run', async (t) => {
+// A skipped coalesce does not end the pass: the next candidate of the plan is tried (gc/collector.ts).
+test.serial('no space for one chain: the other chain is still coalesced in the same run', async (t) => {
   t.timeout(10 * 60_000);
   const { fx } = await fullPool(t);
   const r = await runGc(fx, []);
@@ -119,9 +118,8 @@ test.serial.failing('no space for one chain: the other chain is still coalesced 
   await assertCoalesced(t, fx, roomy, 'roomy chain');
 });
 
-// Known bug (gc/coalesce.ts coalesceNonLeaf): the coalesce/ entry is written before mergeIntoParent
-// checks the space, so a coalesce that never started stays journaled as interrupted.
-test.serial.failing('no space for a chain: its skipped coalesce leaves no journal entry', async (t) => {
+// A coalesce refused for space before any write drops the coalesce/ entry it made (gc/coalesce.ts).
+test.serial('no space for a chain: its skipped coalesce leaves no journal entry', async (t) => {
   t.timeout(10 * 60_000);
   const { fx } = await fullPool(t);
   const r = await runGc(fx, []);
