@@ -4,19 +4,20 @@
 //                plugin calls.
 //   coalesce     throughput through the whole GC path (dist/linstor-gc run on the master: discovery,
 //                locks, plan, inflate, merge, relink, delete, then the leaf-coalesce of the emptied leaf)
-//                of a hidden layer holding MERGED_MIB of data, as a ratio to `cp` + `sync <copy>` of the
-//                same bytes taken just before it (target ≥ 0.7×; median of 3 such pairs, the disk being
+//                of a hidden layer holding MERGED_MIB of random data, as a ratio to `cp` + `sync <copy>` of the
+//                very same bytes taken just before it (target ≥ 0.7×; median of 3 such pairs, the disk being
 //                shared with whatever else runs); the merge step alone too. Everything dirty is synced
 //                before each timed section, and each side flushes only what it wrote (until issue #8 the
 //                cp's global sync also flushed its freshly written source and the machine's other writes).
 //   chain_of_10  time for the GC to collapse a chain of 10 layers (8 merges, then the leaf into the base).
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { computeVolumeSize } from '../lib/vhd/index.js';
-import { buildChain, createdSr, parents, runGc, type Layer, type SrFixture } from '../test/gc/helpers.js';
+import { computeVolumeSize, openChain, writeChain } from '../lib/vhd/index.js';
+import { asVdiUuid } from '../lib/volume/index.js';
+import { buildChain, createdSr, openVolumes, parents, runGc, type Layer, type SrFixture } from '../test/gc/helpers.js';
 import { round } from './process-time.js';
 import type { Bench } from './run.js';
 
@@ -34,6 +35,39 @@ function fakeT() {
 const id = (chain: number, i: number) => `77777777-7777-4777-8${String(chain).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+const CHUNK = 64 * MIB;
+
+/** A file of `bytes` random bytes: what cp copies and what the merged layer holds. */
+async function randomFile(file: string, bytes: number): Promise<void> {
+  const out = await open(file, 'w');
+  try {
+    for (let offset = 0; offset < bytes; offset += CHUNK) await out.write(randomBytes(Math.min(CHUNK, bytes - offset)));
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * Writes the content of `src` at offset 0 of the VHD of `uuid` on host1 (so that the merge moves the very
+ * bytes cp copies: incompressible, as a guest's data mostly is, where a constant fill could be cheaper
+ * for the disk to store).
+ */
+async function writeFileInto(fx: SrFixture, uuid: string, src: string, bytes: number): Promise<void> {
+  const volumes = await openVolumes(fx);
+  const chain = await openChain({ root: fx.pool.runtime.host('host1').spec.root }, volumes.devicePath(asVdiUuid(uuid)), { writable: true });
+  const input = await open(src, 'r');
+  try {
+    for (let offset = 0; offset < bytes; offset += CHUNK) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, bytes - offset));
+      const { bytesRead } = await input.read(buf, 0, buf.length, offset);
+      await writeChain(chain, offset, buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await input.close();
+    await chain.close();
+  }
+}
 
 /**
  * `cp` of `src`, then `sync` of the copy: fsync of that one file, as the merge fsyncs the parent it
@@ -81,7 +115,7 @@ const bench: Bench = {
       // COALESCE_RUNS pairs of a cp and a GC run taken back to back, so that each ratio compares two
       // measurements made under the same load (the disk is shared); the median pair is reported.
       const src = path.join(dir, 'cp-src');
-      await writeFile(src, randomBytes(MERGED_MIB * MIB));
+      await randomFile(src, MERGED_MIB * MIB);
       const virtual = (MERGED_MIB + 64) * MIB;
       const full = computeVolumeSize(virtual, 'vhd');
       const pairs = [];
@@ -89,9 +123,10 @@ const bench: Bench = {
         const chain = 10 + run;
         await buildChain(fx, [
           { uuid: id(chain, 1), label: 'base copy', hidden: true, volumeBytes: 8 * MIB, virtualBytes: virtual, writes: [{ offset: 0, length: MIB, fill: 1 }] },
-          { uuid: id(chain, 2), label: 'base copy', parent: id(chain, 1), hidden: true, volumeBytes: full, writes: [{ offset: 0, length: MERGED_MIB * MIB, fill: 2 }] },
+          { uuid: id(chain, 2), label: 'base copy', parent: id(chain, 1), hidden: true, volumeBytes: full },
           { uuid: id(chain, 3), label: 'disk', parent: id(chain, 2), volumeBytes: full },
         ]);
+        await writeFileInto(fx, id(chain, 2), src, MERGED_MIB * MIB);
         const cp = await cpMs(dir, src);
         await execa('sync', []);
         const whole = await timedGc(fx);
@@ -135,6 +170,8 @@ const bench: Bench = {
           merge_vs_cp: round(cp / mergeMs),
           gc_run_vs_cp: round(gcRunVsCp),
           gc_run_vs_cp_runs: pairs.map((x) => round(x.cp / x.whole.ms)),
+          // [cp_ms, gc_run_ms] of each pair, in the same order.
+          runs_ms: pairs.map((x) => [round(x.cp, 0), round(x.whole.ms, 0)]),
           target_vs_cp: TARGET,
           target_met: gcRunVsCp >= TARGET,
           besides_merge_ms: round(besidesMerge, 0),
