@@ -12,7 +12,7 @@ import type { SmLocks } from '../lib/host/sm-lock.js';
 import { asVdiUuid, VolumeManager } from '../lib/volume/index.js';
 import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from './coalesce.js';
 import { deleteVdi } from './delete.js';
-import { describeOpener, foreign, volumeOpeners } from './openers.js';
+import { describeOpener, foreign, openersOfVolumes } from './openers.js';
 import { leafStep } from './leaf-step.js';
 import { createMergeProgress } from './progress.js';
 import { readInventory } from './inventory.js';
@@ -79,8 +79,8 @@ export async function runCollector(ctx: GcContext, locks: SmLocks, o: RunOptions
   }
   const underLock: UnderLock = (fn) =>
     gcl.withSrLock(async () => {
-      const volumes = await ctx.openVolumes();
-      return fn(volumes, new Journal(volumes.journalStore(), ctx.log.child('journal')), await ctx.xapiVdis());
+      const [volumes, xapiVdis] = await Promise.all([ctx.openVolumes(), ctx.xapiVdis()]);
+      return fn(volumes, new Journal(volumes.journalStore(), ctx.log.child('journal')), xapiVdis);
     });
   const state: RunState = { failed: new Map(), snapshotRounds: new Map() };
   // sm's "Garbage Collection" task: XAPI clients (XO) show its progress while we work.
@@ -263,10 +263,9 @@ function report(ctx: GcContext, o: RunOptions, failed: Map<string, string>, key:
 /** sm's `_checkSlaves`: a process other than tapdisk holding a volume open anywhere blocks the action. */
 async function blockedByOpeners(ctx: GcContext, underLock: UnderLock, failed: Map<string, string>, o: RunOptions, a: Action, uuids: readonly string[]): Promise<boolean> {
   const found = await underLock(async (volumes) => {
-    for (const u of uuids) {
-      const uuid = asVdiUuid(u);
-      if (!volumes.has(uuid)) continue;
-      const others = foreign(await volumeOpeners(ctx, volumes, uuid));
+    // Every volume's nodes asked in one round.
+    for (const [uuid, openers] of await openersOfVolumes(ctx, volumes, uuids.map(asVdiUuid))) {
+      const others = foreign(openers);
       if (others.length > 0) return `${volumes.resourceName(uuid)} is open by ${others.map(describeOpener).join('; ')}`;
     }
     return undefined;

@@ -56,6 +56,9 @@ async function main(argv: readonly string[]): Promise<number> {
         force: args.force,
         callerHoldsSrLock: args.srLocked,
         print,
+        // A merge draws one redrawn progress bar on a terminal (plain lines otherwise).
+        isTTY: tty,
+        write: (text) => void process.stdout.write(text),
       });
       log.info(`collector end on SR ${args.sr}: ${outcome}`);
       return outcome === 'done' ? 0 : outcome === 'busy' ? 3 : 4;

@@ -40,6 +40,9 @@ test('a run deletes the garbage, coalesces the hidden middle layer and relinks i
   t.is(r.exitCode, 0, `${r.stderr}\n${r.log}`);
   t.regex(r.stdout, new RegExp(`done: delete ${GARBAGE}`));
   t.regex(r.stdout, /bytes merged in \d+ ms/);
+  // Off a terminal the merge reports plain progress lines, from the start to 100%, with its throughput.
+  t.regex(r.stdout, new RegExp(`coalesce ${MID} into ${BASE}, relink [^\\n]*: 0% `));
+  t.regex(r.stdout, new RegExp(`coalesce ${MID} into ${BASE}, relink [^\\n]*: 100% [\\d.]+/[\\d.]+ MiB at [\\d.]+ MiB/s`));
   const p = await parents(fx);
   t.deepEqual([...p.keys()].sort(), [BASE, LEAF, SNAP].sort());
   t.is(p.get(LEAF), BASE);
