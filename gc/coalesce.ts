@@ -28,7 +28,7 @@ import { deleteVdi } from './delete.js';
 import type { XapiVdi } from './inventory.js';
 import { relinkChildren } from './relink.js';
 import { volumeOpeners } from './openers.js';
-import type { GcContext } from './sr-context.js';
+import type { GcContext, Opener } from './sr-context.js';
 
 /** Runs `fn` under the SR lock with a freshly loaded (and repaired) volume manager and its journal. */
 export type UnderLock = <T>(fn: (volumes: VolumeManager, journal: Journal, xapiVdis: Map<string, XapiVdi>) => Promise<T>) => Promise<T>;
@@ -43,52 +43,80 @@ export type MergeResult = { readonly sectors: number; readonly ms: number };
 /** Merge progress: bytes of the child's allocated blocks merged so far, and their total. */
 export type MergeProgressFn = (doneBytes: number, totalBytes: number) => void;
 
-/** Steps 2–4: merges `vdi` into `parent`; returns what it wrote. */
-export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string, onProgress?: MergeProgressFn): Promise<MergeResult> {
+/** What the preparation of a merge found: the devices, where to merge, how much. */
+type PreparedMerge = {
+  readonly parent: VdiUuid;
+  readonly childPath: string;
+  readonly parentPath: string;
+  readonly childBytes: number;
+  readonly resource: string;
+  /** The host that has the parent open (a VM holds the chain there), or undefined: merge here. */
+  readonly elsewhere: Opener | undefined;
+};
+
+/**
+ * Step 2, under the SR lock the caller holds: check the space, grow the parent (footer at the end),
+ * grow its virtual size, and find where the merge must run (the parent's openers, read under the same
+ * lock as the inflate).
+ */
+async function prepareMerge(ctx: GcContext, volumes: VolumeManager, journal: Journal, vdi: string, parent: string): Promise<PreparedMerge> {
   const child = asVdiUuid(vdi);
   const par = asVdiUuid(parent);
   const vhd = { root: ctx.env.root };
-  const { childPath, parentPath, childBytes } = await underLock(async (volumes, journal) => {
-    const childPath = await volumes.localDevicePath(child, ctx.node, ctx.env.root);
-    const parentPath = await volumes.localDevicePath(par, ctx.node, ctx.env.root);
-    const [c, p] = await Promise.all([queryVhd(vhd, childPath), queryVhd(vhd, parentPath)]);
-    const virtual = Math.max(c.virtualSize, p.virtualSize);
-    const need = computeVolumeSize(virtual, 'vhd');
-    const grow = need - (await usableBytes(volumes, par));
-    if (grow > 0 && (await volumes.maxVolumeSizeBytes()) < grow) {
-      throw new NoSpaceError(`no space to inflate ${parent} by ${grow} bytes for the coalesce of ${vdi}`);
-    }
-    await inflate({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, par, parentPath, need, { footerToEnd: true });
-    if (c.virtualSize > p.virtualSize) await resizeVhd(vhd, parentPath, c.virtualSize);
-    return { childPath, parentPath, childBytes: c.allocatedBlocks * BLOCK_SIZE };
-  });
+  const childPath = await volumes.localDevicePath(child, ctx.node, ctx.env.root);
+  const parentPath = await volumes.localDevicePath(par, ctx.node, ctx.env.root);
+  const [c, p] = await Promise.all([queryVhd(vhd, childPath), queryVhd(vhd, parentPath)]);
+  const virtual = Math.max(c.virtualSize, p.virtualSize);
+  const need = computeVolumeSize(virtual, 'vhd');
+  const grow = need - (await usableBytes(volumes, par));
+  if (grow > 0 && (await volumes.maxVolumeSizeBytes()) < grow) {
+    throw new NoSpaceError(`no space to inflate ${parent} by ${grow} bytes for the coalesce of ${vdi}`);
+  }
+  await inflate({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, par, parentPath, need, { footerToEnd: true });
+  if (c.virtualSize > p.virtualSize) await resizeVhd(vhd, parentPath, c.virtualSize);
   faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
+  const openers = await volumeOpeners(ctx, volumes, par);
+  return {
+    parent: par,
+    childPath,
+    parentPath,
+    childBytes: c.allocatedBlocks * BLOCK_SIZE,
+    resource: volumes.resourceName(par),
+    elsewhere: openers.find((o) => o.hostRef !== ctx.hostRef),
+  };
+}
+
+/** Step 4, under the SR lock the caller holds: the parent's footer back to the end of its data. */
+async function finishMerge(ctx: GcContext, volumes: VolumeManager, m: PreparedMerge): Promise<void> {
+  volumes.invalidateResources();
+  await deflate({ root: ctx.env.root, log: ctx.log }, m.parent, m.parentPath, await usableBytes(volumes, m.parent));
+}
+
+/** Steps 2–4: merges `vdi` into `parent`; returns what it wrote. */
+export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi: string, parent: string, onProgress?: MergeProgressFn): Promise<MergeResult> {
+  const m = await underLock((volumes, journal) => prepareMerge(ctx, volumes, journal, vdi, parent));
   try {
-    const result = await mergeWhereOpen(ctx, underLock, par, childPath, childBytes, onProgress);
+    const result = await mergeWhereOpen(ctx, m, onProgress);
     faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
     return result;
   } finally {
-    await underLock(async (volumes) => {
-      volumes.invalidateResources();
-      await deflate({ root: ctx.env.root, log: ctx.log }, par, parentPath, await usableBytes(volumes, par));
-    });
+    await underLock((volumes) => finishMerge(ctx, volumes, m));
   }
 }
 
 /**
- * The merge itself, on the host that has the parent open when a VM holds the chain there (commits
- * 3bda00e3/a765c54e: opening it read-write here would fail with EROFS on DRBD), through the plugin's
- * `coalesce`; locally otherwise.
+ * The merge itself (no SR lock: it can take long), on the host that has the parent open when a VM
+ * holds the chain there (commits 3bda00e3/a765c54e: opening it read-write here would fail with EROFS on
+ * DRBD), through the plugin's `coalesce`; locally otherwise.
  */
-async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiUuid, childPath: string, childBytes: number, onProgress?: MergeProgressFn): Promise<MergeResult> {
-  const [resource, openers] = await underLock(async (volumes) => [volumes.resourceName(parent), await volumeOpeners(ctx, volumes, parent)] as const);
-  const elsewhere = openers.find((o) => o.hostRef !== ctx.hostRef);
+async function mergeWhereOpen(ctx: GcContext, m: PreparedMerge, onProgress?: MergeProgressFn): Promise<MergeResult> {
+  const { elsewhere, childPath, childBytes } = m;
   const started = performance.now();
   if (elsewhere === undefined) {
     const sectors = await coalesceVhd({ root: ctx.env.root }, childPath, onProgress === undefined ? {} : { onProgress });
     return { sectors, ms: performance.now() - started };
   }
-  ctx.log.info(`merging on ${elsewhere.hostname}, where ${resource} is open (pid ${elsewhere.pid} ${elsewhere.process}): no progress until it ends`, { childBytes });
+  ctx.log.info(`merging on ${elsewhere.hostname}, where ${m.resource} is open (pid ${elsewhere.pid} ${elsewhere.process}): no progress until it ends`, { childBytes });
   onProgress?.(0, childBytes);
   const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });
   const sectors = Number(answer);
@@ -97,7 +125,11 @@ async function mergeWhereOpen(ctx: GcContext, underLock: UnderLock, parent: VdiU
   return { sectors, ms: performance.now() - started };
 }
 
-/** The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. */
+/**
+ * The whole non-leaf coalesce of `vdi` into `parent`; returns the merge figures. Two SR-lock sessions
+ * around the merge: journal + preparation, then footer + bookkeeping + relink + delete (each reload of
+ * the volume manager costs LINSTOR requests, each opener check plugin calls).
+ */
 export async function coalesceNonLeaf(
   ctx: GcContext,
   underLock: UnderLock,
@@ -106,29 +138,36 @@ export async function coalesceNonLeaf(
   merged: () => void = () => undefined,
   onProgress?: MergeProgressFn,
 ): Promise<MergeResult> {
-  const created = await underLock(async (_v, journal) => {
-    if ((await journal.get('coalesce', vdi)) !== undefined) return false;
-    await journal.create('coalesce', vdi, FLAG_ENTRY);
-    return true;
+  const m = await underLock(async (volumes, journal) => {
+    const created = (await journal.get('coalesce', vdi)) === undefined;
+    if (created) await journal.create('coalesce', vdi, FLAG_ENTRY);
+    faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
+    try {
+      return await prepareMerge(ctx, volumes, journal, vdi, parent);
+    } catch (error) {
+      // Refused before anything was written: no interrupted merge to remember (an entry of an earlier,
+      // really interrupted merge stays).
+      if (error instanceof NoSpaceError && created) await journal.remove('coalesce', vdi);
+      throw error;
+    }
   });
-  faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
   let result: MergeResult;
   try {
-    result = await mergeIntoParent(ctx, underLock, vdi, parent, onProgress);
+    result = await mergeWhereOpen(ctx, m, onProgress);
+    faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
   } catch (error) {
-    // Refused before anything was written: no interrupted merge to remember (an entry of an earlier,
-    // really interrupted merge stays).
-    if (error instanceof NoSpaceError && created) await underLock((_v, journal) => journal.remove('coalesce', vdi));
+    await underLock((volumes) => finishMerge(ctx, volumes, m));
     throw error;
   }
-  merged();
-  await underLock(async (_v, journal) => {
+  await underLock(async (volumes, journal, xapiVdis) => {
+    await finishMerge(ctx, volumes, m);
+    merged();
     await journal.create('relink', vdi, FLAG_ENTRY);
     faultPoint(ctx.env.faults, 'gc:relink:after-journal');
     await journal.remove('coalesce', vdi);
+    faultPoint(ctx.env.faults, 'gc:coalesce:after-unjournal');
+    await finishRelink(ctx, volumes, journal, xapiVdis, vdi);
   });
-  faultPoint(ctx.env.faults, 'gc:coalesce:after-unjournal');
-  await underLock((volumes, journal, xapiVdis) => finishRelink(ctx, volumes, journal, xapiVdis, vdi));
   return result;
 }
 
