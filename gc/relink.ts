@@ -6,36 +6,27 @@
  * Re-pointing a child that already points at the parent is a no-op, so a killed relink is simply redone.
  */
 import { tapPause, tapUnpause } from '../lib/blktap/pause.js';
-import type { VdiSmConfig } from '../lib/blktap/vdi-tags.js';
 import { faultPoint } from '../lib/host/faults.js';
 import { queryVhd, setParent } from '../lib/vhd/index.js';
 import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { GC_LOCK_WAIT_MS } from './delete.js';
 import type { XapiVdi } from './inventory.js';
+import { pauseDeps } from './live-pause.js';
 import type { GcContext } from './sr-context.js';
-
-function smConfigOf(ctx: GcContext, ref: string): VdiSmConfig {
-  return {
-    read: () => ctx.xapi.vdi.getSmConfig(ref),
-    add: (k, v) => ctx.xapi.vdi.addToSmConfig(ref, k, v),
-    remove: (k) => ctx.xapi.vdi.removeFromSmConfig(ref, k),
-  };
-}
 
 /** Re-points `children` (VDI uuids) at `parent`. */
 export async function relinkChildren(ctx: GcContext, volumes: VolumeManager, children: readonly string[], parent: string, xapiVdis: ReadonlyMap<string, XapiVdi>): Promise<void> {
   const parentPath = volumes.devicePath(asVdiUuid(parent));
   const vhd = { root: ctx.env.root };
-  const call = (host: string, fn: 'pause' | 'unpause' | 'refresh', args: Readonly<Record<string, string>>) => ctx.callPlugin(host, fn, { ...args });
   for (const child of children) {
     const uuid = asVdiUuid(child);
     await volumes.ensureNotLocked(uuid, { timeoutMs: GC_LOCK_WAIT_MS });
     const childPath = await volumes.localDevicePath(uuid, ctx.node, ctx.env.root);
     const record = xapiVdis.get(child);
-    const config = record ? smConfigOf(ctx, record.ref) : undefined;
+    const deps = record ? pauseDeps(ctx, record.ref) : undefined;
     // sm ignores the pause result here; a tapdisk that could not pause keeps reading the old parent,
     // whose data is a superset of what it read before, so the relink stays correct.
-    if (config) await tapPause(config, call, ctx.log, ctx.srUuid, child).catch((e: unknown) => ctx.log.warn('pause before relink failed', { vdi: child, error: String(e) }));
+    if (deps) await tapPause(deps.config, deps.call, ctx.log, ctx.srUuid, child).catch((e: unknown) => ctx.log.warn('pause before relink failed', { vdi: child, error: String(e) }));
     try {
       const info = await queryVhd(vhd, childPath);
       if (info.parentPath !== parentPath) await setParent(vhd, childPath, parentPath);
@@ -47,7 +38,7 @@ export async function relinkChildren(ctx: GcContext, volumes: VolumeManager, chi
       ctx.log.info('relinked', { vdi: child, parent });
       faultPoint(ctx.env.faults, 'gc:relink:after-child');
     } finally {
-      if (config) await tapUnpause(config, call, ctx.log, ctx.srUuid, child).catch((e: unknown) => ctx.log.warn('unpause after relink failed', { vdi: child, error: String(e) }));
+      if (deps) await tapUnpause(deps.config, deps.call, ctx.log, ctx.srUuid, child).catch((e: unknown) => ctx.log.warn('unpause after relink failed', { vdi: child, error: String(e) }));
     }
   }
 }

@@ -6,6 +6,7 @@
  * repair (commit f0f3e4eb: built outside the lock, a repair raced a snapshot rollback).
  */
 import { discoverController } from '../lib/discovery/controller.js';
+import { xapiDiscovery } from '../lib/discovery/xapi-pool.js';
 import type { Exec } from '../lib/exec/run.js';
 import { scaled, type HostEnv } from '../lib/host/env.js';
 import { readInventory as readHostInventory } from '../lib/host/inventory.js';
@@ -100,14 +101,7 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
       if (setupFailed) throw new GcSetupError('setup failed');
       await new Promise((r) => setTimeout(r, ms));
     },
-    localAddress: async () => {
-      const p = await pool;
-      return p.hosts[p.hostRef]?.address;
-    },
-    pool: {
-      hosts: async () => Object.entries((await pool).hosts).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),
-      hasControllerRunning: async (h) => (await xapi.host.callPlugin(h.ref, 'linstor-manager', 'hasControllerRunning', {})) === 'True',
-    },
+    ...xapiDiscovery(xapi, o.env.root, () => pool),
   });
   // Awaited below once the setup succeeded; abandoned (and its rejection ignored) when it failed.
   discovery.catch(() => undefined);

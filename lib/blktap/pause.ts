@@ -98,35 +98,45 @@ function hostsOf(sm: Readonly<Record<string, string>>): string[] {
     .map((k) => k.slice('host_'.length));
 }
 
-async function fanOut(call: HostCall, log: Logger, hosts: string[], fn: 'pause' | 'unpause' | 'refresh', args: Record<string, string>): Promise<boolean> {
+/** Calls `fn` host by host, stopping at the first refusal; the hosts that answered True, and whether all did. */
+async function fanOut(call: HostCall, log: Logger, hosts: string[], fn: 'pause' | 'unpause' | 'refresh', args: Record<string, string>): Promise<{ ok: boolean; done: string[] }> {
+  const done: string[] = [];
   for (const host of hosts) {
     try {
-      if ((await call(host, fn, args)) !== 'True') return false;
+      if ((await call(host, fn, args)) !== 'True') return { ok: false, done };
     } catch (error) {
       log.warn(`${fn} of ${args['vdi_uuid']} failed on ${host}`, { error });
-      return false;
+      return { ok: false, done };
     }
+    done.push(host);
   }
-  return true;
+  return { ok: true, done };
 }
 
-/** tap_pause: mark `paused`, then pause every host that has the VDI active; on failure unmark. */
+/**
+ * tap_pause: mark `paused`, then pause every host that has the VDI active. When a host refuses, the
+ * hosts that paused before it are unpaused again (sm leaves them frozen) and the mark is dropped — kept
+ * only if one of them did not unpause, so that whoever takes the VDI next sees it may be paused.
+ */
 export async function tapPause(config: VdiSmConfig, call: HostCall, log: Logger, sr: string, vdi: string, failfast = false): Promise<boolean> {
   await config.add('paused', 'true');
-  const ok = await fanOut(call, log, hostsOf(await config.read()), 'pause', { sr_uuid: sr, vdi_uuid: vdi, failfast: failfast ? 'True' : 'False' });
-  if (!ok) await config.remove('paused');
-  return ok;
+  const paused = await fanOut(call, log, hostsOf(await config.read()), 'pause', { sr_uuid: sr, vdi_uuid: vdi, failfast: failfast ? 'True' : 'False' });
+  if (paused.ok) return true;
+  const undo = await fanOut(call, log, paused.done, 'unpause', { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False' });
+  if (undo.ok) await config.remove('paused');
+  else log.error(`a host paused before the pause of ${vdi} was refused did not unpause`, { hosts: paused.done.filter((h) => !undo.done.includes(h)) });
+  return false;
 }
 
 /** tap_unpause: unpause every host (fresh key list), then drop `paused`; it stays set on failure. */
 export async function tapUnpause(config: VdiSmConfig, call: HostCall, log: Logger, sr: string, vdi: string, secondary?: string): Promise<boolean> {
   const args: Record<string, string> = { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False', ...(secondary ? { secondary } : {}) };
-  const ok = await fanOut(call, log, hostsOf(await config.read()), 'unpause', args);
+  const { ok } = await fanOut(call, log, hostsOf(await config.read()), 'unpause', args);
   if (ok) await config.remove('paused');
   return ok;
 }
 
 /** tap_refresh: refresh on every host; `paused` is not touched. */
 export async function tapRefresh(config: VdiSmConfig, call: HostCall, log: Logger, sr: string, vdi: string): Promise<boolean> {
-  return fanOut(call, log, hostsOf(await config.read()), 'refresh', { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False' });
+  return (await fanOut(call, log, hostsOf(await config.read()), 'refresh', { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False' })).ok;
 }

@@ -128,6 +128,20 @@ test('pause and unpause through the fan-out; activation and deactivation wait wh
   t.false('paused' in (await smConfig.read()));
 });
 
+test('a pause refused by a later host unpauses the hosts that paused and drops the mark', async (t) => {
+  const { pool, sr, smConfig, depsFor } = await setup(t);
+  const h1 = depsFor('host1');
+  await activate(h1, sr, VDI, true);
+  await smConfig.add('host_OpaqueRef:refuses', 'RW');
+  const call = async (ref: string, fn: 'pause' | 'unpause' | 'refresh') => {
+    if (ref !== h1.hostRef) return 'False';
+    return String(fn === 'pause' ? await pauseLocal(h1, sr, VDI, true) : await unpauseLocal(h1, sr, VDI, false)) === 'true' ? 'True' : 'False';
+  };
+  t.false(await tapPause(smConfig, call, log, sr, VDI, true));
+  t.regex(await tapList(pool, 'host1'), /state=0x0/, 'host1 runs again');
+  t.false('paused' in (await smConfig.read()));
+});
+
 test('unpause re-points a LINSTOR VDI to its current resource', async (t) => {
   const { pool, sr, depsFor } = await setup(t);
   const h1 = depsFor('host1');
