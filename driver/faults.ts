@@ -11,6 +11,8 @@ import { VolumeInUseError, VolumeNotFoundError } from '../lib/volume/errors.js';
  * the error's message as opterr — never a stack trace.
  */
 const VERB_DEFAULT: Partial<Record<Verb, SrErrorName>> = {
+  sr_create: 'LinstorSRCreate',
+  sr_delete: 'LinstorSRDelete',
   sr_scan: 'SRScan',
   vdi_create: 'VDICreate',
   vdi_delete: 'VDIDelete',
@@ -28,13 +30,22 @@ export function defaultErrorOf(verb: Verb | undefined): SrErrorName {
   return (verb && VERB_DEFAULT[verb]) ?? 'SMGeneral';
 }
 
+/** True when `error` or any error in its `cause` chain says the controller is gone or moving. */
+function controllerUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth += 1) {
+    if (e instanceof LinstorNetworkError || e instanceof ControllerNotFoundError) return true;
+  }
+  return false;
+}
+
 export function toSrError(error: unknown, verb: Verb | undefined): SrError {
   if (error instanceof SrError) return error;
+  // The controller is gone or moving (drbd-reactor failover): the SR is unavailable for now, and the
+  // caller may retry; the verb's own code would read as a failure of the operation itself. Domain errors
+  // (a journal or rename write that failed) carry the network error as their cause.
+  if (controllerUnreachable(error)) return new SrError('SRUnavailable', (error as Error).message, { cause: error });
   if (error instanceof VolumeNotFoundError) return new SrError('VDIMissing', error.message, { cause: error });
   if (error instanceof VolumeInUseError) return new SrError('VDIInUse', error.message, { cause: error });
-  // The controller is gone or moving (drbd-reactor failover): the SR is unavailable for now, and the
-  // caller may retry; the verb's own code would read as a failure of the operation itself.
-  if (error instanceof LinstorNetworkError || error instanceof ControllerNotFoundError) return new SrError('SRUnavailable', error.message, { cause: error });
   const code = defaultErrorOf(verb);
   if (error instanceof CommandError) {
     // SM's shape for util.CommandException: "Command <cmd> failed (<reason>): <strerror>".

@@ -6,7 +6,7 @@ import type { HostCall } from '../../lib/blktap/pause.js';
 import type { Journal } from '../../lib/journal/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { VolumeManager } from '../../lib/volume/index.js';
-import type { Ref, Xapi } from '../../lib/xapi/index.js';
+import { isXapiError, type Ref, type Xapi } from '../../lib/xapi/index.js';
 
 export type CloneDeps = {
   readonly volumes: VolumeManager;
@@ -23,12 +23,16 @@ export type CloneDeps = {
   readonly hostCall: HostCall;
 };
 
-/** The XAPI ref of the VDI `uuid`, or undefined when XAPI does not know it. */
+/**
+ * The XAPI ref of the VDI `uuid`, or undefined when XAPI does not know it. Any other failure (XAPI
+ * unreachable, a session gone) is thrown: an undo that took it for "no such VDI" would skip a forget.
+ */
 export async function vdiRefOf(xapi: Xapi, uuid: string): Promise<Ref | undefined> {
   try {
     return await xapi.vdi.getByUuid(uuid);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isXapiError(error, 'UUID_INVALID')) return undefined;
+    throw error;
   }
 }
 

@@ -19,6 +19,10 @@ export const CLONE_POINTS = {
   afterDropBase: 'clone:after-drop-base',
   afterIntroduceSnap: 'clone:after-introduce-snap',
   afterIntroduceBase: 'clone:after-introduce-base',
+  /** The chain is built, the guest still paused, the entry not yet removed. */
+  beforeCommit: 'clone:before-commit',
+  /** The entry is removed (committed), the guest still paused. */
+  afterCommit: 'clone:after-commit',
   afterUnpause: 'clone:after-unpause',
   /** Inside the undo of a failed verb (a crash during the rollback itself). */
   undoAfterLeaves: 'clone-undo:after-leaves',
@@ -46,6 +50,8 @@ const DOUBLE: readonly string[] = [
   CLONE_POINTS.afterDropBase,
   CLONE_POINTS.afterIntroduceSnap,
   CLONE_POINTS.afterIntroduceBase,
+  CLONE_POINTS.beforeCommit,
+  CLONE_POINTS.afterCommit,
   CLONE_POINTS.afterUnpause,
 ];
 
@@ -56,6 +62,8 @@ const SINGLE: readonly string[] = [
   CLONE_POINTS.afterSmConfig,
   CLONE_POINTS.afterDropBase,
   CLONE_POINTS.afterIntroduceBase,
+  CLONE_POINTS.beforeCommit,
+  CLONE_POINTS.afterCommit,
   CLONE_POINTS.afterUnpause,
 ];
 

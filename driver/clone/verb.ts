@@ -1,20 +1,29 @@
 /**
- * vdi_snapshot and vdi_clone (master only; spec/sm-linstor.md §2.4, §4.4; spec/blktap2.md §2.4):
+ * vdi_snapshot and vdi_clone (master only, under the SR lock; spec/sm-linstor.md §2.4, §4.4;
+ * spec/blktap2.md §2.4; states and recovery in docs/commit-points.md):
  *
  *   master prelude (interrupted inflates and clones undone) ─▶ checks, nothing changed on refusal:
  *   volume present, managed, no journal entry, VHD, chain shallower than 30, room for the new leaves
- *   ─▶ tap_pause on every host where A is active ─▶ the chain (build.ts, journaled, undone on failure)
- *   ─▶ finally tap_unpause (each host reopens A on its new resource) ─▶ `{uuid, location}` of the
- *   snapshot (double, clone) or of the base (single, internal)
+ *   ─▶ journal `clone/<A>` ─▶ tap_pause on every host where A is active ─▶ the chain (build.ts)
+ *   ─▶ COMMIT: the journal entry removed ─▶ tap_unpause (each host reopens A on its new leaf)
+ *   ─▶ `{uuid, location}` of the snapshot (double, clone) or of the base (single, internal)
+ *
+ * Before the commit the guest is paused and has written nothing to the new leaf: a failure is undone
+ * (retried while the fault may pass), then unpaused; a crash is undone and unpaused by the next command
+ * holding the SR lock. After it the new chain is the truth: nothing undoes it, a failed unpause is
+ * retried and then left to the next sr_scan (a `paused` mark with no journal entry is a leftover).
  */
-import { tapPause, tapUnpause } from '../../lib/blktap/pause.js';
+import { tapPause, tapUnpause, type HostCall } from '../../lib/blktap/pause.js';
 import type { VdiSmConfig } from '../../lib/blktap/vdi-tags.js';
 import { faultPoint } from '../../lib/host/faults.js';
+import { retrying, type RetryOptions } from '../../lib/host/retry.js';
+import { formatCloneEntry, Journal, type CloneEntry } from '../../lib/journal/index.js';
+import type { Logger } from '../../lib/log/logger.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VdiResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
-import type { VdiUuid } from '../../lib/volume/index.js';
+import type { VdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import type { Ref, Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { openVolumes } from '../sr/open-volumes.js';
@@ -28,15 +37,6 @@ import { chainOnThisHost } from './chain-paths.js';
 import { linstorManagerCall, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 import { undoClone } from './undo.js';
-import { formatCloneEntry } from '../../lib/journal/index.js';
-
-/** A failure whose undo failed too: the journal entry stays for the next master command. */
-class UndoFailedError extends Error {
-  override name = 'UndoFailedError';
-  constructor(readonly original: unknown) {
-    super(original instanceof Error ? original.message : String(original), { cause: original });
-  }
-}
 
 /** `driver_params:type` → snapshot style (sm: `single`, `internal`, anything else double). */
 export function snapshotKind(type: string | undefined): SnapshotKind {
@@ -75,6 +75,59 @@ async function check(ctx: DriverContext, session: SrSession, uuid: VdiUuid, vdiR
   if (size * leaves > max) throw new SrError('SRNoSpace', `${leaves} new volume(s) of ${size} bytes do not fit (largest possible: ${max} bytes)`);
 }
 
+type RollBack = {
+  readonly uuid: VdiUuid;
+  readonly entry: CloneEntry;
+  readonly config: VdiSmConfig;
+  readonly call: HostCall;
+  readonly log: Logger;
+  readonly retry: Omit<RetryOptions, 'what'>;
+  readonly verb: string;
+};
+
+/**
+ * A failure before the commit: undo the chain (retried on a volume manager read afresh, as the failed
+ * step may have been applied), then unpause, then drop the entry. An undo that keeps failing leaves the
+ * VDI paused with its entry: unpausing now could let the guest write to a leaf the recovery removes.
+ */
+async function rollBack(session: SrSession, depsWith: (volumes: VolumeManager, journal: Journal) => CloneDeps, r: RollBack): Promise<void> {
+  r.log.warn(`${r.verb} failed: undoing it`, { vdi: r.uuid, base: r.entry.baseUuid, snapshot: r.entry.snapUuid });
+  try {
+    await retrying({ ...r.retry, what: `undoing the ${r.verb} of ${r.uuid}` }, async () => {
+      const d = await freshDeps(session, depsWith, r.log);
+      // The entry is written back first when a commit whose answer was lost removed it: a crash during
+      // this undo must leave work for the recovery.
+      if ((await d.journal.get('clone', r.uuid)) === undefined) await d.journal.create('clone', r.uuid, formatCloneEntry(r.entry));
+      await undoClone(d, r.uuid, r.entry, { unpause: false, keepEntry: true });
+    });
+  } catch (undoError) {
+    r.log.error('cannot undo the failed snapshot now: the VDI stays paused until a command holding the SR lock undoes it', { vdi: r.uuid, error: undoError });
+    return;
+  }
+  const unpaused = await retrying({ ...r.retry, what: `unpausing ${r.uuid}` }, async () => {
+    if (!(await tapUnpause(r.config, r.call, r.log, session.srUuid, r.uuid))) throw new Error(`a host did not unpause VDI ${r.uuid}`);
+  }).then(
+    () => true,
+    () => false,
+  );
+  if (!unpaused) r.log.error('undone, but a host did not unpause: the next sr_scan unpauses it', { vdi: r.uuid });
+  await retrying({ ...r.retry, what: `removing the clone entry of ${r.uuid}` }, async () => (await freshDeps(session, depsWith, r.log)).journal.remove('clone', r.uuid)).catch((error: unknown) =>
+    r.log.warn('cannot remove the clone entry of an undone snapshot; the next recovery does', { vdi: r.uuid, error }),
+  );
+}
+
+/** Deps on a volume manager and journal read afresh: the failed step's effect is unknown. */
+async function freshDeps(session: SrSession, depsWith: (volumes: VolumeManager, journal: Journal) => CloneDeps, log: Logger): Promise<CloneDeps> {
+  const volumes = await session.freshVolumes();
+  return depsWith(volumes, new Journal(volumes.journalStore(), log.child('journal')));
+}
+
+/** Retries within sm's patience for a pause (a controller failover takes seconds). */
+function retryOptions(ctx: DriverContext, log: Logger): Omit<RetryOptions, 'what'> {
+  const scale = ctx.env.timeScale;
+  return { attempts: 6, delayMs: Math.max(1, Math.round(1_000 * scale)), maxDelayMs: Math.max(1, Math.round(8_000 * scale)), log };
+}
+
 export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vdi_snapshot'> | SmapiRequest<'vdi_clone'>, clone: boolean): Promise<VdiResult> {
   const uuid = vdiUuidOf(request);
   const kind: SnapshotKind = clone ? 'double' : snapshotKind(request.driverParams['type']);
@@ -91,10 +144,10 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
     const call = linstorManagerCall(session.xapi);
     const config = smConfigOf(session.xapi, vdiRef);
     const journal = await session.journal();
-    const deps: CloneDeps = { volumes: await session.volumes(), journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call };
+    const depsWith = (volumes: VolumeManager, j: Journal): CloneDeps => ({ volumes, journal: j, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call });
+    const deps = depsWith(await session.volumes(), journal);
     const entry = newCloneEntry(kind);
-    // Journaled before the pause, removed after the unpause: a crash anywhere in between is undone whole
-    // by the next master command, `paused` included.
+    const retry = retryOptions(ctx, log);
     await journal.create('clone', uuid, formatCloneEntry(entry));
     faultPoint(ctx.env.faults, CLONE_POINTS.afterJournal);
     const mirror = request.driverParams['mirror'];
@@ -103,36 +156,37 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
       // We hold the SR lock, as any pauser does: a `paused` left now is a killed verb's. Unpause it first.
       if ((await config.read())['paused'] !== undefined) await tapUnpause(config, call, log, session.srUuid, uuid);
       if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError(code, `Failed to pause VDI ${uuid}`);
-      try {
-        faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
-        const record = await session.xapi.vdi.getRecord(vdiRef);
-        result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() }, entry);
-      } catch (error) {
-        log.warn(`${request.verb} failed: undoing it`, { vdi: uuid, base: entry.baseUuid, snapshot: entry.snapUuid, error });
-        try {
-          await undoClone(deps, uuid, entry, { unpause: false, keepEntry: true });
-        } catch (undoError) {
-          log.error('cannot undo the failed snapshot now; the next master command will', { vdi: uuid, error: undoError });
-          throw new UndoFailedError(error);
-        }
-        throw error;
-      } finally {
-        if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { error }));
-        if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) log.warn('unpause failed on a host: paused stays set', { vdi: uuid });
-      }
     } catch (error) {
-      // Undone, so the entry goes; unless the undo itself failed: the entry stays for the next command.
-      const cause = error instanceof UndoFailedError ? error.original : error;
-      if (!(error instanceof UndoFailedError)) {
-        await journal.remove('clone', uuid).catch((removeError: unknown) => log.warn('cannot remove the clone entry of an undone snapshot', { vdi: uuid, error: removeError }));
-      }
-      if (cause instanceof SrError) throw cause;
-      throw new SrError(code, cause instanceof Error ? cause.message : String(cause), { cause });
+      await journal.remove('clone', uuid).catch((removeError: unknown) => log.warn('cannot remove the clone entry of a snapshot that never paused', { vdi: uuid, error: removeError }));
+      throw error;
     }
+    try {
+      faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
+      const record = await session.xapi.vdi.getRecord(vdiRef);
+      result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() }, entry);
+      if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { vdi: uuid, error }));
+      faultPoint(ctx.env.faults, CLONE_POINTS.beforeCommit);
+      // The commit point. A removal whose answer was lost and that fails on every retry leaves the entry
+      // (or not): either way the guest is still paused, and the recovery undoes or unpauses accordingly.
+      await retrying({ ...retry, what: `committing the ${request.verb} of ${uuid}` }, () => journal.remove('clone', uuid));
+    } catch (error) {
+      await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: request.verb });
+      throw error;
+    }
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
+    const unpaused = await retrying({ ...retry, what: `unpausing ${uuid}` }, async () => {
+      if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) throw new Error(`a host did not unpause VDI ${uuid}`);
+    }).then(
+      () => true,
+      () => false,
+    );
+    // Committed: the verb succeeded. A host that stays paused is released by the next sr_scan.
+    if (!unpaused) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
     faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
-    await journal.remove('clone', uuid);
     log.info(`${request.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
-    if (kind !== 'internal') await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log);
+    if (kind !== 'internal') {
+      await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));
+    }
     return { uuid: result.resultUuid, location: result.resultUuid };
   });
 }

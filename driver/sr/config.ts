@@ -50,6 +50,13 @@ export const OPS_EXCLUSIVE: ReadonlySet<Verb> = new Set<Verb>([
   'vdi_create', 'vdi_delete', 'vdi_attach', 'vdi_detach', 'vdi_clone', 'vdi_snapshot',
 ]);
 
+/**
+ * Commands that hold the SR lock for their whole run: the exclusive ones, plus the master-only verbs that
+ * change a chain or a volume's size (vdi_resize inflates, vdi_compose pauses and relinks). Only a command
+ * holding it may recover journals (every owner of a clone or inflate entry on the master holds it too).
+ */
+export const OPS_SR_LOCKED: ReadonlySet<Verb> = new Set<Verb>([...OPS_EXCLUSIVE, 'vdi_resize', 'vdi_compose']);
+
 /** Commands a slave refuses with LinstorMaster (5002). */
 export const MASTER_ONLY: ReadonlySet<Verb> = new Set<Verb>([
   'sr_create', 'sr_delete', 'sr_update', 'sr_probe', 'sr_scan',

@@ -5,7 +5,7 @@
  *
  *   1. device-config validated (5004, 5005, InvalidArg)
  *   2. master-only commands refused on a slave (LinstorMaster)
- *   3. exclusive commands take /var/lock/sm/<sr>/sr for their whole run
+ *   3. exclusive commands, vdi_resize and vdi_compose take /var/lock/sm/<sr>/sr for their whole run
  *   4. LINSTOR: discovery (DRBD database, plugin poll, xhad.conf) → client with failover; unreachable →
  *      SRUnavailable after the bounded retries of discovery
  */
@@ -19,7 +19,7 @@ import type { Verb } from '../../lib/smapi/verbs.js';
 import { VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
-import { MASTER_ONLY, OPS_EXCLUSIVE, parseSrConfig, type SrConfig } from './config.js';
+import { MASTER_ONLY, OPS_EXCLUSIVE, OPS_SR_LOCKED, parseSrConfig, type SrConfig } from './config.js';
 
 export type SrSession = {
   readonly srUuid: string;
@@ -28,10 +28,14 @@ export type SrSession = {
   /** The XAPI session xapi passed (per-call `__sm__backend` session). */
   readonly xapi: Xapi;
   readonly locks: SmLocks;
+  /** True while this command holds the SR lock (journal recovery needs it). */
+  readonly holdsSrLock: boolean;
   /** This host's XAPI ref. */
   hostRef(): string;
   linstor(): Promise<LinstorApi>;
   volumes(): Promise<VolumeManager>;
+  /** A volume manager read afresh from LINSTOR (after a failed step whose effect is unknown). */
+  freshVolumes(): Promise<VolumeManager>;
   journal(): Promise<Journal>;
   /** Releases the SR lock and the helper processes; never throws. */
   close(): Promise<void>;
@@ -52,7 +56,7 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: request.sessionRef, subtaskOf: request.subtaskOf });
   const locks = new SmLocks({ root: ctx.env.root });
   let srLock: SmLockHandle | undefined;
-  if (OPS_EXCLUSIVE.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
+  if (OPS_SR_LOCKED.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
 
   const linstor = memo(async () => {
     try {
@@ -61,15 +65,15 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
       throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
     }
   });
-  const volumes = memo(async () =>
+  const openVolumes = async () =>
     VolumeManager.open({
       linstor: await linstor(),
       groupName: config.groupName,
       logger: ctx.log.child('volume'),
       repair: isMaster && OPS_EXCLUSIVE.has(request.verb),
       timeScale: ctx.env.timeScale,
-    }),
-  );
+    });
+  const volumes = memo(openVolumes);
   const journal = memo(async () => new Journal((await volumes()).journalStore(), ctx.log.child('journal')));
   return {
     srUuid,
@@ -77,9 +81,11 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     isMaster,
     xapi,
     locks,
+    holdsSrLock: srLock !== undefined,
     hostRef: () => request.hostRef ?? '',
     linstor,
     volumes,
+    freshVolumes: openVolumes,
     journal,
     async close() {
       try {

@@ -7,7 +7,7 @@
  */
 import { queryVhd } from '../../lib/vhd/index.js';
 import { isDeletedVdiUuid, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
-import { NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { isXapiError, NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 
 export type ReconcileOptions = {
@@ -21,7 +21,20 @@ export type ReconcileOptions = {
   readonly forget: boolean;
 };
 
-export type ReconcileReport = { introduced: string[]; forgotten: string[]; updated: string[] };
+/** `kept`: gone from LINSTOR but still plugged, so not forgotten. */
+export type ReconcileReport = { introduced: string[]; forgotten: string[]; updated: string[]; kept: string[] };
+
+/** True when a VBD of the VDI is plugged (or XAPI cannot say: then it is kept too). */
+async function pluggedSomewhere(xapi: Xapi, record: VdiRecord): Promise<boolean> {
+  for (const vbd of record.VBDs) {
+    try {
+      if (await xapi.vbd.get(vbd, 'currently_attached')) return true;
+    } catch (error) {
+      if (!isXapiError(error, 'HANDLE_INVALID')) return true;
+    }
+  }
+  return false;
+}
 
 const VDI_TYPES = new Set(['vhd', 'aio', 'raw']);
 
@@ -53,7 +66,7 @@ async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid
 
 /** Introduces, updates and (optionally) forgets VDIs so that XAPI's list is LINSTOR's. */
 export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, o: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = { introduced: [], forgotten: [], updated: [] };
+  const report: ReconcileReport = { introduced: [], forgotten: [], updated: [], kept: [] };
   const [records, metadata, sizes] = await Promise.all([o.xapi.vdi.recordsOfSr(o.srRef), volumes.allMetadata(), volumes.allSizes()]);
   const byLocation = new Map<string, [Ref, VdiRecord]>(Object.entries(records).map(([ref, r]) => [r.location, [ref, r]]));
   const wanted = volumes.list().filter((u) => !u.startsWith('OLD_') && !isDeletedVdiUuid(u));
@@ -117,8 +130,15 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
   }
   if (o.forget) {
     const present = new Set<string>(volumes.list());
-    for (const [location, [ref]] of byLocation) {
+    for (const [location, [ref, record]] of byLocation) {
       if (present.has(location)) continue;
+      // A VM that runs on it keeps its VBD: forgetting would leave the VBD dangling, and the volume
+      // under it may only be out of sight for a moment. Reported, never forgotten while plugged.
+      if (await pluggedSomewhere(o.xapi, record)) {
+        ctx.log.error(`VDI ${location} has no LINSTOR volume but a VBD of it is plugged: not forgotten`, { vdi: location });
+        report.kept.push(location);
+        continue;
+      }
       await o.xapi.vdi.dbForget(ref);
       report.forgotten.push(location);
     }

@@ -3,6 +3,10 @@
  * `_load_vdis`): undo any interrupted inflate, so that the VHD footers match what the next command reads,
  * then any interrupted snapshot or clone. Costs nothing when the journal is empty (the KV is already
  * cached by the volume manager).
+ *
+ * Only a command holding the SR lock may run it: every owner of a clone entry holds that lock for its
+ * whole run, so an entry seen under it belongs to a process that is gone, never to one still running
+ * (docs/commit-points.md).
  */
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
@@ -10,7 +14,13 @@ import { replayInflateJournal } from '../../lib/thin/thin.js';
 import { linstorManagerCall } from '../clone/deps.js';
 import { undoInterruptedClones } from '../clone/undo.js';
 
+/** Recovery without the SR lock would race the operation it recovers. */
+export class RecoveryWithoutLockError extends Error {
+  override name = 'RecoveryWithoutLockError';
+}
+
 export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<void> {
+  if (!session.holdsSrLock) throw new RecoveryWithoutLockError('journal recovery runs only under the SR lock');
   const volumes = await session.volumes();
   const journal = await session.journal();
   if ((await journal.getAll('inflate')).size > 0) {

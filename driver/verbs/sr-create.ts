@@ -90,17 +90,13 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
         await ctx.exec('systemctl', ['start', 'linstor-controller'], { allowFailure: true });
         await undoLinstorSr(ctx, linstor, names, created);
       }
-      throw error instanceof SrError ? error : new SrError('LinstorSRCreate', (error as Error).message, { cause: error });
+      throw error;
     } finally {
       await ctx.exec('systemctl', ['stop', 'linstor-controller'], { allowFailure: true });
       if (mounted) await unmountDatabase({ exec: ctx.exec, root: ctx.env.root }).catch((e: unknown) => ctx.log.warn('unmounting the database failed', { error: String(e) }));
       await linstor?.close();
     }
-    try {
-      await callOnEach(xapi, hosts, 'updateDrbdReactor', { enabled: 'True' });
-    } catch (error) {
-      throw new SrError('LinstorSRCreate', (error as Error).message, { cause: error });
-    }
+    await callOnEach(xapi, hosts, 'updateDrbdReactor', { enabled: 'True' });
     return null;
   } finally {
     await session.close();

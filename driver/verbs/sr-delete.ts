@@ -41,7 +41,7 @@ export async function srDelete(ctx: DriverContext, request: SmapiRequest<'sr_del
       for (const h of [controller, ...others]) {
         await callTrueFalse(session.xapi, h, 'updateDrbdReactor', { enabled: 'True' }).catch((e: unknown) => ctx.log.warn('re-enabling drbd-reactor failed', { error: String(e) }));
       }
-      throw new SrError('LinstorSRDelete', (error as Error).message, { cause: error });
+      throw error;
     }
   } finally {
     await session.close();

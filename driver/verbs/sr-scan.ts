@@ -14,6 +14,7 @@ import { localNode, openVolumes } from '../sr/open-volumes.js';
 import { openSrSession } from '../sr/session.js';
 import { updatePhysicalSize } from '../sr/stats.js';
 import { reconcileVdis } from '../sr/vdi-list.js';
+import { unpauseLeftovers } from '../vdi/leftover-pauses.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 
 export async function srScan(ctx: DriverContext, request: SmapiRequest<'sr_scan'>): Promise<VerbResult> {
@@ -28,6 +29,8 @@ export async function srScan(ctx: DriverContext, request: SmapiRequest<'sr_scan'
     await masterPrelude(ctx, session, node);
     const clones = await journal.getAll('clone');
     const report = await reconcileVdis(ctx, volumes, { xapi: session.xapi, srRef, node, introduce: clones.size === 0, forget: true });
+    const pauses = await unpauseLeftovers({ xapi: session.xapi, journal, srUuid: session.srUuid, log: ctx.log }, records);
+    if (pauses.failed.length > 0) ctx.log.error('VDIs left paused could not be unpaused; the next scan tries again', { vdis: pauses.failed });
     ctx.log.info(`sr_scan: ${report.introduced.length} introduced, ${report.updated.length} updated, ${report.forgotten.length} forgotten`);
     await updatePhysicalSize(session.xapi, srRef, volumes);
     await kickCollector(ctx, session.srUuid);

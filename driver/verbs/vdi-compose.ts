@@ -61,60 +61,55 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
   const vdiRef = request.vdiRef ?? '';
   return withVdiSession(ctx, request, async (session) => {
     if (!session.isMaster) throw new SrError('LinstorMaster');
-    const srLock = await session.locks.acquire(session.srUuid, 'sr');
-    try {
-      const node = await localNodeName(session);
-      await masterPrelude(ctx, session, node);
-      const volumes = await session.volumes();
-      const journal = await session.journal();
-      if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `VDI ${uuid} has no LINSTOR volume`);
-      const parent = await parentOf(session, volumes, request, uuid);
-      if ((await vdiTypeOf(session, volumes, uuid, vdiRef)) !== 'vhd') throw new SrError('Unimplemented', 'compose of a RAW VDI is not supported');
-      if ((await vdiTypeOf(session, volumes, parent, undefined)) !== 'vhd') throw new SrError('VDIUnavailable', `the parent VDI ${parent} is RAW: only a VHD can be composed onto`);
-      await refusePendingJournal(journal, uuid);
-      await refusePendingJournal(journal, parent);
-      const childPath = await volumes.localDevicePath(uuid, node, ctx.env.root);
-      const parentPath = await volumes.localDevicePath(parent, node, ctx.env.root);
-      const [child, above] = await Promise.all([queryVhd({ root: ctx.env.root }, childPath), chainPaths(ctx.env.root, parentPath)]);
-      if (child.parentPath === undefined) throw new SrError('VDIUnavailable', `VDI ${uuid} is not a differencing VHD: nothing to compose`);
-      if (above.includes(childPath)) throw new SrError('VDIUnavailable', `VDI ${parent} is below ${uuid} already: composing would make a loop`);
-      const parentSize = (await queryVhd({ root: ctx.env.root }, parentPath)).virtualSize;
-      if (parentSize > child.virtualSize) throw new SrError('VDIUnavailable', `the parent VDI ${parent} (${parentSize} bytes) is larger than ${uuid} (${child.virtualSize} bytes)`);
-      if (above.length + 1 > MAX_CHAIN_DEPTH) throw new SrError('SnapshotChainTooLong', `the chain would be ${above.length + 1} deep (max ${MAX_CHAIN_DEPTH})`);
+    const node = await localNodeName(session);
+    await masterPrelude(ctx, session, node);
+    const volumes = await session.volumes();
+    const journal = await session.journal();
+    if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `VDI ${uuid} has no LINSTOR volume`);
+    const parent = await parentOf(session, volumes, request, uuid);
+    if ((await vdiTypeOf(session, volumes, uuid, vdiRef)) !== 'vhd') throw new SrError('Unimplemented', 'compose of a RAW VDI is not supported');
+    if ((await vdiTypeOf(session, volumes, parent, undefined)) !== 'vhd') throw new SrError('VDIUnavailable', `the parent VDI ${parent} is RAW: only a VHD can be composed onto`);
+    await refusePendingJournal(journal, uuid);
+    await refusePendingJournal(journal, parent);
+    const childPath = await volumes.localDevicePath(uuid, node, ctx.env.root);
+    const parentPath = await volumes.localDevicePath(parent, node, ctx.env.root);
+    const [child, above] = await Promise.all([queryVhd({ root: ctx.env.root }, childPath), chainPaths(ctx.env.root, parentPath)]);
+    if (child.parentPath === undefined) throw new SrError('VDIUnavailable', `VDI ${uuid} is not a differencing VHD: nothing to compose`);
+    if (above.includes(childPath)) throw new SrError('VDIUnavailable', `VDI ${parent} is below ${uuid} already: composing would make a loop`);
+    const parentSize = (await queryVhd({ root: ctx.env.root }, parentPath)).virtualSize;
+    if (parentSize > child.virtualSize) throw new SrError('VDIUnavailable', `the parent VDI ${parent} (${parentSize} bytes) is larger than ${uuid} (${child.virtualSize} bytes)`);
+    if (above.length + 1 > MAX_CHAIN_DEPTH) throw new SrError('SnapshotChainTooLong', `the chain would be ${above.length + 1} deep (max ${MAX_CHAIN_DEPTH})`);
 
-      const config: VdiSmConfig = {
-        read: () => session.xapi.vdi.getSmConfig(vdiRef),
-        add: (k, v) => session.xapi.vdi.addToSmConfig(vdiRef, k, v),
-        remove: (k) => session.xapi.vdi.removeFromSmConfig(vdiRef, k),
-      };
-      const call: HostCall = (host, fn, args) => session.xapi.host.callPlugin(host, 'linstor-manager', fn, args);
-      const sm = await config.read();
-      const log = ctx.log.child('blktap');
-      if ('paused' in sm) {
-        log.warn('VDI left paused by an interrupted operation: unpausing it first', { vdi: uuid });
-        if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `VDI ${uuid} was left paused and could not be unpaused`);
-      }
-      if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `Failed to pause VDI ${uuid}`);
-      try {
-        faultPoint(ctx.env.faults, 'vdi_compose:after-pause');
-        await setParent({ root: ctx.env.root }, childPath, volumes.devicePath(parent));
-        volumes.invalidateResources();
-        faultPoint(ctx.env.faults, 'vdi_compose:after-set-parent');
-        await setHidden({ root: ctx.env.root }, parentPath, true);
-        faultPoint(ctx.env.faults, 'vdi_compose:after-hide');
-        await session.xapi.vdi.set(request.args.parentRef, 'managed', false);
-        faultPoint(ctx.env.faults, 'vdi_compose:after-unmanage');
-        // XAPI's view of the chain follows the VHD (the scan reads `vhd-parent` to tell parents from garbage).
-        await config.remove('vhd-parent');
-        await config.add('vhd-parent', parent);
-      } finally {
-        if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) log.warn('unpause after compose failed', { vdi: uuid });
-      }
-      if (!(await tapRefresh(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `Failed to refresh VDI ${uuid}`);
-      ctx.log.info('VDI composed', { vdi: uuid, parent });
-      return null;
-    } finally {
-      await srLock.release();
+    const config: VdiSmConfig = {
+      read: () => session.xapi.vdi.getSmConfig(vdiRef),
+      add: (k, v) => session.xapi.vdi.addToSmConfig(vdiRef, k, v),
+      remove: (k) => session.xapi.vdi.removeFromSmConfig(vdiRef, k),
+    };
+    const call: HostCall = (host, fn, args) => session.xapi.host.callPlugin(host, 'linstor-manager', fn, args);
+    const sm = await config.read();
+    const log = ctx.log.child('blktap');
+    if ('paused' in sm) {
+      log.warn('VDI left paused by an interrupted operation: unpausing it first', { vdi: uuid });
+      if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `VDI ${uuid} was left paused and could not be unpaused`);
     }
+    if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `Failed to pause VDI ${uuid}`);
+    try {
+      faultPoint(ctx.env.faults, 'vdi_compose:after-pause');
+      await setParent({ root: ctx.env.root }, childPath, volumes.devicePath(parent));
+      volumes.invalidateResources();
+      faultPoint(ctx.env.faults, 'vdi_compose:after-set-parent');
+      await setHidden({ root: ctx.env.root }, parentPath, true);
+      faultPoint(ctx.env.faults, 'vdi_compose:after-hide');
+      await session.xapi.vdi.set(request.args.parentRef, 'managed', false);
+      faultPoint(ctx.env.faults, 'vdi_compose:after-unmanage');
+      // XAPI's view of the chain follows the VHD (the scan reads `vhd-parent` to tell parents from garbage).
+      await config.remove('vhd-parent');
+      await config.add('vhd-parent', parent);
+    } finally {
+      if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) log.warn('unpause after compose failed', { vdi: uuid });
+    }
+    if (!(await tapRefresh(config, call, log, session.srUuid, uuid))) throw new SrError('VDIUnavailable', `Failed to refresh VDI ${uuid}`);
+    ctx.log.info('VDI composed', { vdi: uuid, parent });
+    return null;
   });
 }

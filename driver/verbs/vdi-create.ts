@@ -86,8 +86,7 @@ export async function vdiCreate(ctx: DriverContext, request: SmapiRequest<'vdi_c
       return { uuid, location: uuid };
     } catch (error) {
       if (created) await destroyAfterFailure(ctx, volumes, uuid);
-      if (error instanceof SrError) throw error;
-      throw new SrError('VDICreate', (error as Error).message, { cause: error });
+      throw error;
     }
   });
 }

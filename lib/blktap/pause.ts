@@ -98,19 +98,33 @@ function hostsOf(sm: Readonly<Record<string, string>>): string[] {
     .map((k) => k.slice('host_'.length));
 }
 
-/** Calls `fn` host by host, stopping at the first refusal; the hosts that answered True, and whether all did. */
-async function fanOut(call: HostCall, log: Logger, hosts: string[], fn: 'pause' | 'unpause' | 'refresh', args: Record<string, string>): Promise<{ ok: boolean; done: string[] }> {
-  const done: string[] = [];
+/** `done`: answered True; `unsure`: did not answer (the call failed: it may have acted). */
+type FanOut = { ok: boolean; done: string[]; unsure: string[] };
+
+/**
+ * Calls `fn` host by host; the hosts that answered True, those whose answer was lost, and whether all
+ * answered True.
+ * A pause stops at the first refusal (the caller undoes it); an unpause asks every host whatever the
+ * others answered, so that one unreachable host does not leave the others frozen.
+ */
+async function fanOut(call: HostCall, log: Logger, hosts: string[], fn: 'pause' | 'unpause' | 'refresh', args: Record<string, string>): Promise<FanOut> {
+  const out: FanOut = { ok: true, done: [], unsure: [] };
   for (const host of hosts) {
+    let answer: string | undefined;
     try {
-      if ((await call(host, fn, args)) !== 'True') return { ok: false, done };
+      answer = await call(host, fn, args);
     } catch (error) {
       log.warn(`${fn} of ${args['vdi_uuid']} failed on ${host}`, { error });
-      return { ok: false, done };
+      out.unsure.push(host);
     }
-    done.push(host);
+    if (answer === 'True') {
+      out.done.push(host);
+      continue;
+    }
+    out.ok = false;
+    if (fn !== 'unpause') return out;
   }
-  return { ok: true, done };
+  return out;
 }
 
 /**
@@ -122,9 +136,11 @@ export async function tapPause(config: VdiSmConfig, call: HostCall, log: Logger,
   await config.add('paused', 'true');
   const paused = await fanOut(call, log, hostsOf(await config.read()), 'pause', { sr_uuid: sr, vdi_uuid: vdi, failfast: failfast ? 'True' : 'False' });
   if (paused.ok) return true;
-  const undo = await fanOut(call, log, paused.done, 'unpause', { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False' });
+  // A host whose answer was lost may have paused: it is unpaused too (a tapdisk not paused answers True).
+  const touched = [...paused.done, ...paused.unsure];
+  const undo = await fanOut(call, log, touched, 'unpause', { sr_uuid: sr, vdi_uuid: vdi, failfast: 'False' });
   if (undo.ok) await config.remove('paused');
-  else log.error(`a host paused before the pause of ${vdi} was refused did not unpause`, { hosts: paused.done.filter((h) => !undo.done.includes(h)) });
+  else log.error(`a host paused before the pause of ${vdi} was refused did not unpause`, { hosts: touched.filter((h) => !undo.done.includes(h)) });
   return false;
 }
 

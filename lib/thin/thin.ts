@@ -74,12 +74,24 @@ export async function deflate(d: Pick<ThinDeps, 'root' | 'log'>, uuid: VdiUuid, 
 /**
  * `_handle_interrupted_inflate` for every `inflate` entry: the footer goes back to the recorded old size
  * (never below the data) and the entry is removed. `devicePathOf` opens the volume on this host (master).
+ * Call it under the SR lock only (every inflater on this host holds it; slaves hold the volume lock).
+ * Undoing is always right: an inflate's commit point is the removal of its entry, and no guest writes to
+ * the VHD before the attach that inflated it has returned.
  */
 export async function replayInflateJournal(d: ThinDeps, devicePathOf: (uuid: VdiUuid) => Promise<string>): Promise<void> {
   const entries = await d.journal.getAll('inflate');
   for (const [id, value] of entries) {
     const uuid = asVdiUuid(id);
     if (d.volumes.has(uuid)) {
+      // A slave inflates under the volume lock it took through the master (plugin lockVdi), not under
+      // this SR lock: while that lock lives, its owner may still be running. Wait for it, then look again.
+      try {
+        await d.volumes.ensureNotLocked(uuid);
+      } catch (error) {
+        d.log.warn('an inflate is still running under a volume lock: left for a later command', { vdi: uuid, error });
+        continue;
+      }
+      if ((await d.journal.get('inflate', id)) === undefined) continue;
       const path = await devicePathOf(uuid);
       const info = await queryVhd({ root: d.root }, path).catch(() => undefined);
       const current = await usableBytes(d.volumes, uuid);

@@ -101,17 +101,6 @@ export class VolumeGroupNotFoundError extends VolumeError {
   }
 }
 
-/**
- * Half-done uuid renames exist and this manager was not opened with repair: only a master-exclusive
- * context may finish them, everyone else waits.
- */
-export class VolumeRepairRequiredError extends VolumeError {
-  override name = 'VolumeRepairRequiredError';
-  constructor(readonly pendingRenames: readonly VdiUuid[]) {
-    super(`a repair is required: uuid renames in progress for ${pendingRenames.join(', ')}`);
-  }
-}
-
 function causeText(cause: unknown): string {
   return cause instanceof Error ? `: ${cause.message}` : '';
 }

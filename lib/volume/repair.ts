@@ -2,7 +2,9 @@
  * Building the volume set from the KV at load, and repairing what crashed operations left
  * (spec/sm-linstor.md §3.2 `_build_volumes`, §3.5 `remove_resourceless_volumes`):
  *
- *   1. pending renames (`updating-uuid-src`) without repair → {@link VolumeRepairRequiredError}
+ *   1. pending renames (`updating-uuid-src`): without repair, read as the repair would leave them, writing
+ *      nothing (an uncommitted copy is not there yet, a committed one replaces its source), so a reader
+ *      never fails because the master is renaming another volume (or this one) at this moment
  *   2. each namespace with a state: EXISTS is usable; CREATING is usable without repair (a slave may use
  *      a volume the master is still creating); anything else is ignored, or with repair removed
  *      (definition deleted, keys cleared; if that fails, renamed to `DELETED_<uuid>`)
@@ -10,7 +12,6 @@
  *   4. with repair, usable volumes whose definition is missing (or whose name is empty) are destroyed
  */
 import type { VolumeContext } from './context.js';
-import { VolumeRepairRequiredError } from './errors.js';
 import { FIELD_UPDATING_UUID_SRC, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords, type VolumeRecord } from './kv-layout.js';
 import { destroyVolume, forceDeleteDefinition } from './lifecycle.js';
 import { asResourceName, asVdiUuid, deletedVdiUuid, isDeletedVdiUuid, isResourceName, type ResourceName } from './naming.js';
@@ -21,7 +22,6 @@ import { srResourceDefinitions } from './views.js';
 export async function loadVolumes(ctx: VolumeContext, repair: boolean): Promise<void> {
   const records = volumeRecords(await ctx.kv.props());
   const renames = [...records.values()].filter((r) => r.updatingUuidSrc !== undefined);
-  if (renames.length > 0 && !repair) throw new VolumeRepairRequiredError(renames.map((r) => r.uuid));
   ctx.volumes.clear();
   const bad: VolumeRecord[] = [];
   for (const record of records.values()) {
@@ -32,7 +32,10 @@ export async function loadVolumes(ctx: VolumeContext, repair: boolean): Promise<
     else if (repair) bad.push(record);
     else ctx.log.info('ignoring a volume that is not usable', { vdi: record.uuid, state: record.state, resource: record.volumeName });
   }
-  if (!repair) return;
+  if (!repair) {
+    for (const record of renames) viewRename(ctx, record);
+    return;
+  }
   for (const record of bad) await removeBadVolume(ctx, record);
   for (const record of renames) await finishRename(ctx, record);
   await removeResourcelessVolumes(ctx);
@@ -61,6 +64,19 @@ async function removeBadVolume(ctx: VolumeContext, record: VolumeRecord): Promis
       ctx.log.warn('repair: cannot rename the stale volume aside either', { vdi: record.uuid, error: renameError });
     }
   }
+}
+
+/**
+ * Step 3 read only: the destination of a committed rename (EXISTS) is the volume, its source no longer
+ * is; an uncommitted copy is ignored and its source stays the volume. The same outcome as {@link
+ * finishRename}, so a repair that runs later agrees with what this reader used.
+ */
+function viewRename(ctx: VolumeContext, destination: VolumeRecord): void {
+  if (destination.state !== VOLUME_STATE.EXISTS) return;
+  const name = validName(destination.volumeName);
+  if (name === undefined) return;
+  ctx.volumes.delete(asVdiUuid(destination.updatingUuidSrc ?? ''));
+  ctx.volumes.set(destination.uuid, name);
 }
 
 /** Step 3: drop an uncommitted copy, or finish a committed rename (clear the source, drop the marker). */

@@ -42,8 +42,8 @@ export class VolumeManager {
   /**
    * Reads the SR resource group (redundancy) and the KV, builds the volume set, and repairs when
    * `options.repair` is set. Costs two requests without repair (plus one resource-definition list with it).
-   * Throws `VolumeGroupNotFoundError` when the SR does not exist, `VolumeRepairRequiredError` when renames
-   * are pending and repair is off.
+   * Throws `VolumeGroupNotFoundError` when the SR does not exist. Pending renames are finished by a repair,
+   * and read as finished (or not begun) without one.
    */
   static async open(options: VolumeManagerOptions): Promise<VolumeManager> {
     const ctx = createContext(options, srNames(options.groupName));

@@ -2,6 +2,9 @@ import test from 'ava';
 import { CommandError } from '../../lib/exec/command-error.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { VERBS, type Verb } from '../../lib/smapi/verbs.js';
+import { JournalWriteError } from '../../lib/journal/index.js';
+import { LinstorNetworkError } from '../../lib/linstor/errors.js';
+import { VolumeError } from '../../lib/volume/index.js';
 import { defaultErrorOf, toSrError } from '../../driver/faults.js';
 
 test('an SrError passes unchanged', (t) => {
@@ -21,7 +24,8 @@ const defaults: [Verb, string][] = [
   ['vdi_resize_online', 'VDIResize'],
   ['vdi_snapshot', 'VDISnapshot'],
   ['vdi_clone', 'VDIClone'],
-  ['sr_create', 'SMGeneral'],
+  ['sr_create', 'LinstorSRCreate'],
+  ['sr_delete', 'LinstorSRDelete'],
   ['sr_attach', 'SMGeneral'],
   ['vdi_update', 'SMGeneral'],
 ];
@@ -48,4 +52,18 @@ test('a failed command reads like SM: Command <argv> failed (<reason>): <stderr>
 test('non-Error throwables are stringified, never crash the mapper', (t) => {
   t.is(toSrError('plain string', 'sr_scan').opterr, 'plain string');
   t.is(toSrError(undefined, 'sr_scan').opterr, 'undefined');
+});
+
+test('a controller gone mid-verb answers SRUnavailable from every verb, also when a domain error wraps it', (t) => {
+  const network = new LinstorNetworkError('connect ECONNREFUSED', { method: 'PUT', url: 'http://127.0.0.1:3370/v1/key-value-store/x' });
+  const journal = new JournalWriteError('clone', 'a', { cause: network });
+  const rename = new VolumeError('cannot rename VDI a to b', { cause: journal });
+  for (const verb of ['vdi_create', 'vdi_snapshot', 'vdi_clone', 'sr_scan', 'vdi_resize', 'sr_create'] as const) {
+    for (const error of [network, journal, rename]) {
+      const fault = toSrError(error, verb);
+      t.is(fault.code, 'SRUnavailable', `${verb}: ${error.name}`);
+      t.is(fault.opterr, error.message);
+    }
+  }
+  t.is(toSrError(new JournalWriteError('clone', 'a', { cause: new Error('409 conflict') }), 'vdi_snapshot').code, 'VDISnapshot', 'another cause keeps the verb\'s code');
 });

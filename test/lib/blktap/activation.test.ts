@@ -142,6 +142,30 @@ test('a pause refused by a later host unpauses the hosts that paused and drops t
   t.false('paused' in (await smConfig.read()));
 });
 
+test('an unpause that fails on one host still unpauses the hosts after it; the mark stays for a retry', async (t) => {
+  const { pool, sr, smConfig, depsFor } = await setup(t);
+  const h1 = depsFor('host1');
+  await activate(h1, sr, VDI, true);
+  // The unreachable host comes first in the key order.
+  const own = `host_${h1.hostRef}`;
+  const mode = (await smConfig.read())[own] ?? 'RW';
+  await smConfig.remove(own);
+  await smConfig.add('host_OpaqueRef:00-unreachable', 'RW');
+  await smConfig.add(own, mode);
+  const call = async (ref: string, fn: 'pause' | 'unpause' | 'refresh') => {
+    if (ref !== h1.hostRef) {
+      if (fn === 'pause') return 'True';
+      throw new Error('HOST_OFFLINE');
+    }
+    return String(fn === 'pause' ? await pauseLocal(h1, sr, VDI, false) : await unpauseLocal(h1, sr, VDI, false)) === 'true' ? 'True' : 'False';
+  };
+  t.true(await tapPause(smConfig, call, log, sr, VDI));
+  t.regex(await tapList(pool, 'host1'), /state=0x20/);
+  t.false(await tapUnpause(smConfig, call, log, sr, VDI));
+  t.regex(await tapList(pool, 'host1'), /state=0x0/, 'host1 runs again although a host before it failed');
+  t.is((await smConfig.read())['paused'], 'true', 'paused stays: one host may still be frozen');
+});
+
 test('unpause re-points a LINSTOR VDI to its current resource', async (t) => {
   const { pool, sr, depsFor } = await setup(t);
   const h1 = depsFor('host1');
