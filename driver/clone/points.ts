@@ -29,6 +29,9 @@ export const CLONE_POINTS = {
   undoAfterRename: 'clone-undo:after-rename',
 } as const;
 
+/** Points past the commit point: a verb stopped there is finished by the recovery, never undone. */
+export const COMMITTED_POINTS: ReadonlySet<string> = new Set([CLONE_POINTS.afterCommit, CLONE_POINTS.afterUnpause]);
+
 /** Points crossed by every snapshot style and clone. */
 const COMMON: readonly string[] = [
   CLONE_POINTS.afterJournal,

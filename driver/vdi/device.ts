@@ -32,12 +32,33 @@ export type LinstorDeviceOptions = {
   readonly root: string;
   readonly faults: string | undefined;
   readonly log: Logger;
+  /** How long attach waits for another operation's journal entry to go (absent: refuse at once). */
+  readonly journalWait?: JournalWait;
 };
+
+const INTERRUPTED = 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair';
 
 /** Refuses a VDI an interrupted operation left a journal entry for (until a master command repairs it). */
 export async function refusePendingJournal(journal: Journal, uuid: string): Promise<void> {
-  if (await journal.hasEntries(uuid)) {
-    throw new SrError('VDIUnavailable', 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair');
+  if (await journal.hasEntries(uuid)) throw new SrError('VDIUnavailable', INTERRUPTED);
+}
+
+export type JournalWait = { readonly timeoutMs: number; readonly pollMs: number; readonly sleep: (ms: number) => Promise<void>; readonly log: Logger };
+
+/**
+ * A command without the SR lock meets an entry of an operation that may still be running (a snapshot on
+ * the master, the collector between two steps on this chain): it waits for it to end, re-reading the
+ * journal, as sm's commands wait for the SR lock; only an entry that outlives the wait is refused.
+ */
+export async function awaitPendingJournal(journal: Journal, uuid: string, wait: JournalWait): Promise<void> {
+  const deadline = Date.now() + wait.timeoutMs;
+  let logged = false;
+  while (await journal.hasEntries(uuid)) {
+    if (Date.now() >= deadline) throw new SrError('VDIUnavailable', INTERRUPTED);
+    if (!logged) wait.log.info('an operation on this VDI is in progress: waiting for it to end', { vdi: uuid });
+    logged = true;
+    await wait.sleep(wait.pollMs);
+    await journal.refresh();
   }
 }
 
@@ -61,7 +82,8 @@ async function chain(o: LinstorDeviceOptions, leafPath: string, makeAvailable: b
 export function linstorDevice(o: LinstorDeviceOptions): DeviceDriver {
   return {
     async attach(writable) {
-      await refusePendingJournal(o.journal, o.uuid);
+      if (o.journalWait) await awaitPendingJournal(o.journal, o.uuid, o.journalWait);
+      else await refusePendingJournal(o.journal, o.uuid);
       const path = await o.volumes.localDevicePath(o.uuid, o.node, o.root);
       if (o.type === 'aio') return { path, type: 'aio' };
       if (writable) {

@@ -16,6 +16,8 @@ export const JOURNAL_NAMESPACE = 'xcp/sr/journal';
  */
 export interface JournalStore {
   props(): Promise<Readonly<Record<string, string>>>;
+  /** Drops a cached view, so the next read sees other processes' writes (absent: every read is fresh). */
+  refresh?(): Promise<unknown>;
   modify(change: { readonly set?: Readonly<Record<string, string>>; readonly delete?: readonly string[] }): Promise<void>;
 }
 
@@ -43,6 +45,11 @@ export class Journal {
   static #key(type: string, id: string): string {
     if (type === '' || type.includes('/') || id === '' || id.includes('/')) throw new TypeError(`invalid journal key ${type}/${id}`);
     return `${JOURNAL_NAMESPACE}/${type}/${id}`;
+  }
+
+  /** Reads the entries afresh from now on (another process may have added or removed some). */
+  async refresh(): Promise<void> {
+    await this.#store.refresh?.();
   }
 
   /** Every entry, parsed from the keys (either spelling). */

@@ -37,18 +37,30 @@ function tapdiskServing(host: HostRuntime, dom0Path: string): Tapdisk | undefine
   return [...host.tapdisks.values()].find((t) => t.args !== undefined && t.args.slice(t.args.indexOf(':') + 1) === dom0Path);
 }
 
+/**
+ * The running tapdisk that serves the VDI here and the path it serves, waiting while it is paused. An
+ * unpause may reopen the tapdisk on another image (a snapshot's new leaf): the I/O goes where the tapdisk
+ * serves once it runs again, as a guest's request queued during the pause does, so the path is read
+ * afresh on every look. A link whose tapdisk is missing is given a moment: an unpause re-points the link
+ * just before it reopens the tapdisk on the new path.
+ */
+async function runningTapdisk(host: HostRuntime, vdi: string, sleep: (ms: number) => Promise<void>, timeoutMs: number): Promise<{ target: string; tap: Tapdisk }> {
+  const deadline = Date.now() + timeoutMs;
+  const graceEnd = Date.now() + 2_000;
+  for (;;) {
+    const target = await servedPath(host, vdi);
+    const tap = target === undefined ? undefined : tapdiskServing(host, target);
+    if (target !== undefined && tap && !(tap.state & TAP_PAUSED)) return { target, tap };
+    if (target === undefined || (!tap && Date.now() > graceEnd)) throw new Error(`VDI ${vdi} is not active on ${host.spec.name}`);
+    if (Date.now() > deadline) throw new Error(`VDI ${vdi} stayed paused on ${host.spec.name}`);
+    await sleep(20);
+  }
+}
+
 /** Performs one I/O; resolves with the byte count. `sleep` waits while the tapdisk is paused. */
 export async function guestIo(host: HostRuntime, io: IoRequest, sleep: (ms: number) => Promise<void>, timeoutMs = 60_000): Promise<{ bytes: number }> {
   if (!/^[0-9a-f-]{36}$/i.test(io.vdi)) throw new Error(`not a VDI uuid: ${io.vdi}`);
-  const target = await servedPath(host, io.vdi);
-  let tap = target === undefined ? undefined : tapdiskServing(host, target);
-  if (!target || !tap) throw new Error(`VDI ${io.vdi} is not active on ${host.spec.name}`);
-  const deadline = Date.now() + timeoutMs;
-  while (tap.state & TAP_PAUSED) {
-    if (Date.now() > deadline) throw new Error(`VDI ${io.vdi} stayed paused on ${host.spec.name}`);
-    await sleep(20);
-    tap = tapdiskServing(host, target) ?? tap;
-  }
+  const { target, tap } = await runningTapdisk(host, io.vdi, sleep, timeoutMs);
   const type = tap.args?.slice(0, tap.args.indexOf(':'));
   const ctx = { root: host.spec.root };
   if (io.op === 'write' && tap.readOnly) throw new Error(`VDI ${io.vdi} is attached read-only on ${host.spec.name}`);

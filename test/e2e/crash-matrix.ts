@@ -6,15 +6,20 @@
  *   (a) every VDI XAPI knew before, with the same content byte for byte,
  *   (b) no VDI XAPI did not know before (unless the verb itself succeeded),
  *   (c) KV, LINSTOR resources and VHD chains in agreement, nothing left paused,
- *   (d) the verb succeeding when retried.
+ *   (d) the verb succeeding when retried,
+ *   (e) with a guest running on the VDI (on a slave): a write it issues right after the fault (it waits
+ *       while its tapdisk is paused, and lands once the recovery has undone or finished the verb) and one
+ *       after the recovery both read back, through the guest and through the chain — the case a matrix
+ *       that only checks the data from before the verb misses.
  * Other verbs join by adding rows to VERB_FAULT_POINTS and an {@link MatrixOperation} for them.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { openChain, readChain } from '../../lib/vhd/index.js';
-import { VERB_FAULT_POINTS } from '../../driver/clone/points.js';
+import { COMMITTED_POINTS, VERB_FAULT_POINTS } from '../../driver/clone/points.js';
 import type { SrFixture } from './sr-fixture.js';
 import { devOf, inconsistencies, xapiView, type XapiView } from './snapshot-helpers.js';
+import { readVdi, writeVdi } from './vdi-io.js';
 
 /** One way of stopping the verb. */
 export type CrashCase =
@@ -82,10 +87,35 @@ export async function requestsOf(f: SrFixture, op: MatrixOperation): Promise<num
   return count;
 }
 
-/** Runs `op` stopped as `c` says, recovers with sr_scan, and asserts (a)–(d). Leaves the SR as it found it. */
-export async function runCrashCase(t: ExecutionContext, f: SrFixture, op: MatrixOperation, c: CrashCase): Promise<void> {
+/** A VM running on the VDI the matrix stops verbs on. */
+export type Guest = { readonly host: string; readonly vdi: () => string };
+
+/** Deterministic 64 KiB writes at distinct offsets within the first 8 MiB. */
+function guestWrite(n: number): { offset: number; data: Buffer } {
+  return { offset: ((n * 7) % 120) * 64 * 1024 + (n % 5) * 512, data: randomBytes(64 * 1024) };
+}
+
+let writes = 0;
+
+/** The content of `uuid` read on the master, whole. */
+async function contentOf(f: SrFixture, uuid: string): Promise<Buffer> {
+  const chain = await openChain({ root: f.pool.runtime.host('host1').spec.root }, await devOf(f, uuid));
+  try {
+    return await readChain(chain, 0, chain.leaf.virtualSize);
+  } finally {
+    await chain.close();
+  }
+}
+
+/** Runs `op` stopped as `c` says, recovers with sr_scan, and asserts (a)–(e). Leaves the SR as it found it. */
+export async function runCrashCase(t: ExecutionContext, f: SrFixture, op: MatrixOperation, c: CrashCase, guest?: Guest): Promise<void> {
   const title = caseTitle(c);
   const before = await snapshotState(f);
+  const target = guest?.vdi();
+  const expected = target === undefined ? undefined : await contentOf(f, target);
+  const moment = expected === undefined ? undefined : Buffer.from(expected);
+  // Stopped past its commit point, the verb is finished by the recovery: its VDIs stay.
+  const committed = c.kind === 'point' && c.action === 'kill' && COMMITTED_POINTS.has(c.point);
   const sim = controls(f);
   let made: string[] = [];
   let succeeded = false;
@@ -106,22 +136,44 @@ export async function runCrashCase(t: ExecutionContext, f: SrFixture, op: Matrix
   }
   // A fault point or a controller gone always stops the verb; one failed request may be retried through.
   if (c.kind !== 'linstor-error') t.false(succeeded, `${title}: the verb was stopped`);
+  // The guest writes on at once: while paused its write waits, and lands once the scan has recovered.
+  const early = guestWrite((writes += 1));
+  const earlyWrite = guest && target ? writeVdi(f, guest.host, target, early.offset, early.data) : undefined;
   await f.xapi.sr.scan(f.srRef);
+  const late = guestWrite((writes += 1));
+  if (guest && target && expected) {
+    await earlyWrite;
+    await writeVdi(f, guest.host, target, late.offset, late.data);
+    early.data.copy(expected, early.offset);
+    late.data.copy(expected, late.offset);
+    for (const w of [early, late]) {
+      t.true((await readVdi(f, guest.host, target, w.offset, w.data.length)).equals(w.data), `${title}: a write acknowledged after the fault reads back through the guest`);
+    }
+  }
   const after = await xapiView(f);
   for (const [uuid, v] of before.view) {
     t.true(after.has(uuid), `${title}: VDI ${uuid} still known to XAPI`);
     if (!after.has(uuid)) continue;
     t.is(after.get(uuid)!.managed, v.managed, `${title}: VDI ${uuid} managed as before`);
-    t.is(await contentHash(f, uuid), before.hashes.get(uuid) ?? '', `${title}: VDI ${uuid} content unchanged`);
+    if (uuid === target && expected) t.true((await contentOf(f, uuid)).equals(expected), `${title}: VDI ${uuid} holds its data and every write after the fault`);
+    else t.is(await contentHash(f, uuid), before.hashes.get(uuid) ?? '', `${title}: VDI ${uuid} content unchanged`);
   }
   const extra = [...after.keys()].filter((u) => !before.view.has(u));
-  if (!succeeded) t.deepEqual(extra, [], `${title}: no VDI introduced`);
+  if (committed) {
+    const leaves = extra.filter((u) => after.get(u)!.managed);
+    t.true(extra.length > 0, `${title}: the committed verb's VDIs are kept`);
+    // The snapshot or clone of a finished verb holds the data of its moment.
+    if (moment !== undefined) {
+      for (const uuid of leaves) t.true((await contentOf(f, uuid)).equals(moment), `${title}: VDI ${uuid} holds the data of the snapshot's moment`);
+    }
+    made = leaves.map((u) => after.get(u)!.ref);
+  } else if (!succeeded) t.deepEqual(extra, [], `${title}: no VDI introduced`);
   t.deepEqual(await inconsistencies(f), [], `${title}: KV, LINSTOR and VHD agree`);
   for (const [uuid, v] of after) {
     const sm = await f.xapi.vdi.getSmConfig(v.ref);
     t.is(sm['paused'], undefined, `${title}: VDI ${uuid} not left paused`);
   }
-  if (!succeeded) made = await op.run(f);
+  if (!succeeded) made = [...made, ...(await op.run(f))];
   t.deepEqual(await inconsistencies(f), [], `${title}: consistent after the retry`);
   // Back to the SR the next case expects (the new VDIs deleted; empty bases are the GC's).
   for (const ref of made) await f.xapi.vdi.destroy(ref);

@@ -195,3 +195,23 @@ test.serial('the controller vanishing mid-verb answers SRUnavailable (47), and t
   t.deepEqual(await inconsistencies(f), []);
   await f.xapi.vdi.destroy(a.ref);
 });
+
+test.serial('a VM started on the master after a killed snapshot: the attach recovers it instead of asking for a scan', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const a = await newVdi(f, 16 * MIB);
+  const data = randomBytes(MIB);
+  const vm = await f.startVmWith(a.ref, 'host2');
+  await writeVdi(f, 'host2', a.uuid, 2 * MIB, data);
+  await f.xapi.call('VM.hard_shutdown', vm);
+  const known = new Set((await xapiView(f)).keys());
+  f.pool.xapi.armFault('host1', 'vdi_snapshot', `${CLONE_POINTS.afterSnapVhd}:kill`);
+  await t.throwsAsync(f.xapi.vdi.snapshot(a.ref));
+  t.true(journalKeys(await kvOf(f)).length > 0, 'the killed snapshot left its entry');
+  const vm1 = await f.startVmWith(a.ref, 'host1');
+  assertSameBytes(t, await readVdi(f, 'host1', a.uuid, 2 * MIB, data.length), data);
+  t.deepEqual(journalKeys(await kvOf(f)), []);
+  t.deepEqual([...(await xapiView(f)).keys()].filter((u) => !known.has(u)), [], 'undone: no VDI of the killed snapshot');
+  await f.xapi.call('VM.hard_shutdown', vm1);
+  t.deepEqual(await inconsistencies(f), []);
+});
