@@ -8,7 +8,9 @@
  * - it writes `<`/`&` strings as CDATA: we escape them, as xapi does;
  * - it parses `<int>` beyond 2^53 lossily: we keep those as decimal strings;
  * - it builds structs on plain objects (a member named `__proto__` would change the prototype):
- *   ours have no prototype.
+ *   ours have no prototype;
+ * - it decodes `<base64>` with `new Buffer()`, which prints a DEP0005 warning on stderr (xapi puts the
+ *   driver's stderr into its errors): we decode with Buffer.from and refuse what is not base64.
  * Decoding is synchronous: the sax parser is fed the whole document at once.
  */
 // Deep imports of the CommonJS internals (the package has no exports map); esbuild bundles them.
@@ -61,6 +63,7 @@ type DeserializerInstance = {
   value: boolean;
   endInt(data: string): void;
   endStruct(data: string): void;
+  endBase64(data: string): void;
   deserializeMethodCall(stream: unknown, cb: (err: Error | null | undefined, method?: string, params?: unknown[]) => void): void;
   deserializeMethodResponse(stream: unknown, cb: (err: (Error & Partial<XmlRpcFault>) | null | undefined, value?: unknown) => void): void;
 };
@@ -158,6 +161,14 @@ function newDeserializer(): DeserializerInstance {
       Object.defineProperty(struct, String(items[i]), { value: items[i + 1], enumerable: true, writable: true, configurable: true });
     }
     this.stack.splice(mark, this.stack.length - mark, struct);
+    this.value = false;
+  };
+  d.endBase64 = function endBase64(data: string) {
+    const text = data.replace(/[\t\n\r ]/g, '');
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
+      throw new Error(`Expected base64 but got '${data.slice(0, 40)}'`);
+    }
+    this.push(Buffer.from(text, 'base64'));
     this.value = false;
   };
   return d;

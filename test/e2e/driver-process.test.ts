@@ -77,6 +77,20 @@ test(
   /^Illegal XML character\. \[opterr=/,
 );
 
+test('a value that is not base64', fault, [smapiCall('vdi_resize').replace('<string>10737418240</string>', '<base64>MTA*</base64>')], 143, /Expected base64 but got 'MTA\*'/);
+
+test('a <base64> value is decoded without Node\'s Buffer() deprecation warning on stderr', async (t) => {
+  // "10" in base64 where vdi_resize expects its size as a string: decoded (a Buffer), then refused as no string.
+  const argv = [smapiCall('vdi_resize').replace('<string>10737418240</string>', '<base64>MTA=</base64>')];
+  t.true(argv[0]?.includes('<base64>MTA=</base64>'));
+  const result = await runBuilt('LinstorSR', argv);
+  t.notRegex(result.stderr, /DeprecationWarning|DEP0005/);
+  t.is(result.stderr, '');
+  t.is(result.exitCode, 0);
+  const decoded = decodeMethodResponse(result.stdout);
+  t.deepEqual(decoded, { kind: 'fault', fault: { faultCode: 143, faultString: 'Failed to parse the request [opterr=args[0] must be a string]' } });
+});
+
 test('every known verb not built yet answers Unimplemented (38)', async (t) => {
   const pending = VERBS.filter((v) => !Object.hasOwn(HANDLERS, v));
   for (const verb of pending) {
