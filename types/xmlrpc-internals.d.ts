@@ -11,3 +11,8 @@ declare module 'xmlrpc/lib/customtype.js' {
   const value: unknown;
   export default value;
 }
+// sax (the parser under xmlrpc), which lib/smapi/xmlrpc.ts drives in strict mode and types itself.
+declare module 'sax' {
+  const value: unknown;
+  export default value;
+}

@@ -1,5 +1,6 @@
-import type { LinstorHttp } from './http.js';
-import type { ApiCallRc } from './json.js';
+import { LinstorResponseError } from './errors.js';
+import type { LinstorHttp, LinstorResponse } from './http.js';
+import { stringifyLinstorJson, type ApiCallRc } from './json.js';
 import { arrayOf, rcListOf, seg } from './response.js';
 import type { KeyValueStore, PropsModify } from './types.js';
 
@@ -25,7 +26,10 @@ export class KeyValueStoreService implements KeyValueStores {
     this.#http = http;
   }
   async list(): Promise<KeyValueStore[]> {
-    return arrayOf<KeyValueStore>(await this.#http.request('GET', '/v1/key-value-store'), 'key-value-store list');
+    const res = await this.#http.request('GET', '/v1/key-value-store');
+    const entries = arrayOf<unknown>(res, 'key-value-store list');
+    entries.forEach((entry, i) => checkEntry(res, entry, i));
+    return entries as KeyValueStore[];
   }
   async props(name: string): Promise<Record<string, string>> {
     const wanted = name.toUpperCase();
@@ -38,4 +42,30 @@ export class KeyValueStoreService implements KeyValueStores {
   async delete(name: string): Promise<ApiCallRc[]> {
     return rcListOf(await this.#http.request('DELETE', `/v1/key-value-store/${seg(name)}`), 'key-value-store delete');
   }
+}
+
+/**
+ * Checks one instance of a list answer: `{ name: string, props?: { [key]: string } }`. Anything else is
+ * a LinstorResponseError naming the entry and what is wrong, not a TypeError further on (or, worse, a
+ * string spread into keys).
+ */
+function checkEntry(res: LinstorResponse, entry: unknown, i: number): void {
+  const fail = (what: string): never => {
+    throw new LinstorResponseError(`key-value-store list: entry ${i} ${what}`, res.target, res.status, stringifyLinstorJson(res.body));
+  };
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`is ${describe(entry)}, not an object`);
+  const { name, props } = entry as { name?: unknown; props?: unknown };
+  if (typeof name !== 'string') return fail(`has ${name === undefined ? 'no name' : `a name that is ${describe(name)}`}`);
+  if (props === undefined) return;
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) return fail(`(${JSON.stringify(name)}) has props that are ${describe(props)}, not an object`);
+  for (const [key, value] of Object.entries(props)) {
+    if (typeof value !== 'string') return fail(`(${JSON.stringify(name)}) has prop ${JSON.stringify(key)} that is ${describe(value)}, not a string`);
+  }
+}
+
+/** A short name for the JSON type of `value`, for messages. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value === 'bigint' ? 'number' : typeof value}`;
 }

@@ -1,4 +1,4 @@
-import { redact, redactText } from './redact.js';
+import { learnSessions, redact, redactText, type KnownSessions } from './redact.js';
 
 /** Syslog severities, the subset we use, lowest to highest. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -33,13 +33,19 @@ export interface Logger {
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export function createLogger(sink: LogSink, options: { minLevel?: LogLevel; scope?: string } = {}): Logger {
+  return scopedLogger(sink, options, new Set());
+}
+
+/** A logger and its children share `sessions`: a session ref one of them logged is masked in all. */
+function scopedLogger(sink: LogSink, options: { minLevel?: LogLevel; scope?: string }, sessions: KnownSessions): Logger {
   const min = LEVELS[options.minLevel ?? 'debug'];
   const prefix = options.scope ? `[${options.scope}] ` : '';
   const emit = (level: LogLevel, message: string, data?: LogData): void => {
     if (LEVELS[level] < min) return;
     try {
-      const safe = data === undefined ? undefined : (redact(data) as LogData);
-      sink.write({ time: new Date(), level, message: prefix + redactText(message), data: safe });
+      learnSessions(data, sessions);
+      const safe = data === undefined ? undefined : (redact(data, sessions) as LogData);
+      sink.write({ time: new Date(), level, message: prefix + redactText(message, sessions), data: safe });
     } catch {
       // A log line must never fail a verb (DESIGN.md "Logging"); there is nowhere left to report this.
     }
@@ -49,7 +55,7 @@ export function createLogger(sink: LogSink, options: { minLevel?: LogLevel; scop
     info: (m, d) => emit('info', m, d),
     warn: (m, d) => emit('warn', m, d),
     error: (m, d) => emit('error', m, d),
-    child: (scope) => createLogger(sink, { minLevel: options.minLevel ?? 'debug', scope: prefix ? `${options.scope}:${scope}` : scope }),
+    child: (scope) => scopedLogger(sink, { minLevel: options.minLevel ?? 'debug', scope: prefix ? `${options.scope}:${scope}` : scope }, sessions),
     close: () => sink.close(),
   };
 }

@@ -182,6 +182,8 @@ function decodeArg(name: string, kind: ArgKind, value: string): string | number 
       if (value !== '' && !UUID.test(value)) fail('BadRequest', `${name} is not a UUID`);
       return value;
     case 'label':
+      // SRCommand's check; the decoder already refuses such characters in argv (BadRequest), so this
+      // only guards labels from a decoder that would let them through.
       if (hasIllegalXmlChar(value)) fail('IllegalXMLChar', `${name} contains a control character`);
       return value;
     case 'string':

@@ -1,3 +1,4 @@
+import { redactText } from '../log/redact.js';
 import { SR_ERROR_CODES } from './error-codes.generated.js';
 import type { XmlRpcFault } from './xmlrpc.js';
 
@@ -14,10 +15,12 @@ export class SrError extends Error {
   readonly code: SrErrorName;
   readonly opterr: string | undefined;
 
+  /** `opterr` goes to xapi (task errors, XenCenter, logs elsewhere): session refs and secrets are masked in it. */
   constructor(code: SrErrorName, opterr?: string, options?: { cause?: unknown }) {
-    super(faultStringOf(code, opterr), options);
+    const safe = opterr === undefined ? undefined : redactText(opterr);
+    super(faultStringOf(code, safe), options);
     this.code = code;
-    this.opterr = opterr;
+    this.opterr = safe;
   }
 
   get faultCode(): number {

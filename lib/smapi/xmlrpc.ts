@@ -8,13 +8,20 @@
  * - it writes `<`/`&` strings as CDATA: we escape them, as xapi does;
  * - it parses `<int>` beyond 2^53 lossily: we keep those as decimal strings;
  * - it builds structs on plain objects (a member named `__proto__` would change the prototype):
- *   ours have no prototype.
+ *   ours have no prototype;
+ * - it decodes `<base64>` with `new Buffer()`, which prints a DEP0005 warning on stderr (xapi puts the
+ *   driver's stderr into its errors): we decode with Buffer.from and refuse what is not base64;
+ * - its sax parser is not strict: it takes trailing data or a second document after the root, mismatched
+ *   close tags and references to characters XML 1.0 forbids (`&#0;`). We parse with a strict sax parser,
+ *   refuse all of these (in a methodCall: see feed()), and hand its events to the deserializer's handlers
+ *   (so that a request SM's expat parser would refuse is refused here too).
  * Decoding is synchronous: the sax parser is fed the whole document at once.
  */
 // Deep imports of the CommonJS internals (the package has no exports map); esbuild bundles them.
 import serializerModule from 'xmlrpc/lib/serializer.js';
 import deserializerModule from 'xmlrpc/lib/deserializer.js';
 import customTypeModule from 'xmlrpc/lib/customtype.js';
+import saxModule from 'sax';
 
 /** A value that travels in XML-RPC. Structs are records of values; arrays are arrays. */
 export type XmlRpcValue =
@@ -54,18 +61,38 @@ type SerializerModule = {
 };
 type CustomTypeCtor = new (raw: string) => { raw: string; tagName: string; serialize(xml: XmlBuilderNode): XmlBuilderNode };
 type DeserializerInstance = {
-  parser: { write(chunk: string): void; end(): void };
   push(value: unknown): void;
   marks: number[];
   stack: unknown[];
   value: boolean;
   endInt(data: string): void;
   endStruct(data: string): void;
+  endBase64(data: string): void;
+  onOpentag(node: { name: string }): void;
+  onClosetag(name: string): void;
+  onText(text: string): void;
+  onCDATA(text: string): void;
+  onDone(): void;
   deserializeMethodCall(stream: unknown, cb: (err: Error | null | undefined, method?: string, params?: unknown[]) => void): void;
   deserializeMethodResponse(stream: unknown, cb: (err: (Error & Partial<XmlRpcFault>) | null | undefined, value?: unknown) => void): void;
 };
 
+/** The part of sax's strict parser the decoder drives (sax has no types of its own). */
+type SaxParser = {
+  onopentag: (node: { name: string; attributes: Record<string, string> }) => void;
+  onclosetag: (name: string) => void;
+  ontext: (text: string) => void;
+  oncdata: (text: string) => void;
+  ondoctype: () => void;
+  onerror: (error: Error) => void;
+  onend: () => void;
+  write(chunk: string): SaxParser;
+  close(): SaxParser;
+};
+type SaxModule = { parser(strict: boolean, options: Record<string, never>): SaxParser };
+
 const modules = {
+  sax: saxModule as unknown as SaxModule,
   serializer: serializerModule as unknown as SerializerModule,
   Deserializer: deserializerModule as unknown as new () => DeserializerInstance,
   CustomType: customTypeModule as unknown as CustomTypeCtor,
@@ -160,17 +187,75 @@ function newDeserializer(): DeserializerInstance {
     this.stack.splice(mark, this.stack.length - mark, struct);
     this.value = false;
   };
+  d.endBase64 = function endBase64(data: string) {
+    const text = data.replace(/[\t\n\r ]/g, '');
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
+      throw new Error(`Expected base64 but got '${data.slice(0, 40)}'`);
+    }
+    this.push(Buffer.from(text, 'base64'));
+    this.value = false;
+  };
   return d;
 }
 
-/** A stream stand-in: the deserializer only wires events; we feed its parser directly. */
+/** A stream stand-in: the deserializer only wires events; we feed it from our own parser. */
 const NO_STREAM = { setEncoding() {}, on() {}, pipe() {} };
 
-function feed(d: DeserializerInstance, xml: string): void {
+/** Refuses text holding a character XML 1.0 forbids, raw or written as a character reference. */
+function checkChars(text: string, where: string): void {
+  ILLEGAL_XML.lastIndex = 0;
+  const bad = ILLEGAL_XML.exec(text);
+  if (bad) {
+    const code = bad[0].codePointAt(0) ?? 0;
+    throw new XmlRpcDecodeError(`invalid XML: character U+${code.toString(16).toUpperCase().padStart(4, '0')} in ${where} is not allowed in XML 1.0`);
+  }
+}
+
+/**
+ * Parses `xml` with a strict sax parser and replays its events into the deserializer. Refused: anything
+ * not well-formed (mismatched or unclosed tags, text or a second element after the root), a DOCTYPE
+ * (XML-RPC has none, and entities declared there would be expanded), references to U+0000 or past
+ * U+10FFFF, and — with `strictChars` — any character XML 1.0 forbids. A methodCall (the argv xapi
+ * gives us) is held to that; a methodResponse is not, because xapi's encoder lets some of those
+ * characters through (U+FFFE in a name): the caller must still read such a record, to refuse it itself.
+ */
+function feed(d: DeserializerInstance, xml: string, strictChars: boolean): void {
+  const check = strictChars ? checkChars : () => undefined;
+  const parser = lib().sax.parser(true, {});
+  let depth = 0;
+  let rootClosed = false;
+  parser.onerror = (error) => {
+    throw new XmlRpcDecodeError(`invalid XML: ${error.message.split('\n')[0]}`, { cause: error });
+  };
+  parser.ondoctype = () => {
+    throw new XmlRpcDecodeError('invalid XML-RPC: a DOCTYPE is not allowed');
+  };
+  parser.onopentag = (node) => {
+    if (rootClosed) throw new XmlRpcDecodeError(`invalid XML: a second root element <${node.name}> after the document`);
+    for (const [name, value] of Object.entries(node.attributes)) check(value, `attribute ${name}`);
+    depth += 1;
+    d.onOpentag({ name: node.name.toUpperCase() });
+  };
+  parser.onclosetag = (name) => {
+    depth -= 1;
+    if (depth === 0) rootClosed = true;
+    d.onClosetag(name.toUpperCase());
+  };
+  parser.ontext = (text) => {
+    check(text, 'text');
+    d.onText(text);
+  };
+  parser.oncdata = (text) => {
+    check(text, 'CDATA');
+    d.onCDATA(text);
+  };
+  parser.onend = () => d.onDone();
+  check(xml, 'the document');
   try {
-    d.parser.write(xml);
-    d.parser.end();
+    parser.write(xml).close();
   } catch (error) {
+    if (error instanceof XmlRpcDecodeError) throw error;
+    // sax throws on a reference past U+10FFFF (String.fromCodePoint).
     throw new XmlRpcDecodeError(`invalid XML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
 }
@@ -184,7 +269,7 @@ export function decodeMethodCall(xml: string): { method: string; params: XmlRpcV
     if (err) failure = err;
     else result = { method: method ?? '', params: (params ?? []) as XmlRpcValue[] };
   });
-  feed(d, xml);
+  feed(d, xml, true);
   if (failure) throw new XmlRpcDecodeError(failure.message.split('\n')[0] ?? 'invalid XML-RPC', { cause: failure });
   if (!result) throw new XmlRpcDecodeError('Invalid XML-RPC message');
   return result;
@@ -201,7 +286,7 @@ export function decodeMethodResponse(xml: string): DecodedResponse {
     } else if (err) failure = err;
     else result = { kind: 'value', value: value as XmlRpcValue };
   });
-  feed(d, xml);
+  feed(d, xml, false);
   if (failure) throw new XmlRpcDecodeError(failure.message.split('\n')[0] ?? 'invalid XML-RPC', { cause: failure });
   if (!result) throw new XmlRpcDecodeError('Invalid XML-RPC message');
   return result;

@@ -15,6 +15,9 @@ export type ContainerKind = 'fixed' | 'plain';
 /** How callers choose the container kind; `auto` applies the rule above. */
 export type ContainerOption = 'auto' | ContainerKind;
 
+/** The largest length one read(2) is given: Node's fs binding takes an int32. */
+const MAX_READ_BYTES = 2 ** 30;
+
 /** What every lib/vhd entry point needs: the host root under which dom0 paths are opened. */
 export type VhdContext = {
   /** LINSTOR_SR_ROOT (`/` in production). */
@@ -82,8 +85,15 @@ export class Container {
     return this.#size;
   }
 
-  /** Reads exactly `length` bytes at `position`; bytes past the end read as zeros. */
+  /**
+   * Reads exactly `length` bytes at `position`; bytes past the end read as zeros. A read longer than the
+   * whole container is refused before allocating: such a length comes from a damaged field, never from
+   * a valid image.
+   */
   async read(position: number, length: number): Promise<Buffer> {
+    if (length > this.#size) {
+      throw new VhdError(`read of ${length} bytes at ${position} is longer than the container (${this.#size} bytes)`, { path: this.path });
+    }
     const buf = Buffer.alloc(length);
     await this.readInto(buf, position);
     return buf;
@@ -93,7 +103,8 @@ export class Container {
   async readInto(buf: Buffer, position: number): Promise<number> {
     let done = 0;
     while (done < buf.length) {
-      const { bytesRead } = await this.#handle.read(buf, done, buf.length - done, position + done);
+      // Node asserts (a native abort, not an exception) on a read length past 2^31 − 1.
+      const { bytesRead } = await this.#handle.read(buf, done, Math.min(buf.length - done, MAX_READ_BYTES), position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }

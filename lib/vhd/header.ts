@@ -60,6 +60,24 @@ export function locatorSpaceBytes(loc: LocatorEntry): number {
   return loc.dataSpace % 512 === 0 ? loc.dataSpace : 0;
 }
 
+/**
+ * Refuses a locator whose data cannot be where the header says, as `vhd-util check` does (invalid data
+ * space, length or offset): a length or offset taken on trust would make a reader allocate or seek as
+ * far as the field allows (4 GiB, 2^64), or a writer extend the file there. `eofBytes` is where the
+ * locator data must end: the footer's offset.
+ */
+export function validateLocators(h: Header, eofBytes: number, path?: string): void {
+  h.locators.forEach((l, i) => {
+    if (l.code === 0) return;
+    const space = locatorSpaceBytes(l);
+    if (space === 0) throw new VhdFormatError(`parent locator ${i} data space`, 'sectors (< 512) or bytes (a multiple of 512)', l.dataSpace, { path });
+    if (l.dataLength > space) throw new VhdFormatError(`parent locator ${i} data length`, `≤ its data space (${space} bytes)`, l.dataLength, { path });
+    if (!Number.isSafeInteger(l.dataOffset) || l.dataOffset + space > eofBytes) {
+      throw new VhdFormatError(`parent locator ${i} data offset`, `data within the file (before byte ${eofBytes})`, `bytes ${l.dataOffset}..${l.dataOffset + space}`, { path });
+    }
+  });
+}
+
 /** Serialises a header, computing its checksum. */
 export function encodeHeader(h: Header): Buffer {
   const b = Buffer.alloc(HEADER_SIZE);

@@ -5,7 +5,7 @@ import {
 import { Container, type ContainerOption, type VhdContext } from './container.js';
 import { VhdError, VhdFormatError } from './errors.js';
 import { decodeFooter, encodeFooter, parseFooter, type Footer } from './footer.js';
-import { encodeHeader, locatorSpaceBytes, parseHeader, type Header } from './header.js';
+import { encodeHeader, locatorSpaceBytes, parseHeader, validateLocators, type Header } from './header.js';
 import { computeBatmapChecksum, encodeBatmapHeader, parseBatmapHeader, type BatmapHeader } from './batmap.js';
 import { decodeLocator, resolveParentPath } from './locator.js';
 import { allSet, setBit, clearBit, testBit } from './bitmap.js';
@@ -73,7 +73,9 @@ export class VhdImage {
     if (footer.currentSize > header.maxBatEntries * BLOCK_SIZE) {
       throw new VhdFormatError('virtual size', `≤ ${header.maxBatEntries * BLOCK_SIZE} (BAT entries × 2 MiB)`, footer.currentSize, { path: c.path });
     }
-    return new VhdImage(c, footer, header, source);
+    const image = new VhdImage(c, footer, header, source);
+    validateLocators(header, image.metadataLimit, c.path);
+    return image;
   }
 
   get path(): string {
@@ -98,6 +100,11 @@ export class VhdImage {
     return this.isDifferencing && this.header.parentUuid.every((b) => b === 0);
   }
 
+  /** Where metadata and blocks must end: the end footer, or the file's end when only the copy at 0 is valid. */
+  get metadataLimit(): number {
+    return this.footerSource === 'end' ? this.container.size - FOOTER_SIZE : this.container.size;
+  }
+
   /** Byte offset of the batmap header: the sector after the padded BAT. */
   get batmapHeaderOffset(): number {
     return this.header.tableOffset + Math.ceil((this.header.maxBatEntries * 4) / SECTOR_SIZE) * SECTOR_SIZE;
@@ -110,6 +117,10 @@ export class VhdImage {
   async loadBatmap(): Promise<{ header: BatmapHeader; map: Buffer } | undefined> {
     if (this.batmap || !this.hasBatmap) return this.batmap;
     const header = parseBatmapHeader(await this.container.read(this.batmapHeaderOffset, SECTOR_SIZE), this.path);
+    const mapEnd = header.mapOffset + header.mapSectors * SECTOR_SIZE;
+    if (!Number.isSafeInteger(mapEnd) || mapEnd > this.metadataLimit) {
+      throw new VhdFormatError('batmap map', `within the file (before byte ${this.metadataLimit})`, `bytes ${header.mapOffset}..${mapEnd}`, { path: this.path });
+    }
     const map = await this.container.read(header.mapOffset, header.mapSectors * SECTOR_SIZE);
     const sum = computeBatmapChecksum(header, map, this.footer.currentSize);
     if (sum !== header.checksum) {
@@ -133,10 +144,13 @@ export class VhdImage {
     if (this.#bat) return this.#bat;
     await this.loadBatmap();
     const n = this.blockCount;
+    const limit = this.metadataLimit;
+    if (this.header.tableOffset + n * 4 > limit) {
+      throw new VhdFormatError('BAT', `within the file (before byte ${limit})`, `bytes ${this.header.tableOffset}..${this.header.tableOffset + n * 4}`, { path: this.path });
+    }
     const raw = await this.container.read(this.header.tableOffset, n * 4);
     const bat = new Uint32Array(n);
     const minSector = Math.ceil((await this.endOfHeaders()) / SECTOR_SIZE);
-    const limit = this.footerSource === 'end' ? this.container.size - FOOTER_SIZE : this.container.size;
     for (let i = 0; i < n; i += 1) {
       const e = raw.readUInt32BE(i * 4);
       if (e !== BLOCK_UNUSED) {

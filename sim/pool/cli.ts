@@ -4,13 +4,16 @@
  * subcommands find it through `<dir>/xostor-sim.pid` and `<dir>/xostor-sim.json`.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPool, type SimPool } from './pool.js';
+import { killMembers, newPoolId, POOL_ID_VAR, poolMembers, selfAndAncestors } from './processes.js';
 
 const PID_FILE = 'xostor-sim.pid';
 const INFO_FILE = 'xostor-sim.json';
+/** The id in the environment of every process the pool runs (see processes.ts). */
+const POOL_ID_FILE = 'xostor-sim.pool-id';
 
 function alive(pid: number): boolean {
   try {
@@ -65,6 +68,9 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   const sizeText = values['disk-size'];
   const diskSizeGiB = sizeText === undefined ? undefined : Number(/^(\d+)G?$/i.exec(sizeText)?.[1] ?? NaN);
   if (diskSizeGiB !== undefined && !(diskSizeGiB > 0)) throw new Error(`--disk-size must be <N>G, got ${sizeText}`);
+  // Written before any process of the pool starts, so that down finds them even if up dies starting.
+  const poolId = newPoolId();
+  await writeFile(path.join(dir, POOL_ID_FILE), `${poolId}\n`);
   const pool = await startPool({
     dir,
     hosts: Number(values.hosts),
@@ -72,9 +78,12 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     ...(diskSizeGiB !== undefined ? { diskSizeGiB } : {}),
     ha: values.ha,
     // Settings for the drivers the pool runs, taken from up's own environment.
-    env: Object.fromEntries(
-      ['LINSTOR_SR_TIME_SCALE', 'LINSTOR_SR_GC', 'LINSTOR_SR_LOG_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
-    ),
+    env: {
+      ...Object.fromEntries(
+        ['LINSTOR_SR_TIME_SCALE', 'LINSTOR_SR_GC', 'LINSTOR_SR_LOG_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ),
+      [POOL_ID_VAR]: poolId,
+    },
   });
   const info = describe(pool);
   await writeFile(path.join(dir, PID_FILE), `${process.pid}\n`);
@@ -89,44 +98,37 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Pids of processes started for the pool in `dir` (drivers, collectors, servers): their cwd, argv or environment name it. */
-async function poolProcesses(dir: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const [cmdline, environ] = await Promise.all([
-        readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
-        readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
-      ]);
-      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-      if (cmdline.includes(dir) || environ.includes(`LINSTOR_SR_ROOT=${dir}/`) || cwd.startsWith(`${dir}/`)) out.push(pid);
-    } catch {
-      // the process ended meanwhile
-    }
+async function readPoolId(dir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path.join(dir, POOL_ID_FILE), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
+/**
+ * Stops the pool in `dir`: `up` gracefully, then every process the pool started (processes.ts says
+ * how they are told apart) — never another pool's, never the caller or its ancestors.
+ */
 export async function downCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: { dir: { type: 'string' } } });
   if (!values.dir) throw new Error('--dir is required');
   const dir = path.resolve(values.dir);
   const pid = await runningPid(dir);
-  if (pid !== undefined) {
+  const poolId = await readPoolId(dir);
+  const spare = await selfAndAncestors(process.pid);
+  // Found before up stops: once it has exited, the processes below it are reparented out of its tree.
+  const members = await poolMembers({ poolId, upPid: pid, spare });
+  if (pid !== undefined && !spare.has(pid)) {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 200 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 50));
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
-  for (const other of await poolProcesses(dir)) {
-    try {
-      process.kill(other, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  members.delete(pid ?? 0);
+  for (const [other, startTime] of await poolMembers({ poolId, upPid: undefined, spare })) members.set(other, startTime);
+  await killMembers(members);
   await rm(path.join(dir, PID_FILE), { force: true });
+  await rm(path.join(dir, POOL_ID_FILE), { force: true });
   return 0;
 }
 

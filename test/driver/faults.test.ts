@@ -5,6 +5,8 @@ import { VERBS, type Verb } from '../../lib/smapi/verbs.js';
 import { JournalWriteError } from '../../lib/journal/index.js';
 import { LinstorNetworkError } from '../../lib/linstor/errors.js';
 import { VolumeError } from '../../lib/volume/index.js';
+import { XapiError } from '../../lib/xapi/errors.js';
+import { encodeSrFault } from '../../lib/smapi/response.js';
 import { defaultErrorOf, toSrError } from '../../driver/faults.js';
 
 test('an SrError passes unchanged', (t) => {
@@ -66,4 +68,17 @@ test('a controller gone mid-verb answers SRUnavailable from every verb, also whe
     }
   }
   t.is(toSrError(new JournalWriteError('clone', 'a', { cause: new Error('409 conflict') }), 'vdi_snapshot').code, 'VDISnapshot', 'another cause keeps the verb\'s code');
+});
+
+test('a XAPI session error becomes a fault whose text carries no session ref', (t) => {
+  const session = 'OpaqueRef:5f1c7a0e-9d2b-4c41-8e6a-2b7d9f0c1a33';
+  const vdi = 'OpaqueRef:7d3e2b1a-1111-4222-8333-944455556666';
+  const xapi = new XapiError('SESSION_INVALID', [session], { method: 'VDI.get_record', args: ['******', vdi] });
+  for (const fault of [toSrError(xapi, 'vdi_attach'), toSrError(new Error(`cannot read ${vdi}: ${xapi.message}`, { cause: xapi }), 'sr_scan'), new SrError('VDIUnavailable', `session_ref ${session}`)]) {
+    t.false(fault.faultString.includes(session), fault.faultString);
+    t.false(fault.opterr?.includes(session) ?? true);
+    t.false(encodeSrFault(fault).includes(session), 'nor the response xapi reads');
+  }
+  t.is(toSrError(xapi, 'vdi_attach').faultString, 'The VDI is not available [opterr=SESSION_INVALID(OpaqueRef:******) in VDI.get_record]');
+  t.is(toSrError(new Error(`cannot read ${vdi}: ${xapi.message}`), 'sr_scan').opterr, `cannot read ${vdi}: SESSION_INVALID(OpaqueRef:******) in VDI.get_record`);
 });

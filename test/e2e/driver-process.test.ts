@@ -70,12 +70,40 @@ test('bad UUID that could reach a shell', fault, [smapiCall('sr_scan', { sr_uuid
 test('bad size', fault, [smapiCall('vdi_resize', { args: ['ten'] })], 79, /^VDI Invalid size \[opterr=/);
 test('negative size', fault, [smapiCall('vdi_create', { args: ['-1', 'l', '', '', 'false', '', '', 'false'] })], 79, /VDI Invalid size/);
 test(
-  'control character in a label',
+  'control character in a label (a reference to U+0001 is not XML 1.0, as SM\'s expat parser says too)',
   fault,
   [smapiCall('vdi_create', { args: ['1024', 'aXb', '', '', 'false', '', '', 'false'] }).replace('aXb', 'a&#1;b')],
-  447,
-  /^Illegal XML character\. \[opterr=/,
+  143,
+  /^Failed to parse the request \[opterr=invalid XML: character U\+0001 in text is not allowed in XML 1\.0\]$/,
 );
+
+// sr_content_type answers Unimplemented (38) at once: a document the decoder wrongly accepted would show as 38.
+const ANSWERED_AT_ONCE = smapiCall('sr_content_type');
+/** sr_content_type with `text` where a device_config value goes (decoded as is, never looked at by the verb). */
+const withText = (text: string): string => smapiCall('sr_content_type', { device_config: { SRmaster: 'true', note: 'XnoteX' } }).replace('XnoteX', text);
+test('the well-formed call the cases below damage answers Unimplemented', fault, [withText('plain text')], 38, /^The requested method is not supported\/implemented/);
+test('trailing data after </methodCall>', fault, [`${ANSWERED_AT_ONCE}trailing`], 143, /^Failed to parse the request \[opterr=invalid XML: Text data outside of root node\.\]$/);
+test('a second methodCall', fault, [ANSWERED_AT_ONCE + ANSWERED_AT_ONCE.replace('<?xml version="1.0"?>', '')], 143, /opterr=invalid XML: a second root element <methodCall> after the document\]$/);
+test('mismatched close tags', fault, [ANSWERED_AT_ONCE.replace('</methodName>', '</methodname>')], 143, /opterr=invalid XML: Unexpected close tag\]$/);
+test('a reference to U+0000 (&#0;)', fault, [withText('a&#0;b')], 143, /opterr=invalid XML: Invalid character entity\]$/);
+test('a reference to U+0000 (&#x0;)', fault, [withText('a&#x0;b')], 143, /opterr=invalid XML: Invalid character entity\]$/);
+test('a reference to U+FFFE', fault, [withText('a&#xFFFE;b')], 143, /opterr=invalid XML: character U\+FFFE in text is not allowed in XML 1\.0\]$/);
+test('a reference to U+001B', fault, [withText('a&#27;b')], 143, /opterr=invalid XML: character U\+001B in text/);
+test('a reference past U+10FFFF', fault, [withText('a&#x110000;b')], 143, /opterr=invalid XML: Invalid code point 1114112\]$/);
+test('a DOCTYPE', fault, [`<!DOCTYPE methodCall>${ANSWERED_AT_ONCE.replace('<?xml version="1.0"?>', '')}`], 143, /opterr=invalid XML-RPC: a DOCTYPE is not allowed\]$/);
+test('a value that is not base64', fault, [smapiCall('vdi_resize').replace('<string>10737418240</string>', '<base64>MTA*</base64>')], 143, /Expected base64 but got 'MTA\*'/);
+
+test('a <base64> value is decoded without Node\'s Buffer() deprecation warning on stderr', async (t) => {
+  // "10" in base64 where vdi_resize expects its size as a string: decoded (a Buffer), then refused as no string.
+  const argv = [smapiCall('vdi_resize').replace('<string>10737418240</string>', '<base64>MTA=</base64>')];
+  t.true(argv[0]?.includes('<base64>MTA=</base64>'));
+  const result = await runBuilt('LinstorSR', argv);
+  t.notRegex(result.stderr, /DeprecationWarning|DEP0005/);
+  t.is(result.stderr, '');
+  t.is(result.exitCode, 0);
+  const decoded = decodeMethodResponse(result.stdout);
+  t.deepEqual(decoded, { kind: 'fault', fault: { faultCode: 143, faultString: 'Failed to parse the request [opterr=args[0] must be a string]' } });
+});
 
 test('every known verb not built yet answers Unimplemented (38)', async (t) => {
   const pending = VERBS.filter((v) => !Object.hasOwn(HANDLERS, v));

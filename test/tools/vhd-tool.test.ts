@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeFooter, encodeFooter, type Footer } from '../../lib/vhd/footer.js';
+import { decodeHeader, emptyLocator, encodeHeader, type Header, type LocatorEntry } from '../../lib/vhd/header.js';
 import { fingerprint, pattern, tmpRoot } from '../lib/vhd/helpers.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/vhd-tool');
@@ -64,6 +66,76 @@ test('snapshot, write, query -p / -u, coalesce and read -p as SM parses them', a
   t.is(ok(t, vhdTool(root, 'query', '-n', '/orphan.vhd', '-p', '-u')), '/leaf.vhd\n');
   const r = vhdTool(root, 'query', '-n', '/orphan.vhd', '-d');
   t.not(r.status, 0);
+});
+
+/** Edits the footer (both copies) and the dynamic header at 512 of `file`, checksums recomputed, as a damaged disk would hold them. */
+async function damage(file: string, edit: (footer: Footer, header: Header) => void): Promise<void> {
+  const b = await readFile(file);
+  const footer = decodeFooter(b.subarray(b.length - 512));
+  const header = decodeHeader(b.subarray(512, 1536));
+  edit(footer, header);
+  const f = encodeFooter(footer);
+  f.copy(b, 0);
+  f.copy(b, b.length - 512);
+  encodeHeader(header).copy(b, 512);
+  await writeFile(file, b);
+}
+
+const LOCATOR_DAMAGE: readonly { what: string; edit: (l: LocatorEntry) => void; reason: RegExp }[] = [
+  {
+    what: 'a data length of 0xffffffff',
+    edit: (l) => (l.dataLength = 0xffffffff),
+    reason: /invalid parent locator 0 data length: expected ≤ its data space \(512 bytes\), found 4294967295$/,
+  },
+  {
+    what: 'data past the end of the file',
+    edit: (l) => (l.dataOffset = 100_000_000),
+    reason: /invalid parent locator 0 data offset: expected data within the file \(before byte \d+\), found bytes 100000000\.\.100000512$/,
+  },
+  { what: 'a data space of 4 GiB', edit: (l) => (l.dataSpace = 0xfffffe00), reason: /invalid parent locator 0 data offset/ },
+  { what: 'a data space that is no size', edit: (l) => (l.dataSpace = 513), reason: /invalid parent locator 0 data space: .*found 513$/ },
+];
+
+for (const { what, edit, reason } of LOCATOR_DAMAGE) {
+  test(`a parent locator with ${what}: check reports it invalid, read -p and the others fail cleanly`, async (t) => {
+    const root = await tmpRoot(t);
+    ok(t, vhdTool(root, 'create', '-n', '/base.vhd', '-s', '8'));
+    ok(t, vhdTool(root, 'snapshot', '-n', '/leaf.vhd', '-p', '/base.vhd'));
+    await damage(path.join(root, 'leaf.vhd'), (_, header) => edit(header.locators[0] ?? emptyLocator()));
+    const before = await fingerprint(root);
+    const runs = [['read', '-p', '-n', '/leaf.vhd'], ['check', '-n', '/leaf.vhd'], ['query', '-p', '-n', '/leaf.vhd'], ['query', '-s', '-n', '/leaf.vhd'],
+      ['modify', '-p', '/base.vhd', '-n', '/leaf.vhd'], ['snapshot', '-e', '-p', '/leaf.vhd', '-n', '/next.vhd']];
+    for (const args of runs) {
+      const r = vhdTool(root, ...args);
+      t.is(r.status, 22, `${args.join(' ')}: a clean failure, not a signal (${r.stderr})`);
+      t.is(r.stdout, '', args.join(' '));
+      t.is(r.stderr.split('\n').length, 2, `${args.join(' ')}: one line on stderr`);
+      t.regex(r.stderr.trimEnd(), reason, args.join(' '));
+    }
+    t.deepEqual(await fingerprint(root), before, 'nothing written');
+  });
+}
+
+test('a batmap or a BAT reaching past the end of the file is refused before it is read', async (t) => {
+  const root = await tmpRoot(t);
+  ok(t, vhdTool(root, 'create', '-n', '/a.vhd', '-s', '8'));
+  const file = path.join(root, 'a.vhd');
+  const bytes = await readFile(file);
+  // The batmap header follows the BAT (4 entries, one sector at 1536); its map size in sectors is at 16.
+  bytes.writeUInt32BE(0xffffffff, 2048 + 16);
+  await writeFile(path.join(root, 'b.vhd'), bytes);
+  const batmap = vhdTool(root, 'query', '-a', '-n', '/b.vhd');
+  t.is(batmap.status, 22, batmap.stderr);
+  t.regex(batmap.stderr, /^vhd-tool query: \/b\.vhd: invalid batmap map: expected within the file \(before byte \d+\), found bytes 2560\.\.\d+\n$/);
+  // 2^29 BAT entries (2 GiB of BAT) claimed by a 4 kB file without a batmap (not made by tap).
+  await damage(file, (footer, header) => {
+    footer.creatorApp = 'vpc ';
+    footer.currentSize = 2 ** 50;
+    header.maxBatEntries = 2 ** 29;
+  });
+  const bat = vhdTool(root, 'query', '-a', '-n', '/a.vhd');
+  t.is(bat.status, 22, bat.stderr);
+  t.regex(bat.stderr, /^vhd-tool query: \/a\.vhd: invalid BAT: expected within the file \(before byte \d+\), found bytes 1536\.\.2147485184\n$/);
 });
 
 test('read -B writes the raw block allocation bitmap', async (t) => {

@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
     else log.info(`removed ${await removeAllVolumes(linstor, options.group)} volume and journal key(s)`);
     return 0;
   } catch (error) {
-    process.stderr.write(`linstor-kv-tool: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`linstor-kv-tool: ${oneLine(error)}\n`);
     return 1;
   } finally {
     await linstor?.close();
@@ -55,12 +55,17 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** An error as one line for the operator: its message, never a stack trace. */
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`linstor-kv-tool: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`linstor-kv-tool: ${oneLine(error)}\n`);
     process.exitCode = 1;
   },
 );

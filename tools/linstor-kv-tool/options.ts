@@ -10,6 +10,9 @@ export const USAGE = 'usage: linstor-kv-tool [-h] [-u URI] -g GROUP_NAME [-n NAM
 export type KvToolAction = { kind: 'dump' } | { kind: 'remove-volume'; vdiUuid: string } | { kind: 'remove-all' };
 export type KvToolOptions = { uri: string | undefined; group: string; namespace: string; action: KvToolAction } | { help: true };
 
+/** A valid LVM volume group / LINSTOR object name: no leading `-` or `.`, no path separator. */
+const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_+.-]*$/;
+
 export class KvUsageError extends Error {
   override name = 'KvUsageError';
 }
@@ -35,7 +38,12 @@ export function parseKvToolArgs(argv: readonly string[]): KvToolOptions {
   }
   const v = parsed.values;
   if (v.help) return { help: true };
-  if (!v['group-name']) throw new KvUsageError('the following arguments are required: -g/--group-name');
+  const group = v['group-name'];
+  if (!group) throw new KvUsageError('the following arguments are required: -g/--group-name');
+  // The name reaches LINSTOR (and the log) as is: refused before any request unless LVM and LINSTOR accept it.
+  if (!GROUP_NAME.test(group) || group.includes('..')) {
+    throw new KvUsageError(`invalid group name ${JSON.stringify(group)}: it starts with a letter, a digit or _ and holds only letters, digits and _ + . - (no "..")`);
+  }
   const actions: KvToolAction[] = [];
   if (v['dump-volumes']) actions.push({ kind: 'dump' });
   if (v['remove-volume'] !== undefined) actions.push({ kind: 'remove-volume', vdiUuid: v['remove-volume'] });
@@ -45,5 +53,5 @@ export function parseKvToolArgs(argv: readonly string[]): KvToolOptions {
   const action = actions[0]!;
   // A VDI uuid names one key directory: never a path that could reach other keys.
   if (action.kind === 'remove-volume' && !/^[0-9A-Za-z-]+$/.test(action.vdiUuid)) throw new KvUsageError(`invalid VDI uuid ${JSON.stringify(action.vdiUuid)}`);
-  return { uri: v.uri, group: v['group-name'], namespace: v.namespace ?? '/', action };
+  return { uri: v.uri, group, namespace: v.namespace ?? '/', action };
 }

@@ -118,3 +118,14 @@ test('method calls round trip with several params', (t) => {
   t.is(method, 'VDI.get_by_uuid');
   t.deepEqual(params, ['OpaqueRef:x', 'uuid']);
 });
+
+test('a character XML 1.0 forbids is refused in a methodCall, read in a methodResponse (xapi lets U+FFFE through)', (t) => {
+  const call = '<methodCall><methodName>m</methodName><params><param><value>bad\uFFFEname</value></param></params></methodCall>';
+  t.throws(() => decodeMethodCall(call), { instanceOf: XmlRpcDecodeError, message: /character U\+FFFE in the document/ });
+  t.throws(() => decodeMethodCall(call.replace('\uFFFE', '&#xFFFE;')), { instanceOf: XmlRpcDecodeError, message: /character U\+FFFE in text/ });
+  const response = '<methodResponse><params><param><value>bad\uFFFEname</value></param></params></methodResponse>';
+  t.deepEqual(decodeMethodResponse(response), { kind: 'value', value: 'bad\uFFFEname' });
+  // Still well-formed XML only, whatever the message.
+  t.throws(() => decodeMethodResponse(`${response}<methodResponse/>`), { instanceOf: XmlRpcDecodeError, message: /second root element/ });
+  t.throws(() => decodeMethodResponse(response.replace('\uFFFE', '&#0;')), { instanceOf: XmlRpcDecodeError, message: /Invalid character entity/ });
+});

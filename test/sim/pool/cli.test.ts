@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createXapi } from '../../../lib/xapi/index.js';
@@ -64,9 +64,12 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   t.is(io.exitCode, 1);
   t.regex(String(io.stderr), /not active on host1/);
 
-  // A detached process started for the pool (as the driver starts its collector) must not survive down.
+  // A detached process started for the pool (as the driver starts its collector, with the environment
+  // the pool gave the driver) must not survive down.
   const { spawn } = await import('node:child_process');
-  const straggler = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { LINSTOR_SR_ROOT: info.hosts['host1']!.root + '/' } });
+  const poolId = (await readFile(path.join(dir, 'xostor-sim.pool-id'), 'utf8')).trim();
+  const env = { LINSTOR_SR_ROOT: info.hosts['host1']!.root + '/', XOSTOR_SIM_POOL: poolId };
+  const straggler = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env });
   straggler.unref();
   const down = await execa(dist('xostor-sim'), ['down', '--dir', dir]);
   t.throws(() => process.kill(straggler.pid ?? -1, 0), undefined, 'the straggler was killed');
@@ -77,4 +80,64 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   const left = (await execa('pgrep', ['-f', dir], { reject: false })).stdout;
   t.is(String(left).trim(), '', 'no process of the pool is left');
   t.is((await execa(dist('xostor-sim'), ['down', '--dir', dir])).exitCode, 0, 'down with nothing running');
+});
+
+/** Whether `pid` is still running (ours to signal). */
+const running = (pid: number | undefined): boolean => {
+  try {
+    process.kill(pid ?? -1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('down ends only what the pool started: not a process under its directory, not one under a directory sharing its prefix, not its caller', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'down-'));
+  const { proc } = await up(dir, ['--hosts', '1']);
+  t.teardown(async () => {
+    await execa(dist('xostor-sim'), ['down', '--dir', dir], { reject: false });
+  });
+  const unrelated: import('node:child_process').ChildProcess[] = [];
+  t.teardown(() => {
+    for (const child of unrelated) if (running(child.pid)) process.kill(child.pid ?? -1, 'SIGKILL');
+  });
+  // argv[0] under the pool directory, run from there.
+  const sleep = path.join(dir, 'sleep');
+  await copyFile((await execa('sh', ['-c', 'command -v sleep'])).stdout.trim(), sleep);
+  await execa('chmod', ['755', sleep]);
+  unrelated.push(spawn(sleep, ['300'], { cwd: dir, stdio: 'ignore' }));
+  // Another directory whose name starts with the pool's (another pool's, say).
+  const sibling = `${dir}-other`;
+  await mkdir(sibling);
+  await writeFile(path.join(sibling, 'idle.mjs'), 'setInterval(() => {}, 1000);\n');
+  unrelated.push(spawn(process.execPath, [path.join(sibling, 'idle.mjs'), dir], { stdio: 'ignore' }));
+  // A tool run by hand on a host of the pool: not started by the pool.
+  unrelated.push(spawn('sleep', ['300'], { stdio: 'ignore', env: { LINSTOR_SR_ROOT: path.join(dir, 'host1') + '/' } }));
+  // What the pool started, detached, as a driver starts its collector.
+  const poolId = (await readFile(path.join(dir, 'xostor-sim.pool-id'), 'utf8')).trim();
+  const straggler = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { XOSTOR_SIM_POOL: poolId } });
+  straggler.unref();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.true(unrelated.every((child) => running(child.pid)) && running(straggler.pid), 'all started');
+
+  // The caller: a script under the pool directory, run from there, naming the directory in its argv.
+  const caller = path.join(dir, 'caller.mjs');
+  await writeFile(
+    caller,
+    "import { execFileSync } from 'node:child_process';\n" +
+      'execFileSync(process.argv[2], [\'down\', \'--dir\', process.argv[3]], { stdio: \'inherit\' });\n' +
+      "process.stdout.write('caller survived\\n');\n",
+  );
+  const down = await execa(process.execPath, [caller, dist('xostor-sim'), dir], { cwd: dir, reject: false });
+  t.is(down.signal, undefined, 'the caller was not killed');
+  t.is(down.exitCode, 0, String(down.stderr));
+  t.is(String(down.stdout).trim(), 'caller survived');
+
+  t.is((await proc).exitCode, 0, 'up stopped');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.false(running(straggler.pid), 'the pool\'s detached process was killed');
+  for (const [i, child] of unrelated.entries()) t.true(running(child.pid), `unrelated process ${i} is alive`);
+  t.false(existsSync(path.join(dir, 'xostor-sim.pid')));
 });
