@@ -1,5 +1,6 @@
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
+import { groupNameProblem } from '../../lib/volume/group-name.js';
 
 /** The device-config of a LINSTOR SR (spec/sm-linstor.md §2.1–§2.2). */
 export type SrConfig = {
@@ -23,9 +24,9 @@ const FALSE = ['n', 'no', 'f', 'false', 'off', '0'];
 export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, srSmConfig: Readonly<Record<string, string>> = {}): SrConfig {
   const groupName = deviceConfig['group-name'] ?? '';
   if (groupName === '') throw new SrError('LinstorConfigGroupNameMissing');
-  if (!/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)?$/.test(groupName)) {
-    throw new SrError('InvalidArg', `group-name must be VG or VG/thin-pool, got ${JSON.stringify(groupName)}`);
-  }
+  // The same rule as the plugin's groupName: this name reaches vgchange and LINSTOR names.
+  const problem = groupNameProblem(groupName);
+  if (problem) throw new SrError('InvalidArg', `group-name must be VG or VG/thin-pool, got ${JSON.stringify(groupName)} (${problem})`);
   const redundancyText = deviceConfig['redundancy'] ?? '';
   if (redundancyText === '') throw new SrError('LinstorConfigRedundancyMissing');
   if (!/^\d+$/.test(redundancyText) || Number(redundancyText) < 1 || Number(redundancyText) > 32) {

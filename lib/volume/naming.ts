@@ -4,6 +4,7 @@
  * `volume-name` maps one to the other, and renaming a VDI never renames its resource.
  */
 import { randomUUID } from 'node:crypto';
+import { groupNameProblem } from './group-name.js';
 
 declare const brand: unique symbol;
 
@@ -54,9 +55,14 @@ export const PERSISTENT_PREFIX = 'xcp-persistent-';
 /** The prefix a VDI uuid gets when its volume could not be destroyed (§3.2 repair, §5 undo-clone). */
 export const DELETED_PREFIX = 'DELETED_';
 
-/** `linstor_group/thin_device` → `linstor_group_thin_device`. */
+/**
+ * `linstor_group/thin_device` → `linstor_group_thin_device`. A name outside the group-name rule never
+ * becomes a LINSTOR name, whoever read it (device-config, a plugin argument, a tool's option).
+ */
 function groupSuffix(groupName: string): string {
   if (groupName === '') throw new InvalidNameError('the group name is empty');
+  const problem = groupNameProblem(groupName);
+  if (problem) throw new InvalidNameError(`not a group name (VG or VG/LV): ${JSON.stringify(groupName)} ${problem}`);
   return groupName.replaceAll('/', '_');
 }
 

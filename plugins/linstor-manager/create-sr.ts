@@ -3,52 +3,57 @@
  * §6): what Xen Orchestra's "new XOSTOR SR" runs on one host. Each host's disks become the volume group
  * (and its thin pool `thin_pool`) through sm's `lvm` plugin on that host; hosts without disks stay
  * diskless. Then `SR.create` on the pool master (the Python plugin looked the master up with a py2-only
- * `values()[0]`, §9). Every argument is checked before any host is touched.
+ * `values()[0]`, §9). Every argument is checked before any host is touched, before even the XAPI session.
  */
 import { PluginFailure } from '../../lib/smapi/plugin.js';
 import type { Xapi } from '../../lib/xapi/index.js';
+import { HOSTNAME, optional, required, TEXT, TRUTH, VOLUME_GROUP, type Check } from './args.js';
 import type { PluginFunction } from './context.js';
-import { withPool } from './pool-session.js';
-import { arg, strtobool } from './true-false.js';
+import { checkPoolArgs, withPool } from './pool-session.js';
+import { strtobool } from './true-false.js';
 
-const VG = /^[A-Za-z0-9_.+-]{1,127}$/;
 const DEVICE = /^\/dev\/[A-Za-z0-9_./:-]+$/;
 export const THIN_POOL_LV = 'thin_pool';
 
-function parseDisks(text: string): Record<string, string[]> {
+/** `{hostname: [/dev/…, …]}`: the devices reach the lvm plugin as a comma-separated list. */
+const DISKS: Check = (text) => {
   let disks: unknown;
   try {
     disks = JSON.parse(text);
   } catch {
-    throw new PluginFailure('-1', [`disks must be JSON {hostname: [device, …]}, got ${JSON.stringify(text)}`]);
+    return 'must be JSON {hostname: [device, …]}';
   }
-  if (typeof disks !== 'object' || disks === null || Array.isArray(disks)) throw new PluginFailure('-1', ['disks must be a JSON object {hostname: [device, …]}']);
-  const out: Record<string, string[]> = {};
+  if (typeof disks !== 'object' || disks === null || Array.isArray(disks)) return 'must be a JSON object {hostname: [device, …]}';
   for (const [host, list] of Object.entries(disks)) {
-    if (!Array.isArray(list) || !list.every((d) => typeof d === 'string' && DEVICE.test(d) && !d.includes('..'))) {
-      throw new PluginFailure('-1', [`disks of ${host} must be a list of /dev/… paths`]);
-    }
-    out[host] = list as string[];
+    if (HOSTNAME(host) !== undefined) return `must be keyed by host names, not ${JSON.stringify(host)}`;
+    if (!Array.isArray(list) || !list.every((d) => typeof d === 'string' && DEVICE.test(d) && !d.includes('..'))) return `of ${host} must be a list of /dev/… paths`;
   }
-  return out;
-}
+  return undefined;
+};
+
+const SPEC = {
+  name: required(TEXT),
+  description: optional(TEXT),
+  disks: required(DISKS),
+  volume_group: required(VOLUME_GROUP),
+  // 1 to 32, as the driver's device-config check: a larger one would pass here and fail in sr_create,
+  // after every host's volume group was made.
+  redundancy: required((v) => (/^[1-9]\d?$/.test(v) && Number(v) <= 32 ? undefined : 'must be a positive integer, at most 32')),
+  provisioning: optional((v) => (v === 'thin' || v === 'thick' ? undefined : 'must be thin or thick')),
+  force: optional(TRUTH),
+};
 
 function lvm(xapi: Xapi, host: string, fn: string, args: Record<string, string>): Promise<string> {
   return xapi.host.callPlugin(host, 'lvm', fn, args);
 }
 
-export const createSr: PluginFunction = (ctx, args) =>
-  withPool(ctx, async (s) => {
-    const name = arg(args, 'name');
-    const description = args['description'] ?? '';
-    const disks = parseDisks(arg(args, 'disks'));
-    const vg = arg(args, 'volume_group');
-    if (!VG.test(vg)) throw new PluginFailure('-1', [`invalid volume group name ${JSON.stringify(vg)}`]);
-    const redundancy = arg(args, 'redundancy');
-    if (!/^[1-9]\d*$/.test(redundancy)) throw new PluginFailure('-1', [`redundancy must be a positive integer, got ${JSON.stringify(redundancy)}`]);
-    const provisioning = args['provisioning'] || 'thin';
-    if (provisioning !== 'thin' && provisioning !== 'thick') throw new PluginFailure('-1', [`provisioning must be thin or thick, got ${JSON.stringify(provisioning)}`]);
-    const force = strtobool(args['force']);
+export const createSr: PluginFunction = async (ctx, args) => {
+  const a = checkPoolArgs(args, SPEC);
+  const [name, description, vg, redundancy] = [a.name, a.description ?? '', a.volume_group, a.redundancy];
+  const disks = JSON.parse(a.disks) as Record<string, string[]>;
+  const provisioning = a.provisioning ?? 'thin';
+  const force = strtobool(a.force);
+  return withPool(ctx, async (s) => {
     const hosts = Object.entries(await s.xapi.host.getAllRecords()).map(([ref, h]) => ({ ref, hostname: h.hostname }));
     const unknown = Object.keys(disks).filter((h) => !hosts.some((x) => x.hostname === h));
     if (unknown.length > 0) throw new PluginFailure('-1', [`unknown host(s) in disks: ${unknown.join(', ')}`]);
@@ -94,3 +99,4 @@ export const createSr: PluginFunction = (ctx, args) =>
     const sr = await s.xapi.sr.create({ host: master, deviceConfig, nameLabel: name, nameDescription: description, type: 'linstor', shared: true });
     return s.xapi.sr.getUuid(sr);
   });
+};

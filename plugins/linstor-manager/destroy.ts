@@ -4,6 +4,10 @@
  * no volume remains; then move the controller onto the local disk, delete the database volume, detach
  * leftover DRBD minors on every host (`destroyDrbdVolumes` with the LVM VG name — the Python driver passed
  * the pool name, §9), and delete both resource groups, the storage pools and the SR's KV.
+ *
+ * Nothing is restarted before the group is known: it must be the group-name of this pool's LINSTOR SR
+ * (its PBDs still exist while xapi runs sr_delete). Restarting the database and the controller for a
+ * group no SR uses would only disturb the pool.
  */
 import { isDatabaseMounted, clearLocalDatabase, unmountDatabase } from '../../lib/host/database-mount.js';
 import { scaled } from '../../lib/host/env.js';
@@ -11,8 +15,10 @@ import { readInventory } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import { DATABASE_VOLUME_NAME, srNames, VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
+import { checkArgs, GROUP, required } from './args.js';
 import type { PluginContext } from './context.js';
-import { arg, trueFalse } from './true-false.js';
+import { srOfGroup } from './pool-session.js';
+import { trueFalse } from './true-false.js';
 
 async function connect(ctx: PluginContext, address: string): Promise<LinstorApi> {
   const linstor = createLinstorClient({ controllers: [`linstor://${address}`], logger: ctx.log.child('linstor') });
@@ -41,11 +47,12 @@ async function retried(ctx: PluginContext, count: number, fn: () => Promise<unkn
 }
 
 export const destroy = trueFalse('destroy', async (ctx, args) => {
-  const groupName = arg(args, 'groupName');
+  const { groupName } = checkArgs(args, { groupName: required(GROUP) });
   const names = srNames(groupName);
   const vg = groupName.split('/')[0]!;
   const deps = { exec: ctx.exec, root: ctx.env.root };
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
+  await srOfGroup(xapi, groupName);
   const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
   const address = await xapi.host.get(self, 'address');
   const systemctl = (a: string[]) => ctx.exec('systemctl', a, { timeoutMs: 120_000 });

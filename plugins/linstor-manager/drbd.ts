@@ -4,21 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
+import { checkArgs, NUMBER, optional, required, RESOURCE, VOLUME_GROUP } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
-import { arg, trueFalse } from './true-false.js';
-
-const RESOURCE = /^[A-Za-z_][A-Za-z0-9_-]{0,47}$/;
-const NUMBER = /^\d{1,6}$/;
-
-function checked(value: string, re: RegExp, what: string): string {
-  if (!re.test(value)) throw new Error(`invalid ${what} ${JSON.stringify(value)}`);
-  return value;
-}
+import { trueFalse } from './true-false.js';
 
 /** `{pid: {"process-name", "open-duration"}}` from the resource's debugfs `openers` file. */
 export const getDrbdOpeners: PluginFunction = async (ctx, args) => {
-  const resource = checked(arg(args, 'resourceName'), RESOURCE, 'resource name');
-  const volume = checked(args['volume'] ?? '0', NUMBER, 'volume');
+  const a = checkArgs(args, { resourceName: required(RESOURCE), volume: optional(NUMBER) });
+  const [resource, volume] = [a.resourceName, a.volume ?? '0'];
   const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/${volume}/openers`);
   const openers: Record<string, { 'process-name': string; 'open-duration': string }> = {};
   let text: string;
@@ -37,7 +30,8 @@ export const getDrbdOpeners: PluginFunction = async (ctx, args) => {
 };
 
 export const demoteDrbdResource = trueFalse('demoteDrbdResource', async (ctx, args) => {
-  await ctx.exec('drbdsetup', ['secondary', checked(arg(args, 'resource_name'), RESOURCE, 'resource name')]);
+  const { resource_name } = checkArgs(args, { resource_name: required(RESOURCE) });
+  await ctx.exec('drbdsetup', ['secondary', resource_name]);
 });
 
 async function destroyMinor(ctx: PluginContext, minor: string): Promise<void> {
@@ -46,7 +40,7 @@ async function destroyMinor(ctx: PluginContext, minor: string): Promise<void> {
 }
 
 export const destroyDrbdVolume = trueFalse('destroyDrbdVolume', async (ctx, args) => {
-  await destroyMinor(ctx, checked(arg(args, 'minor'), NUMBER, 'minor'));
+  await destroyMinor(ctx, checkArgs(args, { minor: required(NUMBER) }).minor);
 });
 
 /** Minors of this host by LVM volume group, from `drbdsetup show --json` backing disks. */
@@ -74,13 +68,13 @@ function groupMatches(vg: string, name: string): boolean {
 }
 
 export const listDrbdVolumes: PluginFunction = async (ctx, args) => {
-  const wanted = args['volume_group'];
+  const wanted = checkArgs(args, { volume_group: optional(VOLUME_GROUP) }).volume_group;
   const all = await minorsByGroup(ctx);
   return JSON.stringify(wanted ? Object.fromEntries(Object.entries(all).filter(([vg]) => groupMatches(vg, wanted))) : all);
 };
 
 export const destroyDrbdVolumes = trueFalse('destroyDrbdVolumes', async (ctx, args) => {
-  const group = arg(args, 'volume_group');
+  const group = checkArgs(args, { volume_group: required(VOLUME_GROUP) }).volume_group;
   for (const [vg, minors] of Object.entries(await minorsByGroup(ctx))) {
     if (!groupMatches(vg, group)) continue;
     for (const minor of minors) await destroyMinor(ctx, String(minor));

@@ -10,8 +10,8 @@ import { DATABASE_VOLUME_NAME, VolumeManager } from '../../lib/volume/index.js';
 import type { LinstorApi, ResourceWithVolumes } from '../../lib/linstor/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { PluginFunction } from './context.js';
+import { checkArgs, GROUP, required } from './args.js';
 import { withPool } from './pool-session.js';
-import { arg } from './true-false.js';
 
 const WARN = 0x1000000;
 const ERR = 0x2000000;
@@ -124,7 +124,9 @@ async function inspect(linstor: LinstorApi, groupName: string, report: HealthRep
 }
 
 export const healthCheck: PluginFunction = async (ctx, args) => {
-  const groupName = arg(args, 'groupName');
+  // A refused argument is a plugin failure, as a missing one is in the Python plugin (KeyError): the
+  // report's errors describe the pool, not the call.
+  const { groupName } = checkArgs(args, { groupName: required(GROUP) });
   const report: HealthReport = { 'controller-uri': '', nodes: {}, 'storage-pools': {}, resources: {}, errors: [] };
   try {
     await withPool(ctx, async (s) => {

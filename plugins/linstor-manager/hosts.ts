@@ -9,22 +9,12 @@
 import { LinstorApiError, RC, type LinstorApi, type StoragePool } from '../../lib/linstor/index.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
 import { DATABASE_VOLUME_NAME, srNames, VolumeManager } from '../../lib/volume/index.js';
-import type { PbdRecord, Xapi } from '../../lib/xapi/index.js';
+import { GROUP, required } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
-import { withPool, type PoolSession } from './pool-session.js';
+import { checkPoolArgs, srOfGroup, withPool, type PoolSession } from './pool-session.js';
 import { prepareSr, releaseSr, updateDrbdReactorService } from './sr-services.js';
-import { arg } from './true-false.js';
 
-/** The PBDs of the LINSTOR SR with this group name: there must be one SR. */
-async function srPbds(xapi: Xapi, groupName: string): Promise<{ sr: string; pbds: Record<string, PbdRecord> }> {
-  const pbds = Object.entries(await xapi.pbd.getAllRecords()).filter(([, p]) => p.device_config['group-name'] === groupName);
-  const srs = new Set<string>();
-  for (const [, p] of pbds) if ((await xapi.sr.get(p.SR, 'type')) === 'linstor') srs.add(p.SR);
-  if (srs.size === 0) throw new PluginFailure('-1', [`no LINSTOR SR with group-name '${groupName}' in this pool`]);
-  if (srs.size > 1) throw new PluginFailure('-1', [`several LINSTOR SRs use group-name '${groupName}'`]);
-  const [sr] = [...srs] as [string];
-  return { sr, pbds: Object.fromEntries(pbds.filter(([, p]) => p.SR === sr)) };
-}
+const SPEC = { groupName: required(GROUP) };
 
 async function hasNode(linstor: LinstorApi, name: string): Promise<boolean> {
   return (await linstor.nodes.list({ nodes: [name] })).some((n) => n.name.toLowerCase() === name.toLowerCase());
@@ -48,7 +38,7 @@ async function addStoragePool(ctx: PluginContext, linstor: LinstorApi, node: str
 }
 
 async function runAddHost(ctx: PluginContext, s: PoolSession, groupName: string): Promise<void> {
-  const { sr, pbds } = await srPbds(s.xapi, groupName);
+  const { sr, pbds } = await srOfGroup(s.xapi, groupName);
   const others = Object.values(pbds).filter((p) => p.host !== s.self.ref);
   const mine = Object.entries(pbds).find(([, p]) => p.host === s.self.ref)?.[0];
   const linstor = await s.linstor();
@@ -96,11 +86,13 @@ async function runAddHost(ctx: PluginContext, s: PoolSession, groupName: string)
   }
 }
 
-export const addHost: PluginFunction = (ctx, args) =>
-  withPool(ctx, async (s) => {
-    await runAddHost(ctx, s, arg(args, 'groupName'));
+export const addHost: PluginFunction = async (ctx, args) => {
+  const a = checkPoolArgs(args, SPEC);
+  return withPool(ctx, async (s) => {
+    await runAddHost(ctx, s, a.groupName);
     return 'True';
   });
+};
 
 /** Why this node cannot go: volumes it alone holds UpToDate, resources in use here, the controller here. */
 async function removalBlockers(ctx: PluginContext, linstor: LinstorApi, node: string, groupName: string): Promise<string[]> {
@@ -133,11 +125,11 @@ async function removalBlockers(ctx: PluginContext, linstor: LinstorApi, node: st
   return reasons;
 }
 
-export const removeHost: PluginFunction = (ctx, args) =>
-  withPool(ctx, async (s) => {
-    const groupName = arg(args, 'groupName');
+export const removeHost: PluginFunction = async (ctx, args) => {
+  const { groupName } = checkPoolArgs(args, SPEC);
+  return withPool(ctx, async (s) => {
     const node = s.self.hostname;
-    const { pbds } = await srPbds(s.xapi, groupName);
+    const { pbds } = await srOfGroup(s.xapi, groupName);
     const mine = Object.entries(pbds).find(([, p]) => p.host === s.self.ref);
     const controllerHere = (await ctx.exec('systemctl', ['is-active', '--quiet', 'linstor-controller'], { allowFailure: true })).exitCode === 0;
     if (controllerHere) throw new PluginFailure('-1', [`Cannot remove host ${node}: the LINSTOR controller runs on it; move the controller first (stop drbd-reactor on this host)`]);
@@ -162,3 +154,4 @@ export const removeHost: PluginFunction = (ctx, args) =>
     if ((await releaseSr(ctx, { groupName })) !== 'True') ctx.log.warn('releasing this host (satellite, ports) failed: see above');
     return 'True';
   });
+};

@@ -8,13 +8,14 @@ import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
-import { arg, strtobool, trueFalse } from './true-false.js';
+import { checkArgs, GROUP, required, TRUTH, UUID } from './args.js';
+import { strtobool, trueFalse } from './true-false.js';
 
 export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
-  const groupName = arg(args, 'groupName');
-  const srUuid = arg(args, 'srUuid');
-  const vdiUuid = asVdiUuid(arg(args, 'vdiUuid'));
-  const locked = strtobool(args['locked']);
+  // srUuid names the lock file (/var/lock/sm/<sr>/sr); `locked` is required: without it the Python
+  // plugin fails (KeyError), it never means "unlock".
+  const a = checkArgs(args, { groupName: required(GROUP), srUuid: required(UUID), vdiUuid: required(UUID), locked: required(TRUTH) });
+  const [groupName, srUuid, vdiUuid, locked] = [a.groupName, a.srUuid, asVdiUuid(a.vdiUuid), strtobool(a.locked)];
   const locks = new SmLocks({ root: ctx.env.root });
   let srLock: SmLockHandle | undefined;
   try {

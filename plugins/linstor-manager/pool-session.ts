@@ -9,7 +9,8 @@ import { scaled } from '../../lib/host/env.js';
 import { readInventory } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
-import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
+import { createLocalXapi, type PbdRecord, type Xapi } from '../../lib/xapi/index.js';
+import { ArgumentError, checkArgs, type ArgSpec, type CheckedArgs } from './args.js';
 import type { PluginContext } from './context.js';
 
 export type PoolSession = {
@@ -68,4 +69,25 @@ export async function requireNode(linstor: LinstorApi, hostname: string): Promis
   if (!nodes.some((n) => n.name.toLowerCase() === hostname.toLowerCase())) {
     throw new PluginFailure('-1', [`no LINSTOR node named '${hostname}' (is it a host of this SR?)`]);
   }
+}
+
+/** {@link checkArgs}, failing as the pool functions fail: `Failure -1 [message]`. */
+export function checkPoolArgs<S extends ArgSpec>(args: Readonly<Record<string, string>>, spec: S): CheckedArgs<S> {
+  try {
+    return checkArgs(args, spec);
+  } catch (error) {
+    if (error instanceof ArgumentError) throw new PluginFailure('-1', [error.message], { cause: error });
+    throw error;
+  }
+}
+
+/** The LINSTOR SR of this pool built on `groupName` and its PBDs: there must be exactly one such SR. */
+export async function srOfGroup(xapi: Xapi, groupName: string): Promise<{ sr: string; pbds: Record<string, PbdRecord> }> {
+  const pbds = Object.entries(await xapi.pbd.getAllRecords()).filter(([, p]) => p.device_config['group-name'] === groupName);
+  const srs = new Set<string>();
+  for (const [, p] of pbds) if ((await xapi.sr.get(p.SR, 'type')) === 'linstor') srs.add(p.SR);
+  if (srs.size === 0) throw new PluginFailure('-1', [`no LINSTOR SR with group-name '${groupName}' in this pool`]);
+  if (srs.size > 1) throw new PluginFailure('-1', [`several LINSTOR SRs use group-name '${groupName}'`]);
+  const [sr] = [...srs] as [string];
+  return { sr, pbds: Object.fromEntries(pbds.filter(([, p]) => p.SR === sr)) };
 }

@@ -6,8 +6,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hostPath } from '../../lib/host/env.js';
+import { checkArgs, GROUP, required, TRUTH } from './args.js';
 import type { PluginContext } from './context.js';
-import { arg, strtobool, trueFalse } from './true-false.js';
+import { strtobool, trueFalse } from './true-false.js';
 
 const PORTS = ['3366', '3370', '3376', '3377', '8076', '8077'];
 const DRBD_RULE = ['INPUT', '-p', 'tcp', '--dport', '7000:8000', '-j', 'ACCEPT'];
@@ -60,8 +61,11 @@ export async function updateDrbdReactorService(ctx: PluginContext, enabled: bool
   await systemctl(ctx, [enabled ? 'enable' : 'disable', '--now', 'drbd-reactor']);
 }
 
+const GROUP_SPEC = { groupName: required(GROUP) };
+
 export const prepareSr = trueFalse('prepareSr', async (ctx, args) => {
-  const vg = arg(args, 'groupName').split('/')[0]!;
+  // The VG reaches vgchange's argv: the group-name rule keeps it from being read as an option.
+  const vg = checkArgs(args, GROUP_SPEC).groupName.split('/')[0]!;
   // A host without the volume group (diskless-only) is prepared all the same.
   const active = await ctx.exec('vgchange', ['-ay', vg], { allowFailure: true });
   if (active.exitCode !== 0) ctx.log.info(`volume group ${vg} not activated here (diskless host?): ${active.stderr.trim()}`);
@@ -72,12 +76,14 @@ export const prepareSr = trueFalse('prepareSr', async (ctx, args) => {
 });
 
 export const releaseSr = trueFalse('releaseSr', async (ctx, args) => {
-  arg(args, 'groupName');
+  checkArgs(args, GROUP_SPEC);
   await systemctl(ctx, ['disable', '--now', 'linstor-satellite']);
   await systemctl(ctx, ['stop', 'drbd-reactor']);
   await firewall(ctx, false);
 });
 
+/** `enabled` is required: a call without it is an error, never a silent "disable" (sm's strtobool would read '' as false). */
 export const updateDrbdReactor = trueFalse('updateDrbdReactor', async (ctx, args) => {
-  await updateDrbdReactorService(ctx, strtobool(args['enabled']));
+  const { enabled } = checkArgs(args, { enabled: required(TRUTH) });
+  await updateDrbdReactorService(ctx, strtobool(enabled));
 });

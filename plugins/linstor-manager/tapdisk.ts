@@ -6,24 +6,16 @@
 import { pauseLocal, refreshLocal, unpauseLocal, type LocalPauseDeps } from '../../lib/blktap/pause.js';
 import { TapCtl } from '../../lib/blktap/tap-ctl.js';
 import { SmLocks } from '../../lib/host/sm-lock.js';
+import { checkArgs, optional, PY_BOOL, required, TRUTH, UUID, WORD } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
 import { refreshLinstorPath } from './path-refresh.js';
-import { arg } from './true-false.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidArg(args: Readonly<Record<string, string>>, name: string): string {
-  const v = arg(args, name);
-  if (!UUID.test(v)) throw new Error(`${name} is not a UUID`);
-  return v;
-}
-
-/** tapdisk-pause evaluates failfast as a Python literal: exactly "True" or "False". */
-function failfastArg(args: Readonly<Record<string, string>>): boolean {
-  const v = args['failfast'] ?? 'False';
-  if (v !== 'True' && v !== 'False') throw new Error(`failfast must be True or False, got ${JSON.stringify(v)}`);
-  return v === 'True';
-}
+/**
+ * tapdisk-pause's arguments: failfast is a Python literal (exactly True or False); activate_parents
+ * (LVHD only) is accepted and means nothing here; secondary, unpause's only, reaches tap-ctl's argv.
+ */
+const SPEC = { sr_uuid: required(UUID), vdi_uuid: required(UUID), failfast: optional(PY_BOOL), activate_parents: optional(TRUTH) };
+const UNPAUSE_SPEC = { ...SPEC, secondary: optional(WORD) };
 
 function deps(ctx: PluginContext, locks: SmLocks, sr: string): LocalPauseDeps {
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -38,9 +30,8 @@ function deps(ctx: PluginContext, locks: SmLocks, sr: string): LocalPauseDeps {
 
 function pauseFunction(kind: 'pause' | 'unpause' | 'refresh'): PluginFunction {
   return async (ctx, args) => {
-    const sr = uuidArg(args, 'sr_uuid');
-    const vdi = uuidArg(args, 'vdi_uuid');
-    const failfast = failfastArg(args);
+    const a = kind === 'unpause' ? checkArgs(args, UNPAUSE_SPEC) : { ...checkArgs(args, SPEC), secondary: undefined };
+    const [sr, vdi, failfast, secondary] = [a.sr_uuid, a.vdi_uuid, a.failfast === 'True', a.secondary];
     const locks = new SmLocks({ root: ctx.env.root });
     try {
       const d = deps(ctx, locks, sr);
@@ -48,7 +39,7 @@ function pauseFunction(kind: 'pause' | 'unpause' | 'refresh'): PluginFunction {
         kind === 'pause'
           ? await pauseLocal(d, sr, vdi, failfast)
           : kind === 'unpause'
-            ? await unpauseLocal(d, sr, vdi, failfast, args['secondary'] || undefined)
+            ? await unpauseLocal(d, sr, vdi, failfast, secondary)
             : await refreshLocal(d, sr, vdi, failfast);
       return ok ? 'True' : 'False';
     } finally {

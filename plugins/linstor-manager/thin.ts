@@ -11,14 +11,15 @@ import { Journal } from '../../lib/journal/index.js';
 import { attachThin, detachThin, type ThinDeps } from '../../lib/thin/thin.js';
 import { asVdiUuid, VolumeManager, type VdiUuid } from '../../lib/volume/index.js';
 import { createLocalXapi, fieldEquals, type Xapi } from '../../lib/xapi/index.js';
+import { checkArgs, GROUP, required, UUID } from './args.js';
 import type { PluginContext } from './context.js';
-import { arg, trueFalse } from './true-false.js';
+import { trueFalse } from './true-false.js';
 
 type Opened = { readonly xapi: Xapi; readonly deps: ThinDeps; readonly node: string; readonly uuid: VdiUuid; readonly path: string; readonly isVhd: boolean; close(): Promise<void> };
 
 async function open(ctx: PluginContext, args: Readonly<Record<string, string>>): Promise<Opened> {
-  const groupName = arg(args, 'groupName');
-  const uuid = asVdiUuid(arg(args, 'vdiUuid'));
+  const a = checkArgs(args, { groupName: required(GROUP), srUuid: required(UUID), vdiUuid: required(UUID) });
+  const [groupName, uuid] = [a.groupName, asVdiUuid(a.vdiUuid)];
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
   const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
   const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });

@@ -23,10 +23,3 @@ export function strtobool(value: string | undefined): boolean {
   if (['', 'n', 'no', 'f', 'false', 'off', '0'].includes(v)) return false;
   throw new Error(`invalid truth value ${JSON.stringify(value)}`);
 }
-
-/** A required string argument. */
-export function arg(args: Readonly<Record<string, string>>, name: string): string {
-  const v = args[name];
-  if (v === undefined || v === '') throw new Error(`missing argument ${name}`);
-  return v;
-}

@@ -5,17 +5,15 @@
  */
 import { deflateSync } from 'node:zlib';
 import { blockBitmap, checkVhd, getKeyHash, queryDepth, queryVhd } from '../../lib/vhd/index.js';
+import { checkArgs, optional, TRUTH, VHD_CALL } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
-import { arg, strtobool } from './true-false.js';
+import { strtobool } from './true-false.js';
 
-const DEVICE = /^\/dev\/drbd\/by-res\/[A-Za-z_][A-Za-z0-9_-]{0,47}\/0$/;
 const MIB = 1024 * 1024;
 
-/** The device argument: only a DRBD by-res path, so no other file of the host can be read through it. */
+/** The checked device path of a call that takes nothing else (the device: a DRBD by-res path only). */
 export function devicePath(args: Readonly<Record<string, string>>): string {
-  const p = arg(args, 'devicePath');
-  if (!DEVICE.test(p)) throw new Error(`devicePath must be /dev/drbd/by-res/<resource>/0, got ${JSON.stringify(p)}`);
-  return p;
+  return checkArgs(args, VHD_CALL).devicePath;
 }
 
 export const ctxOf = (ctx: PluginContext) => ({ root: ctx.env.root, exec: ctx.exec });
@@ -44,10 +42,8 @@ export const getDrbdSize: PluginFunction = async (ctx, args) => {
 
 /** 'True', or a failure with vhd-util check's reason. */
 export const check: PluginFunction = async (ctx, args) => {
-  const result = await checkVhd(ctxOf(ctx), devicePath(args), {
-    ignoreMissingFooter: strtobool(args['ignoreMissingFooter']),
-    fast: strtobool(args['fast']),
-  });
+  const a = checkArgs(args, { ...VHD_CALL, ignoreMissingFooter: optional(TRUTH), fast: optional(TRUTH) });
+  const result = await checkVhd(ctxOf(ctx), a.devicePath, { ignoreMissingFooter: strtobool(a.ignoreMissingFooter), fast: strtobool(a.fast) });
   if (!result.ok) throw new Error(result.reason);
   return 'True';
 };

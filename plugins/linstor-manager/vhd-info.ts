@@ -6,9 +6,13 @@ import { connectController } from '../../lib/discovery/connect.js';
 import { queryVhd } from '../../lib/vhd/index.js';
 import { VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
+import { checkArgs, GROUP, optional, required, TRUTH, VHD_CALL } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
-import { arg, strtobool } from './true-false.js';
-import { ctxOf, devicePath } from './vhd-getters.js';
+import { strtobool } from './true-false.js';
+import { ctxOf } from './vhd-getters.js';
+
+/** These two name VDIs through the SR's KV: the group is required. */
+const WITH_GROUP = { ...VHD_CALL, groupName: required(GROUP) };
 
 /** Opens the SR's volume manager (read-only: no repair) for one call. */
 async function withVolumes<T>(ctx: PluginContext, groupName: string, fn: (volumes: VolumeManager) => Promise<T>): Promise<T> {
@@ -38,10 +42,11 @@ function pythonJson(entries: [string, string | number][]): string {
  * when there is a parent and includeParent is set, hidden (0 or 1, vhdutil's int), sizeAllocated, path.
  */
 export const getVHDInfo: PluginFunction = async (ctx, args) => {
-  const path = devicePath(args);
-  const groupName = arg(args, 'groupName');
-  // The Python callers always send includeParent; absent means the default of get_vhd_info (True).
-  const includeParent = args['includeParent'] === undefined ? true : strtobool(args['includeParent']);
+  // resolveParent is sent by the Python callers and ignored, as the Python plugin ignores it.
+  const a = checkArgs(args, { ...WITH_GROUP, includeParent: optional(TRUTH), resolveParent: optional(TRUTH) });
+  const [path, groupName] = [a.devicePath, a.groupName];
+  // The Python callers always send includeParent; absent means the default of get_vhd_info (True), empty false.
+  const includeParent = args['includeParent'] === undefined ? true : strtobool(a.includeParent);
   const info = await queryVhd(ctxOf(ctx), path);
   return withVolumes(ctx, groupName, async (volumes) => {
     const entries: [string, string | number][] = [
@@ -62,8 +67,7 @@ export const getVHDInfo: PluginFunction = async (ctx, args) => {
  * marshal (§9); this answers a plugin failure that says so.
  */
 export const getParent: PluginFunction = async (ctx, args) => {
-  const path = devicePath(args);
-  const groupName = arg(args, 'groupName');
+  const { devicePath: path, groupName } = checkArgs(args, WITH_GROUP);
   const info = await queryVhd(ctxOf(ctx), path);
   if (info.parentPath === undefined) throw new Error(`the VHD on ${path} has no parent`);
   const parent = info.parentPath;

@@ -10,7 +10,8 @@ import { ctxOf, devicePath } from './vhd-getters.js';
 export const coalesce: PluginFunction = async (ctx, args) => String(await coalesceVhd(ctxOf(ctx), devicePath(args)));
 
 export const repair: PluginFunction = async (ctx, args) => {
-  const changed = await repairVhd(ctxOf(ctx), devicePath(args));
-  ctx.log.info(`repair ${args['devicePath'] ?? ''}: ${changed ? 'footer rewritten' : 'nothing to repair'}`);
+  const path = devicePath(args);
+  const changed = await repairVhd(ctxOf(ctx), path);
+  ctx.log.info(`repair ${path}: ${changed ? 'footer rewritten' : 'nothing to repair'}`);
   return '';
 };

@@ -25,6 +25,7 @@ export async function runTool(pool: PoolRuntime, hostName: string, tool: string,
   const host = pool.hosts.get(hostName);
   if (!host) return { stderr: `unknown host ${hostName}\n`, exitCode: 1 };
   if (!host.up) return { stderr: `${tool}: host ${hostName} is down\n`, exitCode: 1 };
+  host.toolCalls.push({ tool, argv: [...argv] });
   const impl = Object.hasOwn(PATH_TOOLS, tool) ? PATH_TOOLS[tool] : Object.hasOwn(ABSOLUTE_TOOLS, tool) ? ABSOLUTE_TOOLS[tool] : undefined;
   if (!impl) return { stderr: `${tool}: command not found\n`, exitCode: 127 };
   try {

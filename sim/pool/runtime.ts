@@ -40,6 +40,8 @@ export class HostRuntime {
   readonly firewallPorts = new Set<string>();
   readonly tapdisks = new Map<number, Tapdisk>();
   readonly minors = new Set<number>();
+  /** Every host tool run on this host, in order (what tests read to see that a call ran no command). */
+  readonly toolCalls: { readonly tool: string; readonly argv: readonly string[] }[] = [];
   up = true;
   #nextPid: number;
 

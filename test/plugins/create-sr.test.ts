@@ -22,7 +22,8 @@ test('createSr: checks every argument first, then volume groups through the lvm 
     [{ disks: JSON.stringify({ host1: ['sdb; rm -rf /'] }) }, /must be a list of \/dev\/… paths/],
     [{ redundancy: '3' }, /redundancy 3 needs disks on at least 3 hosts, got 2/],
     [{ provisioning: 'fat' }, /provisioning must be thin or thick/],
-    [{ volume_group: '../etc' }, /invalid volume group name/],
+    [{ volume_group: '../etc' }, /volume_group contains \//],
+    [{ volume_group: '-ff' }, /volume_group starts with -/],
     // host2 has the volume group but is given no disk: it would silently become a storage host.
     [{ disks: JSON.stringify({ host1: ['/dev/sdb'] }), redundancy: '1' }, /Volume group should not exist on host2/],
     // The simulated hosts come with linstor_group: without force vgcreate would fail on the first host.

@@ -56,7 +56,7 @@ test('the setters refuse paths outside /dev/drbd/by-res and bad sizes, changing 
   const ctx = { root: pool.spec.hosts[0]!.root };
   await createVhd(ctx, dev('xcp-volume-a'), { sizeBytes: 16 * MIB, maxSizeBytes: 64 * MIB });
   const on = (fn: string, args: Record<string, string>) => callPlugin(pool, 'host1', fn, args);
-  await t.throwsAsync(on('setParent', { devicePath: dev('xcp-volume-a'), parentPath: '/etc/passwd' }), { message: /devicePath must be/ });
+  await t.throwsAsync(on('setParent', { devicePath: dev('xcp-volume-a'), parentPath: '/etc/passwd' }), { message: /parentPath must be/ });
   await t.throwsAsync(on('setSizeVirtFast', { devicePath: '/etc/shadow', size: '1' }), { message: /devicePath must be/ });
   await t.throwsAsync(on('setSizeVirtFast', { devicePath: dev('xcp-volume-a'), size: '-5' }), { message: /size must be a byte count/ });
   await t.throwsAsync(on('setSizeVirt', { devicePath: dev('xcp-volume-a'), size: String(32 * MIB) }), { message: /missing argument jfile/ });

@@ -77,3 +77,11 @@ test('the report: healthy, then a degraded replica and an offline node; --json; 
   t.is((await run(f.pool, 'host1', ['-g', 'other_vg'])).code, 3, 'no such SR: the check could not run');
   t.is((await run(f.pool, 'host1', ['--bogus'])).code, 3);
 });
+
+test('a -g that is not a group name is refused before XAPI is asked anything', async (t) => {
+  for (const bad of ['--group-name=-x', '--group-name=vg;ls', '--group-name=../etc']) {
+    const r = await execa(TOOL, [bad], { reject: false, extendEnv: false, env: { PATH: process.env['PATH'] ?? '', LINSTOR_SR_ROOT: '/nonexistent-root', LINSTOR_SR_XAPI_SOCKET: '/nonexistent-socket' } });
+    t.is(r.exitCode, 3, bad);
+    t.regex(String(r.stderr), /^linstor-health: invalid group name .* (starts with -|has characters outside|contains '\.\.')/, bad);
+  }
+});

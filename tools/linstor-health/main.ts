@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { readHostEnv } from '../../lib/host/env.js';
 import { readInventory } from '../../lib/host/inventory.js';
+import { groupNameProblem } from '../../lib/volume/group-name.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
 import { EXIT, vdiMap, worstSeverity, type HealthReport } from './report.js';
 import { renderTable } from './table.js';
@@ -34,6 +35,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return EXIT.ok;
+  }
+  const wanted = values['group-name'];
+  const problem = wanted === undefined ? undefined : groupNameProblem(wanted);
+  if (problem) {
+    process.stderr.write(`linstor-health: invalid group name ${JSON.stringify(wanted)}: ${problem}\n${USAGE}\n`);
+    return EXIT.failed;
   }
   const env = readHostEnv();
   const xapi = createLocalXapi({ socketPath: env.xapiSocket, originator: 'linstor-health' });

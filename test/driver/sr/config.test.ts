@@ -37,6 +37,10 @@ test('redundancy not a number', refused, { 'group-name': 'g', redundancy: 'two' 
 test('redundancy zero', refused, { 'group-name': 'g', redundancy: '0' }, 'InvalidArg', 1);
 test('bad provisioning', refused, { 'group-name': 'g', redundancy: '1', provisioning: 'fat' }, 'InvalidArg', 1);
 test('group-name that could reach a shell', refused, { 'group-name': 'g; rm -rf /', redundancy: '1' }, 'InvalidArg', 1);
+test('group-name read as an option by vgchange', refused, { 'group-name': '-ay', redundancy: '1' }, 'InvalidArg', 1);
+test('group-name whose thin pool is read as an option', refused, { 'group-name': 'vg/--force', redundancy: '1' }, 'InvalidArg', 1);
+test('group-name with ..', refused, { 'group-name': 'vg..x', redundancy: '1' }, 'InvalidArg', 1);
+test('group-name with two /', refused, { 'group-name': 'vg/lv/x', redundancy: '1' }, 'InvalidArg', 1);
 test('bad monitor-db-quorum', refused, { 'group-name': 'g', redundancy: '1', 'monitor-db-quorum': 'sometimes' }, 'InvalidArg', 1);
 
 test('exclusive and master-only command sets match the Python driver', (t) => {

@@ -25,6 +25,11 @@ test('SR names replace / with _ and use the xcp-sr- and xcp-ha- prefixes', (t) =
   t.throws(() => srNames(''), { instanceOf: InvalidNameError });
 });
 
+test('no LINSTOR name is built from a name outside the group-name rule, whoever read it', (t) => {
+  for (const bad of ['-vg', '../x', 'vg/lv/x', 'vg name', 'vg/-lv']) t.throws(() => srNames(bad), { instanceOf: InvalidNameError, message: /not a group name/ }, bad);
+  t.throws(() => haResourceGroupName('-vg'), { instanceOf: InvalidNameError });
+});
+
 test('a new resource name is xcp-volume-<uuid4>, never the VDI uuid', (t) => {
   t.is(String(newVolumeResourceName(() => '0b4cf6a4-0000-4000-8000-000000000001')), 'xcp-volume-0b4cf6a4-0000-4000-8000-000000000001');
   t.regex(newVolumeResourceName(), /^xcp-volume-[0-9a-f-]{36}$/);
