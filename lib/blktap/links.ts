@@ -4,7 +4,7 @@
  * (made with mknod, which Node cannot do itself); where the tapdev is not a block device (the
  * simulator's stand-ins are plain files) it is a symlink to the tapdev, read back the same way.
  */
-import { lstat, mkdir, readlink, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../exec/run.js';
 import { hostPath } from '../host/env.js';
@@ -23,10 +23,22 @@ export async function ensureSymlink(root: string, dom0Link: string, target: stri
   }
 }
 
-/** Re-points a link (unpause's path refresh: `ln -sf`). */
+/**
+ * Re-points a link (unpause's path refresh) atomically: a new link beside it renamed over it, so the
+ * link is never missing for a reader (`ln -sf` removes it first).
+ */
 export async function replaceSymlink(root: string, dom0Link: string, target: string): Promise<void> {
-  await rm(hostPath(root, dom0Link), { force: true });
-  await ensureSymlink(root, dom0Link, target);
+  const local = hostPath(root, dom0Link);
+  await mkdir(path.dirname(local), { recursive: true });
+  const temporary = `${local}.${process.pid}.${Date.now()}.new`;
+  await rm(temporary, { force: true });
+  await symlink(target, temporary);
+  try {
+    await rename(temporary, local);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 export async function readLink(root: string, dom0Link: string): Promise<string | undefined> {

@@ -51,7 +51,9 @@ async function runningTapdisk(host: HostRuntime, vdi: string, sleep: (ms: number
     const target = await servedPath(host, vdi);
     const tap = target === undefined ? undefined : tapdiskServing(host, target);
     if (target !== undefined && tap && !(tap.state & TAP_PAUSED)) return { target, tap };
-    if (target === undefined || (!tap && Date.now() > graceEnd)) throw new Error(`VDI ${vdi} is not active on ${host.spec.name}`);
+    // Mid-unpause the link may already name the new path while the tapdisk, still paused, serves the old.
+    const unpausing = [...host.tapdisks.values()].some((t) => t.state & TAP_PAUSED);
+    if (target === undefined || (!tap && !unpausing && Date.now() > graceEnd)) throw new Error(`VDI ${vdi} is not active on ${host.spec.name}`);
     if (Date.now() > deadline) throw new Error(`VDI ${vdi} stayed paused on ${host.spec.name}`);
     await sleep(20);
   }
