@@ -108,6 +108,13 @@ function checkVdis(model: ChaosModel, obs: Observation, check: number, findings:
       continue;
     }
     vdi.maybeDeleted = false;
+    if (vdi.ref !== undefined && vdi.ref !== seen.ref) {
+      once(model, findings, {
+        kind: 'forgotten-vdi', subject: `${vdi.uuid} ${vdi.ref}`, check,
+        detail: `${vdi.role} ${vdi.label} (${vdi.origin}): XAPI forgot it and introduced it again as ${seen.ref} (what the old record held — VBDs of running VMs, snapshot links, other-config — is gone)`,
+      });
+    }
+    vdi.ref = seen.ref;
     if (!vdi.sizes.includes(seen.sizeBytes)) {
       once(model, findings, { kind: 'wrong-size', subject: vdi.uuid, check, detail: `${vdi.label} is ${seen.sizeBytes} bytes, expected ${vdi.sizes.join(' or ')}` });
     } else vdi.sizes = [seen.sizeBytes];
@@ -122,7 +129,7 @@ function checkVdis(model: ChaosModel, obs: Observation, check: number, findings:
     const pending = model.pendingCreates.get(seen.label);
     if (pending && seen.sizeBytes === pending.sizeBytes && !seen.isSnapshot) {
       model.pendingCreates.delete(seen.label);
-      model.add({ uuid, label: seen.label, role: 'disk', owner: pending.owner, sizes: [seen.sizeBytes], origin: `failed ${pending.op} that took effect` });
+      model.add({ uuid, label: seen.label, role: 'disk', owner: pending.owner, sizes: [seen.sizeBytes], origin: `failed ${pending.op} that took effect`, ref: seen.ref });
       continue;
     }
     const copies = model.failedCopies.filter((c) => model.vdis.get(c.source)?.label === seen.label || c.source === seen.parent).map((c) => `${c.verb} ${c.op}`);

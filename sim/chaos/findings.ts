@@ -18,6 +18,7 @@ export const FINDING_CLASS = {
   'leaked-resource': 'leaked',
   'deleted-left': 'leaked',
   'forgotten-volume': 'forgotten',
+  'forgotten-vdi': 'forgotten',
   'missing-resource': 'forgotten',
   'journal-left': 'left-behind',
   'paused-left': 'left-behind',

@@ -33,6 +33,8 @@ export type ModelVdi = {
   readonly content: Map<number, Cell>;
   /** A VDI.destroy failed: it may be gone. */
   maybeDeleted: boolean;
+  /** Its XAPI record (ref), once known: a VDI XAPI forgets and introduces again gets a new one. */
+  ref: string | undefined;
   /** How it came to be, for reports (`create w0#3`, `snapshot of … by w1#7`). */
   readonly origin: string;
 };
@@ -59,9 +61,9 @@ export class ChaosModel {
   /** VDIs the checker found gone or leaked, by uuid: reported once. */
   readonly reported = new Set<string>();
 
-  add(vdi: Omit<ModelVdi, 'content' | 'maybeDeleted'> & { content?: Map<number, Cell> }): ModelVdi {
+  add(vdi: Omit<ModelVdi, 'content' | 'maybeDeleted' | 'ref'> & { content?: Map<number, Cell>; ref?: string | undefined }): ModelVdi {
     if (this.vdis.has(vdi.uuid)) throw new Error(`the model already has VDI ${vdi.uuid}`);
-    const full: ModelVdi = { ...vdi, content: vdi.content ?? new Map(), maybeDeleted: false };
+    const full: ModelVdi = { ...vdi, content: vdi.content ?? new Map(), maybeDeleted: false, ref: vdi.ref };
     this.vdis.set(vdi.uuid, full);
     return full;
   }
@@ -87,7 +89,7 @@ export class ChaosModel {
   }
 
   /** What a snapshot or clone of `source` that succeeded holds: the source's cells now. */
-  copy(source: string, into: { uuid: string; label: string; role: VdiRole; owner: number; origin: string }): ModelVdi {
+  copy(source: string, into: { uuid: string; label: string; role: VdiRole; owner: number; origin: string; ref?: string | undefined }): ModelVdi {
     const from = this.get(source);
     return this.add({ ...into, sizes: [...from.sizes], content: new Map(from.content) });
   }

@@ -6,6 +6,8 @@
 import type { SectorValue } from './pattern.js';
 
 export type XapiVdi = {
+  /** The record's ref. */
+  readonly ref: string;
   readonly managed: boolean;
   readonly label: string;
   readonly sizeBytes: number;

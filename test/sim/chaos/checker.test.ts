@@ -18,7 +18,7 @@ function disk(model: ChaosModel, uuid: string, label = `disk-${uuid.slice(-1)}`)
   return model.add({ uuid, label, role: 'disk', owner: 0, sizes: [16 * MIB], origin: 'test' });
 }
 
-const xv = (label: string, extra: Partial<XapiVdi> = {}): XapiVdi => ({ managed: true, label, sizeBytes: 16 * MIB, isSnapshot: false, parent: undefined, paused: false, ...extra });
+const xv = (label: string, extra: Partial<XapiVdi> = {}): XapiVdi => ({ ref: `OpaqueRef:${label}`, managed: true, label, sizeBytes: 16 * MIB, isSnapshot: false, parent: undefined, paused: false, ...extra });
 const kvv = (uuid: string, extra: Partial<KvVolume> = {}): KvVolume => ({ rd: rdOf(uuid), notExists: '0', renaming: false, ...extra });
 const read = (entries: [number, SectorValue][], where = 'host1 (device)'): VdiRead => ({ where, sectors: new Map(entries) });
 
@@ -224,4 +224,17 @@ test('verifyReads (an op\'s own read) checks without changing the model', (t) =>
   const r = verifyReads(v, [read([[2, 0], [3, 0]])], 0);
   t.deepEqual(r.findings.map((f) => f.kind), ['lost-write']);
   t.deepEqual(m.get(A).content.get(2), [W1]);
+});
+
+test('a VDI XAPI forgot and introduced again (a new record) is reported, once', (t) => {
+  const m = new ChaosModel();
+  disk(m, A);
+  t.deepEqual(checkState(m, faithful(m), 1).findings, []);
+  t.is(m.get(A).ref, 'OpaqueRef:disk-a');
+  const obs = faithful(m);
+  (obs.xapi as Map<string, XapiVdi>).set(A, xv('disk-a', { ref: 'OpaqueRef:new' }));
+  const r = checkState(m, obs, 2);
+  t.deepEqual(r.findings.map((f) => f.kind), ['forgotten-vdi']);
+  t.regex(r.findings[0]!.detail, /introduced it again as OpaqueRef:new/);
+  t.deepEqual(checkState(m, obs, 3).findings, []);
 });
