@@ -30,7 +30,7 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     run: ioCommand,
   },
   chaos: {
-    summary: 'chaos --seed <n> --ops <m> --concurrency <c> [--dir <dir>] [--check-every <k>] [--fault-rate <p>] [--verbose]  the chaos soak: ops and faults on a fresh pool, every acknowledged write and snapshot checked',
+    summary: 'chaos --seed <n> --ops <m> --concurrency <c> [--dir <dir>] [--check-every <k>] [--fault-rate <p>] [--faults <kind,…>] [--points <text,…>] [--verbose]  the chaos soak: ops and faults on a fresh pool, every acknowledged write and snapshot checked',
     run: chaosCommand,
   },
   demo: { summary: 'demo [--keep] [--hosts <n>]  run the XOSTOR demo scenario on a fresh simulated pool', run: demoCommand },

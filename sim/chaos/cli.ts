@@ -1,6 +1,7 @@
 /**
  * `xostor-sim chaos --seed N --ops M --concurrency C [--dir D] [--check-every K] [--fault-rate P]
- * [--tapdisk-reads R] [--time-scale S] [--keep] [--verbose]`: runs the chaos soak (soak.ts) and prints
+ * [--faults kind,…] [--points text,…] [--tapdisk-reads R] [--time-scale S] [--keep] [--verbose]`: runs
+ * the chaos soak (soak.ts; `--faults`/`--points` narrow it to some fault kinds and points) and prints
  * one summary line on stdout; with findings, the first of them on stderr and the command that replays
  * the run. Exit status: 0 nothing found, 1 findings (lost, corrupted, leaked…), 2 the soak itself
  * could not run (bad arguments, a hung op).
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, type ChaosOptions } from './context.js';
 import { formatFinding } from './findings.js';
 import { runSoak } from './soak.js';
-import { replayLine, summaryLine } from './summary.js';
+import { FAULT_KINDS, replayLine, summaryLine, type FaultKind } from './summary.js';
 
 const FINDINGS_SHOWN = 12;
 
@@ -20,6 +21,12 @@ function num(text: string | undefined, name: string, fallback: number, check: (n
   return n;
 }
 
+function faultKinds(text: string): FaultKind[] {
+  const kinds = text.split(',').filter((k) => k !== '');
+  for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new RangeError(`bad --faults: ${k} (kinds: ${FAULT_KINDS.join(', ')})`);
+  return kinds as FaultKind[];
+}
+
 /** Parses the command line (exported for tests). */
 export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: string; keep: boolean; verbose: boolean } {
   const { values } = parseArgs({
@@ -27,6 +34,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     options: {
       seed: { type: 'string' }, ops: { type: 'string' }, concurrency: { type: 'string' }, dir: { type: 'string' },
       'check-every': { type: 'string' }, 'fault-rate': { type: 'string' }, 'tapdisk-reads': { type: 'string' }, 'time-scale': { type: 'string' },
+      faults: { type: 'string' }, points: { type: 'string' },
       keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false },
     },
   });
@@ -40,6 +48,8 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     faultRate: num(values['fault-rate'], 'fault-rate', DEFAULT_OPTIONS.faultRate, (n) => n >= 0 && n <= 1),
     tapdiskReads: num(values['tapdisk-reads'], 'tapdisk-reads', DEFAULT_OPTIONS.tapdiskReads, int),
     timeScale: num(values['time-scale'], 'time-scale', DEFAULT_OPTIONS.timeScale, (n) => n > 0 && n <= 10),
+    ...(values.faults !== undefined ? { faultKinds: faultKinds(values.faults) } : {}),
+    ...(values.points !== undefined ? { points: values.points.split(',').filter((p) => p !== '') } : {}),
     ...(values.dir !== undefined ? { dir: values.dir } : {}),
     keep: values.keep,
     verbose: values.verbose,
@@ -52,6 +62,8 @@ function extraOptions(o: ChaosOptions): string {
   if (o.faultRate !== DEFAULT_OPTIONS.faultRate) parts.push(`--fault-rate ${o.faultRate}`);
   if (o.tapdiskReads !== DEFAULT_OPTIONS.tapdiskReads) parts.push(`--tapdisk-reads ${o.tapdiskReads}`);
   if (o.timeScale !== DEFAULT_OPTIONS.timeScale) parts.push(`--time-scale ${o.timeScale}`);
+  if (o.faultKinds !== undefined) parts.push(`--faults ${o.faultKinds.join(',')}`);
+  if (o.points !== undefined) parts.push(`--points ${o.points.join(',')}`);
   return parts.join(' ');
 }
 

@@ -9,7 +9,7 @@ import type { SimPool } from '../pool/pool.js';
 import type { DiskLocks } from './disk-locks.js';
 import type { ChaosModel } from './model.js';
 import type { OpLog } from './op-log.js';
-import type { Tally } from './summary.js';
+import type { FaultKind, Tally } from './summary.js';
 
 export type ChaosOptions = {
   readonly seed: number;
@@ -22,6 +22,9 @@ export type ChaosOptions = {
   /** Halted disks read through a tapdisk (a VM started read-only on a rotating host) at each check. */
   readonly tapdiskReads: number;
   readonly timeScale: number;
+  /** A targeted soak: only these fault kinds, only fault points containing one of `points` (none: all). */
+  readonly faultKinds?: readonly FaultKind[];
+  readonly points?: readonly string[];
 };
 
 export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = { ops: 60, concurrency: 3, checkEvery: 0, faultRate: 0.35, tapdiskReads: 2, timeScale: 0.1 };

@@ -100,27 +100,38 @@ export function pluginCallsOf(op: PlannedOp, running: boolean): { fn: string; wh
   }
 }
 
+/** Narrows the faults of a targeted soak: only these kinds; fault points containing one of `points`. */
+export type FaultFilter = { readonly kinds?: readonly FaultKind[]; readonly points?: readonly string[] };
+
+function pointsOf(all: readonly string[], filter: FaultFilter): readonly string[] {
+  const wanted = filter.points;
+  return wanted === undefined || wanted.length === 0 ? all : all.filter((p) => wanted.some((w) => p.includes(w)));
+}
+
 /**
  * The fault of an op, if any. `running`: the op's target disk runs in a VM. Always draws 6 numbers.
  */
-export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: number): FaultPlan | undefined {
+export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}): FaultPlan | undefined {
   const [p, k, a, b, c, d] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
   if (p >= rate) return undefined;
-  const verbs = verbsOf(op).filter((v) => (DRIVER_POINTS[v.verb] ?? []).length > 0);
+  const verbs = verbsOf(op).filter((v) => pointsOf(DRIVER_POINTS[v.verb] ?? [], filter).length > 0);
+  const gcPoints = pointsOf(GC_POINTS, filter);
   const plugins = pluginCallsOf(op, running);
   const weights: Record<FaultKind, number> = {
     'driver-kill': verbs.length > 0 ? 26 : 0,
     'driver-throw': verbs.length > 0 ? 14 : 0,
     'plugin-kill': plugins.length > 0 ? 10 : 0,
-    'gc-kill': op.kind === 'gc' ? 25 : 0,
-    'gc-throw': op.kind === 'gc' ? 10 : 0,
+    'gc-kill': op.kind === 'gc' && gcPoints.length > 0 ? 25 : 0,
+    'gc-throw': op.kind === 'gc' && gcPoints.length > 0 ? 10 : 0,
     'linstor-error': 10,
     'linstor-drop': 7,
     'controller-down': 5,
     'controller-move': 4,
     'host-cycle': 5,
   };
+  if (filter.kinds !== undefined && filter.kinds.length > 0) for (const kind of Object.keys(weights) as FaultKind[]) if (!filter.kinds.includes(kind)) weights[kind] = 0;
   const total = Object.values(weights).reduce((s, w) => s + w, 0);
+  if (total === 0) return undefined;
   let x = k * total;
   let kind: FaultKind = 'linstor-error';
   for (const [name, w] of Object.entries(weights) as [FaultKind, number][]) {
@@ -136,7 +147,7 @@ export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: numbe
     case 'driver-kill':
     case 'driver-throw': {
       const v = pickOf(verbs, a);
-      const point = pickOf(DRIVER_POINTS[v.verb]!, b);
+      const point = pickOf(pointsOf(DRIVER_POINTS[v.verb]!, filter), b);
       if (kind === 'driver-throw' && SELF_UNDOING.has(v.verb) && c < 0.3) return { kind, verb: v.verb, where: v.where, point, undoKill: pickOf(UNDO, d) };
       return { kind, verb: v.verb, where: v.where, point };
     }
@@ -146,7 +157,7 @@ export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: numbe
     }
     case 'gc-kill':
     case 'gc-throw':
-      return { kind, point: pickOf(GC_POINTS, a) };
+      return { kind, point: pickOf(gcPoints, a) };
     case 'linstor-error':
     case 'linstor-drop':
     case 'controller-down':

@@ -102,7 +102,8 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
       const op = planOp(opsRng, workerView(ctx, w));
       const target = targetOf(op);
       const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
-      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate);
+      const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };
+      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter);
       const armed = plan ? arm(ctx, plan, vmHost, lingering) : undefined;
       const started = performance.now();
       const result = await withTimeout(ctx.diskLocks.run(lockedBy(op), () => execute(ctx, id, op, armed)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
