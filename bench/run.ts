@@ -10,7 +10,7 @@ export type Bench = { readonly name: string; run(): Promise<Record<string, unkno
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Each issue that adds a benchmark adds its module here. */
-const MODULES: readonly string[] = ['./driver-info.ts', './vhd.ts', './linstor.ts', './pool.ts', './verbs.ts', './snapshot.ts', './gc.ts'];
+const MODULES: readonly string[] = ['./driver-info.ts', './vhd.ts', './linstor.ts', './pool.ts', './verbs.ts', './snapshot.ts', './gc.ts', './chaos.ts'];
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 for (const file of MODULES) {

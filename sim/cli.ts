@@ -4,6 +4,7 @@
  * their machine-readable answer on stdout and everything else on stderr.
  */
 import { runLinstorCommand } from './linstor/cli.js';
+import { chaosCommand } from './chaos/cli.js';
 import { demoCommand } from './demo/demo.js';
 import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
 import { controllerCommand, hostCommand } from './pool/failover-cli.js';
@@ -27,6 +28,10 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
   io: {
     summary: 'io --dir <dir> --host <h> --vdi <uuid> write|read --offset <n> --file <f> [--length <n>]  guest I/O through the tapdisk stand-in',
     run: ioCommand,
+  },
+  chaos: {
+    summary: 'chaos --seed <n> --ops <m> --concurrency <c> [--dir <dir>] [--check-every <k>] [--fault-rate <p>] [--faults <kind,…>] [--points <text,…>] [--verbose]  the chaos soak: ops and faults on a fresh pool, every acknowledged write and snapshot checked',
+    run: chaosCommand,
   },
   demo: { summary: 'demo [--keep] [--hosts <n>]  run the XOSTOR demo scenario on a fresh simulated pool', run: demoCommand },
   fault: {

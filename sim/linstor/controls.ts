@@ -41,9 +41,11 @@ export class SimControls {
   /** The absolute request number from which connections are refused, if any. */
   refuseFrom: number | undefined;
 
-  /** Arms a failure. */
-  addFault(spec: FaultSpec): void {
-    this.#faults.push({ ...spec, seen: 0, used: 0 });
+  /** Arms a failure; the answer tells how many requests it has failed so far. */
+  addFault(spec: FaultSpec): { readonly used: number } {
+    const armed = { ...spec, seen: 0, used: 0 };
+    this.#faults.push(armed);
+    return armed;
   }
 
   clearFaults(): void {

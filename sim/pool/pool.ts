@@ -54,6 +54,8 @@ export type PoolOptions = PlanOptions & {
   readonly drivers?: Readonly<Record<string, string>>;
   /** TCP port of XAPI on every host address (default: any free port). */
   readonly xapiPort?: number;
+  /** How long a driver or plugin run may take before it is killed (default: the XAPI simulator's, 120 s). */
+  readonly processTimeoutMs?: number;
 };
 
 export type SimPool = {
@@ -83,6 +85,7 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     ...(options.drivers ? { drivers: options.drivers } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
+    ...(options.processTimeoutMs !== undefined ? { driverTimeoutMs: options.processTimeoutMs, pluginTimeoutMs: options.processTimeoutMs } : {}),
     ...(options.logger ? { log: options.logger } : {}),
   });
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -36,6 +36,14 @@ export function readPluginResult(run: SpawnResult): string {
   return fail('XENAPI_PLUGIN_FAILURE', 'unexpected XMLRPC result', stdout);
 }
 
+/** Plugin faults the simulator plays itself: the process killed before it runs, or after its work. */
+export const PLUGIN_START_KILL = 'plugin-start:kill';
+export const PLUGIN_END_KILL = 'plugin-end:kill';
+
+function killedRun(): SpawnResult {
+  return { stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, spawnError: undefined, durationMs: 0 };
+}
+
 async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promise<string> {
   const { sim } = ctx;
   const host = sim.hostByRef(argRef(ctx, args[0], 'host', 'host'));
@@ -48,9 +56,13 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   if (file === undefined) fail('XENAPI_MISSING_PLUGIN', plugin);
   const xml = methodCallXml(fn, [ctx.sessionRef, pluginArgs]);
   const argv = [file, xml];
-  const env = processEnv(sim, host, false);
+  // A fault armed for `plugin:<fn>` (the chaos soak): killed before it starts or after its work, before
+  // it answers; any other `<point>:<action>` goes to the plugin as LINSTOR_SR_FAULTS.
+  const fault = sim.takeFault(host.name, `plugin:${fn}`);
+  const env = processEnv(sim, host, false, fault === PLUGIN_START_KILL || fault === PLUGIN_END_KILL ? undefined : fault);
   const startedAt = new Date();
-  const run = await runProcess(argv, env, sim.settings.pluginTimeoutMs, sim.processes);
+  let run = fault === PLUGIN_START_KILL ? killedRun() : await runProcess(argv, env, sim.settings.pluginTimeoutMs, sim.processes);
+  if (fault === PLUGIN_END_KILL) run = { ...killedRun(), durationMs: run.durationMs };
   let outcome: ExecutionOutcome;
   let value = '';
   try {

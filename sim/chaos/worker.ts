@@ -1,0 +1,126 @@
+/**
+ * One soak worker: `count` ops, each planned from the worker's seeded op stream over what it owns
+ * (op-mix.ts), with a fault drawn from its own fault stream (fault-plan.ts) put in place around it
+ * (injector.ts), run through XenAPI and the tapdisk stand-in, applied to the model, and logged.
+ * Workers own their VDIs, so a worker's ops never race each other on one VDI; they race the other
+ * workers' ops on the SR, its locks, the controller and the hosts.
+ */
+import { opName, type ChaosContext, type OpId, type OpResult } from './context.js';
+import { describeFault, planFault } from './fault-plan.js';
+import type { CheckGate } from './gate.js';
+import { arm, type LingeringFault } from './injector.js';
+import { gcOp, readOp, scanOp, writeOp } from './io-actions.js';
+import { planOp, type PlannedOp, type WorkerView } from './op-mix.js';
+import { createRng } from './prng.js';
+import { copyVdi, createDisk, destroyVdi, resizeVdi, revert } from './vdi-actions.js';
+import { dropStaleVms, plug, unplug } from './vm-actions.js';
+import type { ArmedFault } from './injector.js';
+
+/** An op still running after this long stops the soak: everything below it is bounded far shorter. */
+export const OP_TIMEOUT_MS = 10 * 60_000;
+
+/** The soak cannot go on (a hung op): a harness-level failure, not a finding. */
+export class SoakAbortError extends Error {
+  override name = 'SoakAbortError';
+}
+
+const MAX_READ_TARGETS = 64;
+
+/** What worker `w` owns, as op-mix.ts sees it. */
+export function workerView(ctx: ChaosContext, w: number): WorkerView {
+  const mine = [...ctx.model.vdis.values()].filter((v) => v.owner === w);
+  return {
+    disks: mine
+      .filter((v) => v.role === 'disk')
+      .map((v) => {
+        const written = [...v.content].filter(([, cell]) => cell.length === 1 && cell[0]! > 0).map(([s]) => s).sort((a, b) => a - b);
+        const step = Math.max(1, Math.ceil(written.length / MAX_READ_TARGETS));
+        return { uuid: v.uuid, runningOn: ctx.vms.get(v.uuid)?.host, sizeBytes: Math.min(...v.sizes), written: written.filter((_, i) => i % step === 0) };
+      }),
+    snapshots: mine.filter((v) => v.role === 'snapshot').map((v) => ({ uuid: v.uuid, of: ctx.snapshotOf.get(v.uuid) })),
+    hosts: ctx.pool.spec.hosts.map((h) => h.name),
+  };
+}
+
+function targetOf(op: PlannedOp): string | undefined {
+  if (op.kind === 'revert') return op.replaces;
+  return 'target' in op ? op.target : undefined;
+}
+
+/** The VDIs an op works on (their locks are held while it runs). */
+function lockedBy(op: PlannedOp): string[] {
+  if (op.kind === 'revert') return op.replaces === undefined ? [op.snapshot] : [op.snapshot, op.replaces];
+  return 'target' in op ? [op.target] : [];
+}
+
+function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedFault | undefined): Promise<OpResult> {
+  switch (op.kind) {
+    case 'create':
+      return createDisk(ctx, id, op.sizeBytes);
+    case 'destroy':
+      return destroyVdi(ctx, id, op.target);
+    case 'resize':
+      return resizeVdi(ctx, op.target, op.sizeBytes);
+    case 'snapshot':
+      return copyVdi(ctx, id, op.target, 'snapshot');
+    case 'clone':
+      return copyVdi(ctx, id, op.target, 'clone');
+    case 'revert':
+      return revert(ctx, id, op.snapshot, op.replaces);
+    case 'plug':
+      return plug(ctx, op.target, op.host, id.worker);
+    case 'unplug':
+      return unplug(ctx, op.target);
+    case 'write':
+      return writeOp(ctx, id, op.target, op.first, op.count);
+    case 'read':
+      return readOp(ctx, op.target, op.first, op.count);
+    case 'gc':
+      return gcOp(ctx, armed);
+    case 'scan':
+      return scanOp(ctx);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SoakAbortError(`${what} still running after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs worker `w`'s `count` ops. */
+export async function runWorker(ctx: ChaosContext, w: number, count: number, gate: CheckGate, lingering: LingeringFault[]): Promise<void> {
+  const opsRng = createRng(ctx.options.seed, `worker-${w}/ops`);
+  const faultRng = createRng(ctx.options.seed, `worker-${w}/faults`);
+  for (let index = 0; index < count; index += 1) {
+    await gate.beforeOp();
+    try {
+      await dropStaleVms(ctx, w);
+      const id = { worker: w, index };
+      const op = planOp(opsRng, workerView(ctx, w));
+      const target = targetOf(op);
+      const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
+      const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };
+      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter);
+      const armed = plan ? arm(ctx, plan, vmHost, lingering) : undefined;
+      const started = performance.now();
+      const result = await withTimeout(ctx.diskLocks.run(lockedBy(op), () => execute(ctx, id, op, armed)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
+      const settled = armed ? await withTimeout(armed.settle(), OP_TIMEOUT_MS, `the fault of ${opName(id)}`) : undefined;
+      if (armed && settled && !settled.deferred) ctx.tally.fault(armed.kind, settled.fired);
+      ctx.tally.ops += 1;
+      if (!result.ok) {
+        ctx.tally.opsFailed += 1;
+        ctx.tally.error(result.code ?? 'unknown');
+      }
+      if (result.note === 'not running' || result.note === 'no host can start a VM now') ctx.tally.opsIdle += 1;
+      ctx.log.entry({
+        op: opName(id), ...op, fault: plan ? describeFault(plan) : undefined, fired: settled?.note,
+        ok: result.ok, code: result.code, error: result.error, note: result.note, ms: Math.round(performance.now() - started),
+      });
+    } finally {
+      gate.afterOp();
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import test from 'ava';
+import { parseChaosArgs } from '../../../sim/chaos/cli.js';
+import { DEFAULT_OPTIONS } from '../../../sim/chaos/context.js';
+import { replayLine } from '../../../sim/chaos/summary.js';
+
+test('the command line gives the soak its options, defaults for the rest', (t) => {
+  const o = parseChaosArgs(['--seed', '7', '--ops', '40', '--concurrency', '2', '--check-every', '10', '--faults', 'driver-kill,plugin-kill', '--points', 'clone:after-unpause']);
+  t.like(o, { seed: 7, ops: 40, concurrency: 2, checkEvery: 10, faultRate: DEFAULT_OPTIONS.faultRate, timeScale: DEFAULT_OPTIONS.timeScale, keep: false });
+  t.deepEqual(o.faultKinds, ['driver-kill', 'plugin-kill']);
+  t.deepEqual(o.points, ['clone:after-unpause']);
+});
+
+test('bad values are refused', (t) => {
+  t.throws(() => parseChaosArgs(['--ops', '0']), { message: /--ops/ });
+  t.throws(() => parseChaosArgs(['--faults', 'meteor']), { message: /--faults: meteor/ });
+  t.throws(() => parseChaosArgs(['--fault-rate', '2']), { message: /--fault-rate/ });
+});
+
+test('the replay line repeats the run', (t) => {
+  t.is(replayLine({ seed: 3, ops: 9, concurrency: 2, checkEvery: 0 }), 'replay: node dist/xostor-sim chaos --seed 3 --ops 9 --concurrency 2 --check-every 0 --dir <dir>');
+});
