@@ -13,6 +13,7 @@
  */
 import { tapUnpause } from '../../lib/blktap/pause.js';
 import { faultPoint } from '../../lib/host/faults.js';
+import { retrying } from '../../lib/host/retry.js';
 import { parseCloneEntry, type CloneEntry } from '../../lib/journal/index.js';
 import { queryVhd, setHidden } from '../../lib/vhd/index.js';
 import { asVdiUuid, deletedVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
@@ -20,7 +21,7 @@ import { vdiRefOf, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 
 /** Destroys a leaf the undo no longer wants; one that resists is renamed aside so its uuid is free. */
-async function dropLeaf(d: CloneDeps, uuid: VdiUuid): Promise<void> {
+export async function dropLeaf(d: CloneDeps, uuid: VdiUuid): Promise<void> {
   if (!d.volumes.has(uuid)) return;
   try {
     await d.volumes.destroy(uuid);
@@ -76,10 +77,15 @@ async function restoreXapi(d: CloneDeps, vdi: VdiUuid, entry: CloneEntry, unpaus
     remove: (k: string) => d.xapi.vdi.removeFromSmConfig(ref, k),
   };
   // tapdisks paused by the killed verb reopen the VDI on its (restored) resource; `paused` goes with them.
-  if (!(await tapUnpause(config, d.hostCall, d.log, d.srUuid, vdi))) {
-    d.log.warn('undo clone: a host did not unpause; paused cleared anyway so the VM can stop', { vdi });
-    await d.xapi.vdi.removeFromSmConfig(ref, 'paused');
-  }
+  // A host that does not unpause keeps the mark: clearing it would hide a frozen tapdisk from every
+  // later recovery (sr_scan unpauses a mark no journal entry owns).
+  const unpaused = await retrying({ attempts: 3, delayMs: 500, what: `unpausing ${vdi} after the undo`, log: d.log }, async () => {
+    if (!(await tapUnpause(config, d.hostCall, d.log, d.srUuid, vdi))) throw new Error(`a host did not unpause VDI ${vdi}`);
+  }).then(
+    () => true,
+    () => false,
+  );
+  if (!unpaused) d.log.error('undo clone: a host did not unpause; the mark stays for the next sr_scan', { vdi });
 }
 
 export type UndoOptions = {

@@ -5,25 +5,28 @@
  *   master prelude (interrupted inflates and clones undone) ─▶ checks, nothing changed on refusal:
  *   volume present, managed, no journal entry, VHD, chain shallower than 30, room for the new leaves
  *   ─▶ journal `clone/<A>` ─▶ tap_pause on every host where A is active ─▶ the chain (build.ts)
- *   ─▶ COMMIT: the journal entry removed ─▶ tap_unpause (each host reopens A on its new leaf)
- *   ─▶ `{uuid, location}` of the snapshot (double, clone) or of the base (single, internal)
+ *   ─▶ COMMIT: `clone/<A>` removed (replaced by `unreturned/<result>` for double and clone)
+ *   ─▶ tap_unpause (each host reopens A on its new leaf) ─▶ `unreturned/` removed ─▶ `{uuid, location}`
+ *   of the snapshot (double, clone) or of the base (single, internal)
  *
  * Before the commit the guest is paused and has written nothing to the new leaf: a failure is undone
  * (retried while the fault may pass), then unpaused; a crash is undone and unpaused by the next command
  * holding the SR lock. After it the new chain is the truth: nothing undoes it, a failed unpause is
- * retried and then left to the next sr_scan (a `paused` mark with no journal entry is a leftover).
+ * retried and then left to the next sr_scan (a `paused` mark with no journal entry is a leftover). A
+ * verb that fails or dies after it without answering drops its result VDI (at once, or through the
+ * `unreturned/` entry at the next recovery), so a reported failure leaves no new VDI behind.
  */
 import { tapPause, tapUnpause, type HostCall } from '../../lib/blktap/pause.js';
 import type { VdiSmConfig } from '../../lib/blktap/vdi-tags.js';
 import { faultPoint } from '../../lib/host/faults.js';
 import { retrying, type RetryOptions } from '../../lib/host/retry.js';
-import { formatCloneEntry, Journal, type CloneEntry } from '../../lib/journal/index.js';
+import { formatCloneEntry, Journal, UNRETURNED, type CloneEntry } from '../../lib/journal/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VdiResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
-import type { VdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
 import type { Ref, Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { openVolumes } from '../sr/open-volumes.js';
@@ -37,6 +40,7 @@ import { chainOnThisHost } from './chain-paths.js';
 import { linstorManagerCall, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 import { undoClone } from './undo.js';
+import { dropUnreturnedResult } from './unreturned.js';
 
 /** `driver_params:type` → snapshot style (sm: `single`, `internal`, anything else double). */
 export function snapshotKind(type: string | undefined): SnapshotKind {
@@ -166,23 +170,47 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
       result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() }, entry);
       if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { vdi: uuid, error }));
       faultPoint(ctx.env.faults, CLONE_POINTS.beforeCommit);
-      // The commit point. A removal whose answer was lost and that fails on every retry leaves the entry
-      // (or not): either way the guest is still paused, and the recovery undoes or unpauses accordingly.
-      await retrying({ ...retry, what: `committing the ${request.verb} of ${uuid}` }, () => journal.remove('clone', uuid));
+      // The commit point. A double snapshot's or a clone's entry becomes `unreturned/<result>` in the
+      // same transaction: should the verb die before it answers, the recovery drops the result VDI
+      // (xapi reported a failure), never the chain. A removal whose answer was lost and that fails on
+      // every retry leaves one entry or the other: the guest is still paused, the recovery decides.
+      await retrying({ ...retry, what: `committing the ${request.verb} of ${uuid}` }, () =>
+        entry.snapUuid === undefined ? journal.remove('clone', uuid) : journal.replace({ type: 'clone', id: uuid }, { type: UNRETURNED, id: entry.snapUuid, value: uuid }),
+      );
     } catch (error) {
       await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: request.verb });
       throw error;
     }
-    faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
-    const unpaused = await retrying({ ...retry, what: `unpausing ${uuid}` }, async () => {
-      if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) throw new Error(`a host did not unpause VDI ${uuid}`);
-    }).then(
-      () => true,
-      () => false,
-    );
-    // Committed: the verb succeeded. A host that stays paused is released by the next sr_scan.
-    if (!unpaused) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
-    faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
+    const unpause = () =>
+      retrying({ ...retry, what: `unpausing ${uuid}` }, async () => {
+        if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) throw new Error(`a host did not unpause VDI ${uuid}`);
+      }).then(
+        () => true,
+        () => false,
+      );
+    try {
+      faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
+      // Committed: a host that stays paused is released by the next sr_scan.
+      if (!(await unpause())) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
+      faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
+      if (entry.snapUuid !== undefined) await retrying({ ...retry, what: `answering the ${request.verb} of ${uuid}` }, () => journal.remove(UNRETURNED, entry.snapUuid!));
+    } catch (error) {
+      // Past the commit the chain stays; the guest runs on, and the result goes, as the failure says.
+      log.warn(`${request.verb} failed after its commit point: the chain stays, its result is dropped`, { vdi: uuid, error });
+      if (!(await unpause())) log.error('a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
+      if (entry.snapUuid === undefined) {
+        // A single or internal snapshot's result is the base the chain needs: it stays, and so the verb succeeds.
+        log.warn('the result of a single snapshot is the base of the chain: kept, the verb answers success', { vdi: uuid });
+      } else {
+        const snapUuid = asVdiUuid(entry.snapUuid);
+        await retrying({ ...retry, what: `dropping the result of the ${request.verb} of ${uuid}` }, async () => {
+          const d = await freshDeps(session, depsWith, log);
+          await dropUnreturnedResult(d, snapUuid);
+          await d.journal.remove(UNRETURNED, snapUuid);
+        }).catch((dropError: unknown) => log.error('cannot drop the result now: the next recovery does', { vdi: uuid, result: snapUuid, error: dropError }));
+        throw error;
+      }
+    }
     log.info(`${request.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
     if (kind !== 'internal') {
       await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));

@@ -7,7 +7,8 @@
  */
 import { queryVhd } from '../../lib/vhd/index.js';
 import { isDeletedVdiUuid, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
-import { isXapiError, NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { pluggedSomewhere } from '../vdi/plugged.js';
 import type { DriverContext } from '../context.js';
 
 export type ReconcileOptions = {
@@ -24,17 +25,6 @@ export type ReconcileOptions = {
 /** `kept`: gone from LINSTOR but still plugged, so not forgotten. */
 export type ReconcileReport = { introduced: string[]; forgotten: string[]; updated: string[]; kept: string[] };
 
-/** True when a VBD of the VDI is plugged (or XAPI cannot say: then it is kept too). */
-async function pluggedSomewhere(xapi: Xapi, record: VdiRecord): Promise<boolean> {
-  for (const vbd of record.VBDs) {
-    try {
-      if (await xapi.vbd.get(vbd, 'currently_attached')) return true;
-    } catch (error) {
-      if (!isXapiError(error, 'HANDLE_INVALID')) return true;
-    }
-  }
-  return false;
-}
 
 const VDI_TYPES = new Set(['vhd', 'aio', 'raw']);
 
@@ -134,7 +124,7 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       if (present.has(location)) continue;
       // A VM that runs on it keeps its VBD: forgetting would leave the VBD dangling, and the volume
       // under it may only be out of sight for a moment. Reported, never forgotten while plugged.
-      if (await pluggedSomewhere(o.xapi, record)) {
+      if (await pluggedSomewhere(o.xapi, record.VBDs)) {
         ctx.log.error(`VDI ${location} has no LINSTOR volume but a VBD of it is plugged: not forgotten`, { vdi: location });
         report.kept.push(location);
         continue;

@@ -1,7 +1,8 @@
 /**
  * What the master does before its own VDI commands, sr_scan and sr_attach (spec/sm-linstor.md §5,
  * `_load_vdis`): undo any interrupted inflate, so that the VHD footers match what the next command reads,
- * then any interrupted snapshot or clone. Costs nothing when the journal is empty (the KV is already
+ * then any interrupted snapshot or clone, then drop the results of those that died past their commit
+ * point without answering. Costs nothing when the journal is empty (the KV is already
  * cached by the volume manager).
  *
  * Only a command holding the SR lock may run it: every owner of a clone entry holds that lock for its
@@ -13,6 +14,8 @@ import type { SrSession } from '../sr/session.js';
 import { replayInflateJournal } from '../../lib/thin/thin.js';
 import { linstorManagerCall } from '../clone/deps.js';
 import { undoInterruptedClones } from '../clone/undo.js';
+import { dropUnreturnedResults } from '../clone/unreturned.js';
+import { UNRETURNED } from '../../lib/journal/index.js';
 
 /** Recovery without the SR lock would race the operation it recovers. */
 export class RecoveryWithoutLockError extends Error {
@@ -26,8 +29,10 @@ export async function masterPrelude(ctx: DriverContext, session: SrSession, node
   if ((await journal.getAll('inflate')).size > 0) {
     await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
   }
-  if ((await journal.getAll('clone')).size > 0) {
+  const [clones, unreturned] = await Promise.all([journal.getAll('clone'), journal.getAll(UNRETURNED)]);
+  if (clones.size > 0 || unreturned.size > 0) {
     const deps = { volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('clone-undo'), hostCall: linstorManagerCall(session.xapi) };
-    await undoInterruptedClones(deps);
+    if (clones.size > 0) await undoInterruptedClones(deps);
+    if (unreturned.size > 0) await dropUnreturnedResults(deps);
   }
 }

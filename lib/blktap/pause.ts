@@ -50,7 +50,12 @@ export async function pauseLocal(deps: LocalPauseDeps, sr: string, vdi: string, 
     const minor = await backendMinor(deps.root, backend);
     if (minor === undefined) return false;
     const [row] = await deps.tap.list({ minor });
-    if (!row) throw new Error(`no tapdisk serves minor ${minor} of VDI ${vdi}`);
+    // The tapdisk is gone (the host restarted, the VM died): nothing reads the VDI here, as sm's
+    // tap_pause answers when it finds no tapdisk.
+    if (!row) {
+      deps.log.info('pause: no tapdisk serves the VDI here', { vdi, minor });
+      return true;
+    }
     if (row.state & (TAPDISK_PAUSED | TAPDISK_PAUSE_REQUESTED)) throw new Error(`the tapdisk of VDI ${vdi} is already paused`);
     await deps.tap.pause(row.pid, row.minor);
     return true;
@@ -71,7 +76,10 @@ export async function unpauseLocal(deps: LocalPauseDeps, sr: string, vdi: string
     const minor = await backendMinor(deps.root, backend);
     if (minor === undefined) return false;
     const [row] = await deps.tap.list({ minor });
-    if (!row) throw new Error(`no tapdisk serves minor ${minor} of VDI ${vdi}`);
+    if (!row) {
+      deps.log.info('unpause: no tapdisk serves the VDI here: nothing to reopen', { vdi, minor });
+      return true;
+    }
     // Running already (a fan-out cut short before this host paused, replayed by a recovery): the
     // tapdisk never closed its image, so there is nothing to reopen.
     if (!(row.state & TAPDISK_PAUSED)) {

@@ -6,6 +6,15 @@ import { JournalFormatError } from './errors.js';
 
 /** Every entry type the Python driver and GC use, in the order the SR undoes them (inflate, then clone). */
 export const JOURNAL_TYPES = ['inflate', 'clone', 'zero', 'leaf', 'coalesce', 'relink'] as const;
+
+/**
+ * Ours, beside Python's types: `unreturned/<result vdi>` = the snapshotted VDI, written at a double
+ * snapshot's or clone's commit point in place of `clone/<vdi>` and removed just before the verb answers.
+ * One left behind means the verb never answered (it died past its commit): xapi reported a failure, so
+ * the recovery drops the result VDI (the chain stays). Python's driver ignores the type; its
+ * `has_entries` only keeps the result VDI from being attached meanwhile.
+ */
+export const UNRETURNED = 'unreturned';
 /** One of {@link JOURNAL_TYPES}. */
 export type JournalType = (typeof JOURNAL_TYPES)[number];
 

@@ -98,6 +98,21 @@ export class Journal {
     this.#log.info('journal entry removed', { type, id });
   }
 
+  /**
+   * Removes the entry `from` and writes `to` in one KV transaction: a verb crossing its commit point
+   * leaves either the entry that undoes it or the one that finishes it, never both nor neither.
+   */
+  async replace(from: { readonly type: string; readonly id: string }, to: { readonly type: string; readonly id: string; readonly value: string }): Promise<void> {
+    const fromKey = Journal.#key(from.type, from.id);
+    const toKey = Journal.#key(to.type, to.id);
+    try {
+      await this.#store.modify({ set: { [toKey]: to.value }, delete: [fromKey] });
+    } catch (error) {
+      throw new JournalWriteError(from.type, from.id, { cause: error });
+    }
+    this.#log.info('journal entry replaced', { from, to });
+  }
+
   /** The value of an entry, or undefined. */
   async get(type: string, id: string): Promise<string | undefined> {
     const key = Journal.#key(type, id);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { CLONE_POINTS } from '../../driver/clone/points.js';
 import { SmLocks } from '../../lib/host/sm-lock.js';
+import { setHostPower } from '../../sim/pool/failover.js';
 import { assertSameBytes } from '../lib/vhd/helpers.js';
 import { inconsistencies, kvOf, xapiView } from './snapshot-helpers.js';
 import type { SrFixture } from './sr-fixture.js';
@@ -52,11 +53,12 @@ async function killedSnapshot(f: SrFixture, point: string) {
   return { a, vm, before, known, outcome };
 }
 
-test.serial('killed after its unpause: the snapshot stays, the guest writes on, and sr_scan undoes nothing', async (t) => {
+test.serial('killed after its unpause: the chain is not undone, the guest writes on, and the unanswered snapshot is dropped', async (t) => {
   t.timeout(10 * 60_000);
   const f = await sr();
   const { a, vm, before, known, outcome } = await killedSnapshot(f, CLONE_POINTS.afterUnpause);
   t.not(outcome, 'succeeded', 'the verb was killed');
+  t.deepEqual(journalKeys(await kvOf(f)), [`xcp/sr/journal/unreturned/${[...(await xapiView(f))].find(([u, v]) => !known.has(u) && v.managed)?.[0] ?? '?'}`], 'committed, not answered');
   // The guest was told these bytes are written: they live in the new leaf from now on.
   const after = randomBytes(1 * MIB + 3);
   await writeVdi(f, 'host2', a.uuid, 8 * MIB + 11, after);
@@ -66,35 +68,51 @@ test.serial('killed after its unpause: the snapshot stays, the guest writes on, 
   assertSameBytes(t, await readVdi(f, 'host2', a.uuid, 8 * MIB + 11, after.length), after, 'write after the kill, read on host2');
   assertSameBytes(t, await readVdi(f, 'host2', a.uuid, 12 * MIB, later.length), later, 'write after the scan, read on host2');
   const view = await xapiView(f);
-  const snapshot = [...view].find(([uuid, v]) => !known.has(uuid) && v.managed && v.isSnapshot);
-  t.truthy(snapshot, 'the committed snapshot is kept');
+  t.deepEqual([...view].filter(([uuid, v]) => !known.has(uuid) && v.managed), [], 'xapi reported a failure: no snapshot VDI stays');
+  t.is(view.get(a.uuid)?.parent !== undefined, true, 'the chain stays: the VDI is a child of the base copy');
   t.deepEqual(journalKeys(await kvOf(f)), []);
   await f.xapi.call('VM.hard_shutdown', vm);
   const vm3 = await f.startVmWith(a.ref, 'host3');
-  assertSameBytes(t, await readVdi(f, 'host3', a.uuid, 8 * MIB + 11, after.length), after, 'write after the kill, read on host3 after a restart');
+  assertSameBytes(t, await readVdi(f, 'host3', a.uuid, 3 * MIB + 5, before.length), before, 'the data from before the snapshot, read on host3 after a restart');
+  assertSameBytes(t, await readVdi(f, 'host3', a.uuid, 8 * MIB + 11, after.length), after, 'write after the kill, read on host3');
   assertSameBytes(t, await readVdi(f, 'host3', a.uuid, 12 * MIB, later.length), later, 'write after the scan, read on host3');
   await f.xapi.call('VM.hard_shutdown', vm3);
-  const vm4 = await f.startVmWith(snapshot![1].ref, 'host3');
-  assertSameBytes(t, await readVdi(f, 'host3', snapshot![0], 3 * MIB + 5, before.length), before, 'the snapshot holds the data of its moment');
-  t.deepEqual(await readVdi(f, 'host3', snapshot![0], 8 * MIB + 11, 16), Buffer.alloc(16), 'and none written after it');
-  await f.xapi.call('VM.hard_shutdown', vm4);
   t.deepEqual(await inconsistencies(f), []);
 });
 
-test.serial('killed at the commit, before the unpause: sr_scan finishes it (unpaused, nothing undone)', async (t) => {
+test.serial('failing after its commit: the guest is unpaused, the verb reports the failure and leaves no snapshot VDI', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const a = await newVdi(f, 16 * MIB);
+  const vm = await f.startVmWith(a.ref, 'host2');
+  const known = new Set((await xapiView(f)).keys());
+  f.pool.xapi.armFault('host1', 'vdi_snapshot', `${CLONE_POINTS.afterUnpause}:throw`);
+  await t.throwsAsync(f.xapi.vdi.snapshot(a.ref));
+  t.deepEqual([...(await xapiView(f))].filter(([uuid, v]) => !known.has(uuid) && v.managed), [], 'no snapshot VDI, before any recovery');
+  t.deepEqual(journalKeys(await kvOf(f)), []);
+  t.is((await f.xapi.vdi.getSmConfig(a.ref))['paused'], undefined);
+  const data = randomBytes(MIB);
+  await writeVdi(f, 'host2', a.uuid, MIB, data);
+  assertSameBytes(t, await readVdi(f, 'host2', a.uuid, MIB, data.length), data);
+  await f.xapi.call('VM.hard_shutdown', vm);
+  t.deepEqual(await inconsistencies(f), []);
+});
+
+test.serial('killed at the commit, before the unpause: sr_scan finishes it (unpaused, chain kept, unanswered result dropped)', async (t) => {
   t.timeout(10 * 60_000);
   const f = await sr();
   const { a, vm, known, outcome } = await killedSnapshot(f, CLONE_POINTS.afterCommit);
   t.not(outcome, 'succeeded');
   t.is((await f.xapi.vdi.getSmConfig(a.ref))['paused'], 'true', 'the guest is still paused');
-  t.deepEqual(journalKeys(await kvOf(f)), [], 'committed: no entry');
+  t.deepEqual(journalKeys(await kvOf(f)).map((k) => k.split('/')[3]), ['unreturned'], 'committed: only the unanswered result is recorded');
   await f.xapi.sr.scan(f.srRef);
   t.is((await f.xapi.vdi.getSmConfig(a.ref))['paused'], undefined, 'unpaused by the scan');
   t.notRegex(await tapList(f, 'host2'), /state=0x20/, 'no tapdisk left paused');
   const after = randomBytes(MIB + 9);
   await writeVdi(f, 'host2', a.uuid, 6 * MIB, after);
   assertSameBytes(t, await readVdi(f, 'host2', a.uuid, 6 * MIB, after.length), after);
-  t.truthy([...(await xapiView(f))].find(([uuid, v]) => !known.has(uuid) && v.isSnapshot), 'the snapshot is kept');
+  t.deepEqual([...(await xapiView(f))].filter(([uuid, v]) => !known.has(uuid) && v.managed), [], 'the unanswered snapshot is dropped');
+  t.deepEqual(journalKeys(await kvOf(f)), []);
   await f.xapi.call('VM.hard_shutdown', vm);
   const vm3 = await f.startVmWith(a.ref, 'host3');
   assertSameBytes(t, await readVdi(f, 'host3', a.uuid, 6 * MIB, after.length), after, 'read on another host after a restart');
@@ -213,5 +231,29 @@ test.serial('a VM started on the master after a killed snapshot: the attach reco
   t.deepEqual(journalKeys(await kvOf(f)), []);
   t.deepEqual([...(await xapiView(f)).keys()].filter((u) => !known.has(u)), [], 'undone: no VDI of the killed snapshot');
   await f.xapi.call('VM.hard_shutdown', vm1);
+  t.deepEqual(await inconsistencies(f), []);
+});
+
+test.serial('an undo whose unpause fails on a host that is down keeps the mark; once the host is back a scan clears it', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const a = await newVdi(f, 16 * MIB);
+  const vm = await f.startVmWith(a.ref, 'host2');
+  f.pool.xapi.armFault('host1', 'vdi_snapshot', `${CLONE_POINTS.afterSnapVhd}:kill`);
+  await t.throwsAsync(f.xapi.vdi.snapshot(a.ref));
+  await setHostPower(f.pool.runtime, f.pool.xapi, 'host2', false);
+  await f.xapi.sr.scan(f.srRef).catch(() => undefined);
+  t.is((await f.xapi.vdi.getSmConfig(a.ref))['paused'], 'true', 'the guest on the unreachable host may still be frozen: the mark stays');
+  // The power cycle ended the VM's tapdisk: there is nothing left to unpause there, and the mark goes.
+  await setHostPower(f.pool.runtime, f.pool.xapi, 'host2', true);
+  await f.xapi.sr.scan(f.srRef);
+  t.is((await f.xapi.vdi.getSmConfig(a.ref))['paused'], undefined);
+  t.notRegex(await tapList(f, 'host2'), /state=0x20/);
+  await f.xapi.call('VM.hard_shutdown', vm).catch(() => undefined);
+  const data = randomBytes(MIB);
+  const vm3 = await f.startVmWith(a.ref, 'host3');
+  await writeVdi(f, 'host3', a.uuid, MIB, data);
+  assertSameBytes(t, await readVdi(f, 'host3', a.uuid, MIB, data.length), data);
+  await f.xapi.call('VM.hard_shutdown', vm3);
   t.deepEqual(await inconsistencies(f), []);
 });
