@@ -40,7 +40,7 @@ install: $(if $(SKIP_BUILD),,build)
 	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR.py
 	ln -sfn LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR
 	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
-	$(call install-bin,vhd-tool,/opt/xensource/bin/vhd-tool)
+	$(call install-bin,linstor-vhd-util,/opt/xensource/bin/linstor-vhd-util)
 	$(call install-bin,linstor-kv-tool,/opt/xensource/bin/linstor-kv-tool)
 	$(call install-bin,linstor-health,/opt/xensource/bin/linstor-health)
 

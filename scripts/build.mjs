@@ -15,7 +15,7 @@ export const ENTRIES = {
   LinstorSR: 'driver/entry.ts',
   'LinstorSR-main.cjs': 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',
-  'vhd-tool': 'tools/vhd-tool/main.ts',
+  'linstor-vhd-util': 'tools/linstor-vhd-util/main.ts',
   'linstor-kv-tool': 'tools/linstor-kv-tool/main.ts',
   'linstor-health': 'tools/linstor-health/main.ts',
   'xostor-host-tool': 'sim/host-tools/relay.ts',

@@ -10,7 +10,7 @@ test('make install puts the bundles where sm installs its files, with NODE in th
   const dest = await mkdtemp(path.join(os.tmpdir(), 'install-'));
   // The bundles are already built by `npm test`; SKIP_BUILD avoids rebuilding them concurrently.
   await execa('make', ['install', `DESTDIR=${dest}`, 'NODE=/opt/node20/bin/node', 'SKIP_BUILD=1'], { cwd: ROOT });
-  for (const file of ['opt/xensource/sm/linstor-sr/LinstorSR', 'opt/xensource/sm/linstor-sr/LinstorSR-main.cjs', 'opt/xensource/sm/linstor-sr/linstor-gc', 'etc/xapi.d/plugins/linstor-manager', 'opt/xensource/bin/vhd-tool', 'opt/xensource/bin/linstor-kv-tool', 'opt/xensource/bin/linstor-health']) {
+  for (const file of ['opt/xensource/sm/linstor-sr/LinstorSR', 'opt/xensource/sm/linstor-sr/LinstorSR-main.cjs', 'opt/xensource/sm/linstor-sr/linstor-gc', 'etc/xapi.d/plugins/linstor-manager', 'opt/xensource/bin/linstor-vhd-util', 'opt/xensource/bin/linstor-kv-tool', 'opt/xensource/bin/linstor-health']) {
     const full = path.join(dest, file);
     await access(full, constants.X_OK);
     const text = await readFile(full, 'utf8');
