@@ -43,7 +43,7 @@ export type SimSettings = {
   readonly pluginTimeoutMs: number;
   /** Extra variables for every driver and plugin process (LINSTOR_SR_TIME_SCALE, LINSTOR_SR_GC, …). */
   readonly env: Readonly<Record<string, string>>;
-  /** Appended to PATH when `node` is not in the standard directories (the bundles use `env node`). */
+  /** Put before the system directories on PATH when set (the bundles use `env node`): see node-runtime.ts. */
   readonly nodeDir: string | undefined;
 };
 

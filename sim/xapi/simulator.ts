@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../lib/log/logger.js';
 import { bootstrapPool, smRecordFields } from './bootstrap.js';
+import { nodeDirFor } from './node-runtime.js';
 import type { MethodTable, ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
 import { Db } from './db.js';
 import type { Execution } from './executions.js';
@@ -99,7 +100,7 @@ export class XapiSimulator implements SimState {
     });
     this.settings = {
       user: options.user ?? 'root', password: options.password ?? '', driverTimeoutMs: options.driverTimeoutMs ?? 120_000,
-      pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: findNodeDir(),
+      pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: nodeDirFor(),
     };
     this.log = options.log;
     this.#tcpPort = options.tcpPort ?? 0;
@@ -261,11 +262,4 @@ function isExecutableFile(file: string): boolean {
   } catch {
     return false; // absent or not executable: xapi falls back to "missing plugin"
   }
-}
-
-/** The directory of this Node runtime, when `env node` would not find it on the system PATH. */
-function findNodeDir(): string | undefined {
-  const standard = ['/sbin', '/usr/sbin', '/bin', '/usr/bin'];
-  if (standard.some((d) => existsSync(path.join(d, 'node')))) return undefined;
-  return path.dirname(process.execPath);
 }

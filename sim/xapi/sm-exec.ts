@@ -36,7 +36,7 @@ const SYSTEM_PATH = '/sbin:/usr/sbin:/bin:/usr/bin';
 
 /** The environment of a process run on `host` (drivers get ORIGINATOR=SM, plugins do not). */
 export function processEnv(sim: SimState, host: ResolvedHost, originator: boolean, fault?: string): Record<string, string> {
-  const path = [host.toolsPath, SYSTEM_PATH, sim.settings.nodeDir].filter((p) => p !== undefined && p !== '').join(':');
+  const path = [host.toolsPath, sim.settings.nodeDir, SYSTEM_PATH].filter((p) => p !== undefined && p !== '').join(':');
   const env: Record<string, string> = { PATH: path };
   if (originator) env['ORIGINATOR'] = 'SM';
   env['LINSTOR_SR_ROOT'] = host.root;
