@@ -24,6 +24,9 @@ export const ENTRIES = {
   'linstor-vhd-util': 'tools/linstor-vhd-util/main.ts',
   'linstor-kv-tool': 'tools/linstor-kv-tool/main.ts',
   'linstor-health': 'tools/linstor-health/main.ts',
+  'linstor-sr-switch': 'tools/linstor-sr-switch/main.ts',
+  // Installed at /etc/xapi.d/plugins/linstor-sr-switch (a link): runs linstor-sr-switch on each host for --pool.
+  'linstor-sr-switch-plugin': 'plugins/linstor-sr-switch.ts',
   'xostor-host-tool': 'sim/host-tools/relay.ts',
   'xostor-sim': 'sim/cli.ts',
   'linstor-gc': 'gc/main.ts',
