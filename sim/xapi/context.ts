@@ -56,8 +56,8 @@ export interface SimState {
   readonly log: Logger | undefined;
   masterRef(): string;
   hostByRef(ref: string): ResolvedHost;
-  /** The executable registered for an SR type. */
-  driverFor(type: string): string | undefined;
+  /** The executable of an SR type's driver: the host's own `<root>/opt/xensource/sm/<Type>SR` first (an installed package), else the registered one. */
+  driverFor(type: string, host?: ResolvedHost): string | undefined;
   /** The executable of a plugin on a host: `<root>/etc/xapi.d/plugins/<name>` first, else a built-in. */
   pluginFor(host: ResolvedHost, plugin: string): string | undefined;
   /** Consumes a fault armed for the next run of `verb` on `host`. */

@@ -10,6 +10,7 @@ import { ApiError, fail } from './api-error.js';
 import { argMap, argRef, argString, type CallContext, type MethodTable } from './context.js';
 import type { ExecutionOutcome } from './executions.js';
 import { processEnv } from './sm-exec.js';
+import { hostArgv } from './host-interpreter.js';
 import { runProcess, type SpawnResult } from './spawn.js';
 import { methodCallXml } from './xml.js';
 
@@ -50,7 +51,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   const argv = [file, xml];
   const env = processEnv(sim, host, false);
   const startedAt = new Date();
-  const run = await runProcess(argv, env, sim.settings.pluginTimeoutMs, sim.processes);
+  const run = await runProcess(hostArgv(host.root, argv), env, sim.settings.pluginTimeoutMs, sim.processes);
   let outcome: ExecutionOutcome;
   let value = '';
   try {

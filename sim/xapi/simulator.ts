@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../lib/log/logger.js';
-import { bootstrapPool, smRecordFields } from './bootstrap.js';
+import { bootstrapPool, driverFilename, smRecordFields } from './bootstrap.js';
 import { nodeDirFor } from './node-runtime.js';
 import type { MethodTable, ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
 import { Db } from './db.js';
@@ -125,8 +125,11 @@ export class XapiSimulator implements SimState {
     return host;
   }
 
-  driverFor(type: string): string | undefined {
-    return this.#drivers.get(type);
+  driverFor(type: string, host?: ResolvedHost): string | undefined {
+    const registered = this.#drivers.get(type);
+    if (registered === undefined || host === undefined) return registered;
+    const onHost = path.join(host.root, driverFilename(type));
+    return isExecutableFile(onHost) ? onHost : registered;
   }
 
   pluginFor(host: ResolvedHost, plugin: string): string | undefined {
