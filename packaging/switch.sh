@@ -10,24 +10,35 @@ lsr_state=/var/lib/linstor-sr/switch-state
 lsr_backup=/var/lib/linstor-sr/sm-backup
 
 lsr_enabled() {
-    grep -qx 'state=enabled' "$lsr_state" 2>/dev/null
+    [ -f "$lsr_state" ] && grep -qx 'state=enabled' "$lsr_state"
+}
+
+# A second name for sm's file: a hard link keeps the very file (bytes, mode, owner, mtime — a link's
+# too, which cp cannot set); another filesystem gets a copy.
+lsr_keep() {
+    if [ "$(stat -c %d "${1%/*}")" = "$(stat -c %d "${2%/*}")" ]; then
+        ln "$1" "$2"
+    else
+        cp -a "$1" "$2"
+    fi
 }
 
 # After sm's package wrote its files (install or update of sm, or of ours): when the switch is
 # enabled, back sm's files up again and put our links back over them. A path that is already our
-# link keeps its backup. Each step replaces a file in one rename (cp -a keeps what rpm -V checks).
+# link keeps its backup. Each step replaces a file in one rename.
 lsr_reapply() {
     lsr_enabled || return 0
     for lsr_entry in $lsr_paths; do
         lsr_p=${lsr_entry%%:*}
         lsr_t=${lsr_entry#*:}
-        [ "$(readlink "$lsr_p" 2>/dev/null)" = "$lsr_t" ] && continue
+        [ "$(readlink "$lsr_p")" = "$lsr_t" ] && continue
         if [ ! -e "$lsr_p" ] && [ ! -L "$lsr_p" ]; then
             echo "linstor-sr: $lsr_p is missing: left as it is" >&2
             continue
         fi
+        rm -f "$lsr_backup$lsr_p.linstor-sr-new"
         mkdir -p "$lsr_backup${lsr_p%/*}" &&
-            cp -a "$lsr_p" "$lsr_backup$lsr_p.linstor-sr-new" &&
+            lsr_keep "$lsr_p" "$lsr_backup$lsr_p.linstor-sr-new" &&
             mv -f "$lsr_backup$lsr_p.linstor-sr-new" "$lsr_backup$lsr_p" || {
             echo "linstor-sr: cannot back up $lsr_p: sm's file stays in use" >&2
             continue
@@ -37,21 +48,21 @@ lsr_reapply() {
     done
 }
 
-# Before our files go (erase): put sm's files back where ours are, byte for byte, and forget the
-# switch. A path that sm's package rewrote meanwhile keeps sm's new file; its old backup is dropped.
+# Before our files go (erase): move sm's files back where ours are (the same files, renamed), and
+# forget the switch. A path that sm's package rewrote meanwhile keeps sm's new file; its old backup is dropped.
 # A backup that cannot be restored is kept, and named.
 lsr_restore() {
     lsr_failed=
     for lsr_entry in $lsr_paths; do
         lsr_p=${lsr_entry%%:*}
         lsr_t=${lsr_entry#*:}
-        if [ "$(readlink "$lsr_p" 2>/dev/null)" = "$lsr_t" ]; then
+        if [ "$(readlink "$lsr_p")" = "$lsr_t" ]; then
             if [ ! -e "$lsr_backup$lsr_p" ] && [ ! -L "$lsr_backup$lsr_p" ]; then
                 echo "linstor-sr: no backup of sm's $lsr_p (it will link to nothing): run yum reinstall sm" >&2
                 lsr_failed=1
                 continue
             fi
-            cp -a "$lsr_backup$lsr_p" "$lsr_p.linstor-sr-new" && mv -f "$lsr_p.linstor-sr-new" "$lsr_p" || {
+            mv -f "$lsr_backup$lsr_p" "$lsr_p.linstor-sr-new" && mv -f "$lsr_p.linstor-sr-new" "$lsr_p" || {
                 echo "linstor-sr: cannot restore $lsr_p from $lsr_backup$lsr_p: run yum reinstall sm" >&2
                 lsr_failed=1
                 continue

@@ -38,7 +38,7 @@ async function spec() {
 }
 
 const out = path.join(root, 'dist', 'rpm');
-const top = path.join(out, 'build');
+const top = path.join(out, `build-${release}`);
 await rm(top, { recursive: true, force: true });
 for (const dir of ['SPECS', 'BUILD', 'BUILDROOT', 'RPMS', 'SOURCES']) await mkdir(path.join(top, dir), { recursive: true });
 const specFile = path.join(top, 'SPECS', 'linstor-sr.spec');

@@ -32,9 +32,10 @@ export function problemsOf(state: SwitchState, smInstalled: boolean, paths: read
 }
 
 /** Which implementation the paths are, in one word. */
-export function implementationOf(paths: readonly PathReport[]): 'linstor-sr' | 'sm' | 'mixed' {
+export function implementationOf(paths: readonly PathReport[]): 'linstor-sr' | 'sm' | 'mixed' | 'none' {
   if (paths.every((p) => p.now === 'linstor-sr')) return 'linstor-sr';
   if (paths.every((p) => p.now === 'sm')) return 'sm';
+  if (paths.every((p) => p.now === 'missing')) return 'none';
   return 'mixed';
 }
 
