@@ -30,6 +30,7 @@ const scratch = await mkdtemp(path.join(os.tmpdir(), 'node-runtime-'));
 try {
   const folder = await distFolder(path.resolve(dist), scratch);
   const node = path.join(folder, 'bin', 'node');
+  if (!(await stat(node).catch(() => undefined))) fail(`${dist} holds no bin/node: NODE_DIST must be a Node distribution (folder or tarball)`);
   let version;
   try {
     version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();

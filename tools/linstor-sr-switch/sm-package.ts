@@ -3,6 +3,7 @@
  * managed paths and their backups with (a file is sm's when its digest, or a link's target, is the
  * one the installed sm recorded), and what `disable` checks before it restores a backup.
  */
+import { existsSync } from 'node:fs';
 import type { Exec } from '../../lib/exec/run.js';
 import { MANAGED } from './managed.js';
 
@@ -59,7 +60,8 @@ export async function queryOwnVersion(exec: Exec, root: string): Promise<string 
 async function runRpm(exec: Exec, root: string, args: readonly string[]): Promise<string | undefined> {
   let r;
   try {
-    r = await exec('rpm', [...rpmBase(root), ...args], { allowFailure: true, timeoutMs: 60_000, env: { LC_ALL: 'C' } });
+    // By its path where dom0 has it: the plugin runs with XAPI's bare PATH.
+    r = await exec(existsSync('/usr/bin/rpm') ? '/usr/bin/rpm' : 'rpm', [...rpmBase(root), ...args], { allowFailure: true, timeoutMs: 60_000, env: { LC_ALL: 'C' } });
   } catch (error) {
     throw new RpmQueryError(`cannot run rpm to read sm's package: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
