@@ -48,7 +48,7 @@ export function renderPool(outcomes: readonly HostOutcome[]): string {
     if (o.ok) {
       const r = o.report;
       rows.push([o.host, r.state, implementationOf(r.paths), r.sm ?? '-', r.linstorSr ?? '-', r.problems.length ? r.problems.join('; ') : 'none']);
-    } else rows.push([o.host, '-', '-', '-', '-', o.error]);
+    } else rows.push([o.host, '-', '-', '-', '-', o.error.replace(/\n+/g, '; ')]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
