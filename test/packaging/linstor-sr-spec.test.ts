@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BACKUP_DIR, MANAGED, STATE_FILE } from '../../tools/linstor-sr-switch/managed.js';
 import type { StatusReport } from '../../tools/linstor-sr-switch/report.js';
 import { treeState } from '../helpers/tree.js';
-import { builtPackage, fakeSmFile, fakeSmPackages, installedSwitch, rpmIn, rpmInstall, scratchRoot, SM_OWNED, TREE, type Run } from './helpers.js';
+import { builtPackage, fakeSmFile, fakeSmPackages, installedSwitch, rpmIn, rpmInstall, scratchRoot, SM_OWNED, TREE, VERSION, type Run } from './helpers.js';
 
 const MANAGED_PATHS = MANAGED.map((m) => m.path);
 let ours = '';
@@ -109,10 +109,14 @@ test('erasing linstor-sr disables first: sm\'s files back byte for byte, rpm -V 
 test('upgrading linstor-sr keeps the switch enabled', async (t) => {
   const root = await rootWith(t, sm.v1, ours);
   ok(t, await installedSwitch(root, ['enable']));
-  // rpm runs a reinstall as an upgrade: new %post(2) and %triggerin(2 1), then the old %preun(1).
-  await rpmInstall(t, root, ['--reinstall', ours]);
+  // Release 2: new %post(2) and %triggerin(2 1), then release 1's %preun(1) and %postun(1).
+  const next = await builtPackage('2');
+  t.log(`release 2: ${next.buildMs ? `built in ${next.buildMs} ms` : 'built earlier'}`);
+  await rpmInstall(t, root, ['-U', next.file]);
+  t.is((await rpmIn(root, ['-q', 'linstor-sr'])).stdout.trim(), `linstor-sr-${VERSION}-2.x86_64`);
   const after = await status(t, root);
   t.is(after.state, 'enabled');
+  t.is(after.linstorSr, `${VERSION}-2`);
   t.deepEqual(after.paths.map((p) => [p.now, p.backup]), MANAGED.map(() => ['linstor-sr', 'sm']));
 });
 
