@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BACKUP_DIR, linkTarget, MANAGED, STATE_FILE } from '../../tools/linstor-sr-switch/managed.js';
+import { testWith } from '../helpers/packaging-tools.js';
 import { ROOT } from '../helpers/run-built.js';
 
 const SCRIPT = path.join(ROOT, 'packaging', 'switch.sh');
@@ -21,7 +22,7 @@ test('the scriptlets manage the same paths, links, state file and backup folder 
   t.is(assignment(text, 'lsr_backup'), BACKUP_DIR);
 });
 
-test('the scriptlets are POSIX sh that busybox parses', async (t) => {
+testWith(['busybox'], 'the scriptlets are POSIX sh that busybox parses', async (t) => {
   const r = await execa('busybox', ['sh', '-n', SCRIPT], { reject: false });
   t.is(r.exitCode, 0, r.stderr);
 });

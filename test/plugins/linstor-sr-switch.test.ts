@@ -6,6 +6,7 @@ import path from 'node:path';
 import { encodePluginCall } from '../../lib/smapi/plugin.js';
 import { decodeMethodResponse } from '../../lib/smapi/xmlrpc.js';
 import type { StatusReport } from '../../tools/linstor-sr-switch/report.js';
+import { testWith } from '../helpers/packaging-tools.js';
 import { runBuilt } from '../helpers/run-built.js';
 
 async function plugin(fn: string, args: Record<string, string>, env: Record<string, string> = {}) {
@@ -14,7 +15,7 @@ async function plugin(fn: string, args: Record<string, string>, env: Record<stri
   return { ...result, value: decoded.kind === 'value' ? (decoded.value as Record<string, unknown>) : undefined };
 }
 
-test('status answers the host\'s switch status as JSON (here: no sm, nothing switched)', async (t) => {
+testWith(['rpm'], 'status answers the host\'s switch status as JSON (here: no sm, nothing switched)', async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'switch-plugin-'));
   const r = await plugin('status', {}, { LINSTOR_SR_ROOT: root });
   t.is(r.exitCode, 0);
@@ -25,7 +26,7 @@ test('status answers the host\'s switch status as JSON (here: no sm, nothing swi
   t.deepEqual(report.paths.map((p) => p.now), ['missing', 'missing', 'missing', 'missing']);
 });
 
-test('a refused switch is a plugin failure carrying the tool\'s reasons', async (t) => {
+testWith(['rpm'], 'a refused switch is a plugin failure carrying the tool\'s reasons', async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'switch-plugin-'));
   const r = await plugin('enable', { force: 'false' }, { LINSTOR_SR_ROOT: root });
   t.is(r.value?.['Status'], 'Failure');

@@ -3,6 +3,7 @@ import test from 'ava';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { testWith } from '../../helpers/packaging-tools.js';
 import { runBuilt } from '../../helpers/run-built.js';
 import { treeState } from '../../helpers/tree.js';
 
@@ -20,7 +21,7 @@ test('a command line it does not know: usage on stderr, exit 2, nothing changed'
   t.regex(help.stdout, /^usage: linstor-sr-switch/);
 });
 
-test('status without sm or a switch: every path missing, exit 0, nothing written by the switch', async (t) => {
+testWith(['rpm'], 'status without sm or a switch: every path missing, exit 0, nothing written by the switch', async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'switch-cli-'));
   const r = await runBuilt('linstor-sr-switch', ['status'], { LINSTOR_SR_ROOT: root });
   t.is(r.exitCode, 0, r.stderr);
