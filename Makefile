@@ -1,11 +1,24 @@
-# Thin wrapper over npm. `make install DESTDIR=<dir> NODE=<path to node on dom0>` installs the bundles
-# where sm installs its files, with NODE written into their shebangs (XAPI runs drivers with a bare PATH).
+# Thin wrapper over npm. `make install` installs the tree the RPM ships (`make rpm`): everything under
+# $(LSR_DEST) — the bundles with $(NODE_BIN) in their shebangs, the launcher, the lock helper, the Node
+# runtime copied from NODE_DIST — plus links to the operator tools and the linstor-sr-switch plugin.
+# It never writes a path sm's package owns: `linstor-sr-switch enable` links those into the tree.
 DESTDIR ?=
-NODE ?= /usr/bin/node
 SM_DEST ?= /opt/xensource/sm
+LSR_DEST ?= $(SM_DEST)/linstor-sr
 PLUGIN_DEST ?= /etc/xapi.d/plugins
+BIN_DEST ?= /opt/xensource/bin
+STATE_DEST ?= /var/lib/linstor-sr
+# The runtime every shebang names: the package's own (copied from NODE_DIST, a Node distribution folder
+# or tarball), or NODE_BIN=<path> for a runtime already on the host. XAPI runs drivers with a bare PATH.
+# (Not NODE: npm exports NODE to every script it runs.)
+NODE_DIST ?=
+NODE_BIN ?= $(LSR_DEST)/node/bin/node
+PYTHON ?= /usr/bin/python3
+RELEASE ?= 1
 
-.PHONY: build test bench lint typecheck install clean
+BUNDLES = LinstorSR LinstorSR-main.cjs linstor-gc linstor-manager linstor-kv-tool linstor-health linstor-vhd-util linstor-sr-switch linstor-sr-switch-plugin
+
+.PHONY: build test bench lint typecheck install rpm clean
 
 build:
 	npm run build
@@ -22,27 +35,35 @@ lint:
 typecheck:
 	npm run typecheck
 
-# install-bin SRC DEST: copy a bundle and point its shebang at $(NODE).
-define install-bin
-	install -D -m 0755 dist/$(1) $(DESTDIR)$(2)
-	sed -i '1s|^#!.*|#!$(NODE)|' $(DESTDIR)$(2)
+# install-link TARGET LINK: a relative link, so that it resolves inside a chroot or a scratch root too.
+define install-link
+	install -d $(DESTDIR)$(dir $(2))
+	ln -sfn "$$(realpath -s -m --relative-to=$(dir $(2)) $(1))" $(DESTDIR)$(2)
 endef
 
-# SKIP_BUILD=1 installs what dist/ holds (tests run it after npm test built the bundles).
-# XAPI runs $(SM_DEST)/LinstorSR: a link to the Python launcher LinstorSR.py, which execs the Node
-# bundle in $(SM_DEST)/linstor-sr/ (and which sm's Python code can import as a module). That bundle answers
-# sr_get_driver_info itself and loads the full driver, LinstorSR-main.cjs beside it, for every other call.
+# SKIP_BUILD=1 installs what dist/ holds (tests and rpmbuild run it after the bundles were built).
+# XAPI's entry, once enabled, is $(SM_DEST)/LinstorSR -> linstor-sr/LinstorSR.py: the Python launcher
+# that sm's code can also import, which execs the LinstorSR bundle beside it on the runtime in node/.
+# That bundle answers sr_get_driver_info itself and loads LinstorSR-main.cjs for every other call.
 install: $(if $(SKIP_BUILD),,build)
-	$(call install-bin,LinstorSR,$(SM_DEST)/linstor-sr/LinstorSR)
-	$(call install-bin,LinstorSR-main.cjs,$(SM_DEST)/linstor-sr/LinstorSR-main.cjs)
-	$(call install-bin,linstor-gc,$(SM_DEST)/linstor-sr/linstor-gc)
-	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(SM_DEST)/linstor-sr/sm-lock-helper.py
-	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR.py
-	ln -sfn LinstorSR.py $(DESTDIR)$(SM_DEST)/LinstorSR
-	$(call install-bin,linstor-manager,$(PLUGIN_DEST)/linstor-manager)
-	$(call install-bin,vhd-tool,/opt/xensource/bin/vhd-tool)
-	$(call install-bin,linstor-kv-tool,/opt/xensource/bin/linstor-kv-tool)
-	$(call install-bin,linstor-health,/opt/xensource/bin/linstor-health)
+	@if [ -z "$(NODE_DIST)" ] && [ "$(NODE_BIN)" = "$(LSR_DEST)/node/bin/node" ]; then \
+	  echo "make install: pass NODE_DIST=<Node distribution folder or tarball> (shipped in $(LSR_DEST)/node) or NODE_BIN=<a node already on the host>" >&2; exit 2; fi
+	for b in $(BUNDLES); do \
+	  install -D -m 0755 dist/$$b $(DESTDIR)$(LSR_DEST)/$$b && sed -i '1s|^#!.*|#!$(NODE_BIN)|' $(DESTDIR)$(LSR_DEST)/$$b || exit 1; \
+	done
+	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(LSR_DEST)/LinstorSR.py
+	sed -i '1s|^#!.*|#!$(PYTHON)|' $(DESTDIR)$(LSR_DEST)/LinstorSR.py
+	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(LSR_DEST)/sm-lock-helper.py
+	$(if $(NODE_DIST),node scripts/node-runtime.mjs "$(NODE_DIST)" $(DESTDIR)$(LSR_DEST)/node)
+	$(call install-link,$(LSR_DEST)/linstor-sr-switch,$(BIN_DEST)/linstor-sr-switch)
+	$(call install-link,$(LSR_DEST)/linstor-health,$(BIN_DEST)/linstor-health)
+	$(call install-link,$(LSR_DEST)/linstor-vhd-util,$(BIN_DEST)/linstor-vhd-util)
+	$(call install-link,$(LSR_DEST)/linstor-sr-switch-plugin,$(PLUGIN_DEST)/linstor-sr-switch)
+	install -d $(DESTDIR)$(STATE_DEST)
+
+# dist/rpm/linstor-sr-<version>-$(RELEASE).x86_64.rpm, the Node runtime taken from NODE_DIST.
+rpm: $(if $(SKIP_BUILD),,build)
+	NODE_DIST="$(NODE_DIST)" RELEASE="$(RELEASE)" node scripts/rpm.mjs
 
 clean:
 	rm -rf dist

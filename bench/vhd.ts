@@ -1,5 +1,5 @@
 // Issue #4 figures: coalesce throughput against `cp` of the same bytes on the same disk, in-process
-// header query of a VHD preallocated for 2 TiB, `vhd-tool query` as a process against `node -e 0`,
+// header query of a VHD preallocated for 2 TiB, `linstor-vhd-util query` as a process against `node -e 0`,
 // and snapshot creation time. Ratios come from measurements taken in the same run.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -83,15 +83,15 @@ const bench: Bench = {
           }),
         );
       }
-      // 3. vhd-tool query as a process, alternating with node -e 0.
+      // 3. linstor-vhd-util query as a process, alternating with node -e 0.
       const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LINSTOR_SR_ROOT: dir };
       const tool: number[] = [];
       const node: number[] = [];
       for (let i = 0; i < 23; i += 1) {
         const t0 = performance.now();
-        const r = spawnSync(path.join(repo, 'dist/vhd-tool'), ['query', '--debug', '-vsf', '-n', '/big.vhd'], { env });
+        const r = spawnSync(path.join(repo, 'dist/linstor-vhd-util'), ['query', '--debug', '-vsf', '-n', '/big.vhd'], { env });
         const t1 = performance.now();
-        if (r.status !== 0) throw new Error(`vhd-tool query failed: ${String(r.stderr)}`);
+        if (r.status !== 0) throw new Error(`linstor-vhd-util query failed: ${String(r.stderr)}`);
         spawnSync(process.execPath, ['-e', '0'], { env });
         const t2 = performance.now();
         if (i >= 3) {
@@ -106,9 +106,9 @@ const bench: Bench = {
         coalesceVsCpRatio: round(median(ratios), 2),
         coalesceBestMiBPerS: round(coalesceMbPerS, 0),
         headerQuery2TiBMs: round(median(queries), 3),
-        vhdToolQueryMs: round(median(tool), 1),
+        vhdUtilQueryMs: round(median(tool), 1),
         nodeNoopMs: round(median(node), 1),
-        vhdToolQueryVsNodeRatio: round(median(tool) / median(node), 2),
+        vhdUtilQueryVsNodeRatio: round(median(tool) / median(node), 2),
         snapshotMs: round(median(snaps), 2),
       };
     } finally {

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""/opt/xensource/sm/LinstorSR.py: the LINSTOR driver's entry point beside sm (DESIGN.md "On dom0").
+"""/opt/xensource/sm/linstor-sr/LinstorSR.py: the LINSTOR driver's entry point beside sm (DESIGN.md "On dom0").
 
-XAPI runs /opt/xensource/sm/LinstorSR, a link to this file. Run as a program, it only execs the bundled
-Node driver with the same argv: no sm import, one bare interpreter start.
+XAPI runs /opt/xensource/sm/LinstorSR, and sm imports /opt/xensource/sm/LinstorSR.py: `linstor-sr-switch
+enable` makes both links to this file. Run as a program, it only execs the bundled Node driver with the
+same argv, on the package's own Node runtime: no sm import, one bare interpreter start.
 
 sm's own Python code also loads this file as a module named LinstorSR: on_slave.is_open imports it for
 every SR type, and SR.from_uuid / sr_health_check load the SM record's driver file. As a module it
@@ -43,12 +44,25 @@ def served_path(sr_uuid, vdi_uuid):
         return "/dev/linstor-sr/not-active/%s" % vdi_uuid
 
 
+def _runtime(bundle):
+    """The Node runtime the package ships beside the bundles (linstor-sr/node/bin/node), if any.
+
+    Run explicitly rather than through the bundle's #! line, so that the driver runs on that runtime
+    wherever the tree is (a scratch root in tests) and never on whatever `node` a PATH would find.
+    """
+    node = os.path.join(os.path.dirname(bundle), "node", "bin", "node")
+    return node if os.access(node, os.X_OK) else None
+
+
 if __name__ == "__main__":
     bundle = _bundle()
     if bundle is None:
         sys.stderr.write("LinstorSR.py: the Node driver is not installed next to %s\n" % _HERE)
         sys.exit(1)
-    os.execv(bundle, [bundle] + sys.argv[1:])
+    node = _runtime(bundle)
+    if node is None:
+        os.execv(bundle, [bundle] + sys.argv[1:])
+    os.execv(node, [node, bundle] + sys.argv[1:])
 else:
     import SR  # sm's base classes; present wherever sm loads drivers as modules
     import VDI

@@ -6,7 +6,7 @@ import { readChain } from './chain-io.js';
 
 /**
  * Writes the whole virtual disk of the chain ending at `p` (virtual-size bytes) to `outLocalPath`, a path
- * on this machine (an operator's file, not a dom0 path; vhd-tool export). Reads go 2 MiB at a time.
+ * on this machine (an operator's file, not a dom0 path; linstor-vhd-util export). Reads go 2 MiB at a time.
  */
 export async function exportRaw(ctx: VhdContext, p: string, outLocalPath: string): Promise<number> {
   const chain = await openChain(ctx, p);

@@ -131,7 +131,7 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     xapi: sim,
     xapiUrl: started.xapiUrl,
     xapiSockets: Object.fromEntries(Object.entries(started.hosts).map(([name, e]) => [name, e.socketPath])),
-    pathFor: (hostName) => `${runtime.host(hostName).spec.binDir}:/sbin:/usr/sbin:/bin:/usr/bin`,
+    pathFor: (hostName) => [runtime.host(hostName).spec.binDir, sim.settings.nodeDir, '/sbin:/usr/sbin:/bin:/usr/bin'].filter((p) => p !== undefined).join(':'),
     io,
     async close() {
       await sim.stop();

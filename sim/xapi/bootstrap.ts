@@ -65,6 +65,11 @@ export function smRecordFields(type: string, info: XmlRpcValue): Record<string, 
   return {
     type, name_label: text('name'), name_description: text('description'), vendor: text('vendor'), copyright: text('copyright'),
     version: text('driver_version'), required_api_version: text('required_api_version'), capabilities, features, configuration,
-    driver_filename: `/opt/xensource/sm/${type.charAt(0).toUpperCase()}${type.slice(1)}SR`,
+    driver_filename: driverFilename(type),
   };
+}
+
+/** Where xapi finds an SR type's driver on a host (the SM record's driver_filename). */
+export function driverFilename(type: string): string {
+  return `/opt/xensource/sm/${type.charAt(0).toUpperCase()}${type.slice(1)}SR`;
 }

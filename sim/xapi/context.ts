@@ -43,7 +43,7 @@ export type SimSettings = {
   readonly pluginTimeoutMs: number;
   /** Extra variables for every driver and plugin process (LINSTOR_SR_TIME_SCALE, LINSTOR_SR_GC, …). */
   readonly env: Readonly<Record<string, string>>;
-  /** Appended to PATH when `node` is not in the standard directories (the bundles use `env node`). */
+  /** Put before the system directories on PATH when set (the bundles use `env node`): see node-runtime.ts. */
   readonly nodeDir: string | undefined;
 };
 
@@ -56,8 +56,8 @@ export interface SimState {
   readonly log: Logger | undefined;
   masterRef(): string;
   hostByRef(ref: string): ResolvedHost;
-  /** The executable registered for an SR type. */
-  driverFor(type: string): string | undefined;
+  /** The executable of an SR type's driver: the host's own `<root>/opt/xensource/sm/<Type>SR` first (an installed package), else the registered one. */
+  driverFor(type: string, host?: ResolvedHost): string | undefined;
   /** The executable of a plugin on a host: `<root>/etc/xapi.d/plugins/<name>` first, else a built-in. */
   pluginFor(host: ResolvedHost, plugin: string): string | undefined;
   /** Consumes a fault armed for the next run of `verb` on `host`. */

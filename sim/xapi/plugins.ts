@@ -10,6 +10,7 @@ import { ApiError, fail } from './api-error.js';
 import { argMap, argRef, argString, type CallContext, type MethodTable } from './context.js';
 import type { ExecutionOutcome } from './executions.js';
 import { processEnv } from './sm-exec.js';
+import { hostArgv } from './host-interpreter.js';
 import { runProcess, type SpawnResult } from './spawn.js';
 import { methodCallXml } from './xml.js';
 
@@ -61,7 +62,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   const fault = sim.takeFault(host.name, `plugin:${fn}`);
   const env = processEnv(sim, host, false, fault === PLUGIN_START_KILL || fault === PLUGIN_END_KILL ? undefined : fault);
   const startedAt = new Date();
-  let run = fault === PLUGIN_START_KILL ? killedRun() : await runProcess(argv, env, sim.settings.pluginTimeoutMs, sim.processes);
+  let run = fault === PLUGIN_START_KILL ? killedRun() : await runProcess(hostArgv(host.root, argv), env, sim.settings.pluginTimeoutMs, sim.processes);
   if (fault === PLUGIN_END_KILL) run = { ...killedRun(), durationMs: run.durationMs };
   let outcome: ExecutionOutcome;
   let value = '';

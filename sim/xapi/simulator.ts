@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../lib/log/logger.js';
-import { bootstrapPool, smRecordFields } from './bootstrap.js';
+import { bootstrapPool, driverFilename, smRecordFields } from './bootstrap.js';
+import { nodeDirFor } from './node-runtime.js';
 import type { MethodTable, ResolvedHost, SimHostSpec, SimSettings, SimState } from './context.js';
 import { Db } from './db.js';
 import type { Execution } from './executions.js';
@@ -99,7 +100,7 @@ export class XapiSimulator implements SimState {
     });
     this.settings = {
       user: options.user ?? 'root', password: options.password ?? '', driverTimeoutMs: options.driverTimeoutMs ?? 120_000,
-      pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: findNodeDir(),
+      pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: nodeDirFor(),
     };
     this.log = options.log;
     this.#tcpPort = options.tcpPort ?? 0;
@@ -124,8 +125,11 @@ export class XapiSimulator implements SimState {
     return host;
   }
 
-  driverFor(type: string): string | undefined {
-    return this.#drivers.get(type);
+  driverFor(type: string, host?: ResolvedHost): string | undefined {
+    const registered = this.#drivers.get(type);
+    if (registered === undefined || host === undefined) return registered;
+    const onHost = path.join(host.root, driverFilename(type));
+    return isExecutableFile(onHost) ? onHost : registered;
   }
 
   pluginFor(host: ResolvedHost, plugin: string): string | undefined {
@@ -261,11 +265,4 @@ function isExecutableFile(file: string): boolean {
   } catch {
     return false; // absent or not executable: xapi falls back to "missing plugin"
   }
-}
-
-/** The directory of this Node runtime, when `env node` would not find it on the system PATH. */
-function findNodeDir(): string | undefined {
-  const standard = ['/sbin', '/usr/sbin', '/bin', '/usr/bin'];
-  if (standard.some((d) => existsSync(path.join(d, 'node')))) return undefined;
-  return path.dirname(process.execPath);
 }

@@ -9,6 +9,7 @@ import { decodeMethodCall, type XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { ApiError, fail } from './api-error.js';
 import { field, type ResolvedHost, type SimState } from './context.js';
 import { readSmResult } from './sm-result.js';
+import { hostArgv } from './host-interpreter.js';
 import { runProcess } from './spawn.js';
 import { methodCallXml, type XapiXmlValue } from './xml.js';
 
@@ -36,7 +37,7 @@ const SYSTEM_PATH = '/sbin:/usr/sbin:/bin:/usr/bin';
 
 /** The environment of a process run on `host` (drivers get ORIGINATOR=SM, plugins do not). */
 export function processEnv(sim: SimState, host: ResolvedHost, originator: boolean, fault?: string): Record<string, string> {
-  const path = [host.toolsPath, SYSTEM_PATH, sim.settings.nodeDir].filter((p) => p !== undefined && p !== '').join(':');
+  const path = [host.toolsPath, sim.settings.nodeDir, SYSTEM_PATH].filter((p) => p !== undefined && p !== '').join(':');
   const env: Record<string, string> = { PATH: path };
   if (originator) env['ORIGINATOR'] = 'SM';
   env['LINSTOR_SR_ROOT'] = host.root;
@@ -96,7 +97,7 @@ async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   const host = sim.hostByRef(cmd.host);
   if (sim.downHosts.has(host.name)) fail('HOST_OFFLINE', host.ref);
   const type = cmd.type ?? (cmd.sr !== undefined ? db.str('SR', cmd.sr, 'type') : '');
-  const driver = sim.driverFor(type) ?? fail('SR_UNKNOWN_DRIVER', type);
+  const driver = sim.driverFor(type, host) ?? fail('SR_UNKNOWN_DRIVER', type);
   const infoOnly = cmd.verb === 'sr_get_driver_info';
   const session = infoOnly
     ? undefined
@@ -118,7 +119,7 @@ async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   const argv = [driver, xml];
   const env = processEnv(sim, host, true, sim.takeFault(host.name, cmd.verb));
   const startedAt = new Date();
-  const run = await runProcess(argv, env, sim.settings.driverTimeoutMs, sim.processes);
+  const run = await runProcess(hostArgv(host.root, argv), env, sim.settings.driverTimeoutMs, sim.processes);
   if (session !== undefined && db.has('session', session)) db.destroy('session', session);
   let outcome: { kind: 'ok'; value: XmlRpcValue } | { kind: 'error'; code: string; params: readonly string[] };
   try {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeMethodResponse } from '../../lib/smapi/xmlrpc.js';
@@ -11,10 +11,14 @@ const PY = '/usr/bin/python3';
 const SR_UUID = '11111111-2222-3333-4444-555555555555';
 const VDI_UUID = '66666666-7777-8888-9999-000000000000';
 
-/** Installs into a temporary DESTDIR with this machine's Node, as an operator would on dom0. */
+/**
+ * Installs into a temporary DESTDIR with this machine's Node, and links XAPI's entry to the launcher
+ * as `linstor-sr-switch enable` does.
+ */
 async function install(): Promise<string> {
   const dest = await mkdtemp(path.join(os.tmpdir(), 'dom0-'));
-  await execa('make', ['install', `DESTDIR=${dest}`, `NODE=${process.execPath}`, 'SKIP_BUILD=1'], { cwd: ROOT });
+  await execa('make', ['install', `DESTDIR=${dest}`, `NODE_BIN=${process.execPath}`, 'SKIP_BUILD=1'], { cwd: ROOT });
+  await symlink('linstor-sr/LinstorSR.py', path.join(dest, 'opt/xensource/sm/LinstorSR'));
   return dest;
 }
 
@@ -44,6 +48,18 @@ test('XAPI\'s entry point (the link to LinstorSR.py) answers exactly what the No
   t.is(viaLauncher.stdout, direct.stdout);
   const fault = await execa(entry, ['not xml'], { env: { PATH: '/usr/bin:/bin', LINSTOR_SR_LOG_FILE: '/dev/null' }, extendEnv: false });
   t.regex(fault.stdout, /<int>143<\/int>/);
+});
+
+test('the launcher runs the driver on the Node runtime shipped beside it, whatever PATH finds', async (t) => {
+  const dest = await install();
+  const tree = path.join(dest, 'opt/xensource/sm/linstor-sr');
+  // A stand-in runtime that records how it was run, then runs the real one.
+  const marker = path.join(dest, 'runtime-argv');
+  await mkdir(path.join(tree, 'node/bin'), { recursive: true });
+  await writeFile(path.join(tree, 'node/bin/node'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${marker}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const r = await execa(path.join(dest, 'opt/xensource/sm/LinstorSR'), [smapiCall('sr_get_driver_info')], { env: { PATH: '/nonexistent', LINSTOR_SR_LOG_FILE: '/dev/null' }, extendEnv: false });
+  t.regex(r.stdout, /LINSTOR resources on XCP-ng/);
+  t.deepEqual((await readFile(marker, 'utf8')).split('\n').slice(0, 1), [path.join(tree, 'LinstorSR')]);
 });
 
 test('imported as a module, it gives sm DRIVER_INFO and a cheap SR class whose VDI path is what tapdisk serves', async (t) => {

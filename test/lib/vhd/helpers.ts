@@ -1,4 +1,4 @@
-// Shared test helpers for lib/vhd and vhd-tool: temporary host roots, file fingerprints and the
+// Shared test helpers for lib/vhd and linstor-vhd-util: temporary host roots, file fingerprints and the
 // independent oracles (qemu-img, libvhdi's vhdiinfo and pyvhdi). Not a test file (no .test.ts suffix).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

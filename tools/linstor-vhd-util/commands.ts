@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
 import {
   blockBitmap, checkVhd, coalesceVhd, createVhd, exportRaw, getKeyHash, killData, openChain, queryDepth, repairVhd,
   resizeVhd, setHidden, setKeyHash, setMarker, setParent, setPhysicalSize, snapshotVhd, VhdImage, VhdError,
-  VhdParentMissingError, writeChain, type VhdContext,
+  VhdParentMissingError, writeChain,
 } from '../../lib/vhd/index.js';
-import { access } from 'node:fs/promises';
 import { hiddenOf } from '../../lib/vhd/query.js';
-import { getopt, integer, required, UsageError } from './getopt.js';
+import { integer, required, UsageError, type Parsed } from './getopt.js';
+import { imageArg, type ToolContext } from './image-path.js';
 import { printHeaders } from './print-headers.js';
 
 const MB = 2 ** 20;
@@ -15,7 +15,7 @@ const MB = 2 ** 20;
 /** Where a command writes: stdout text or bytes. */
 export type Out = { text(s: string): void; bytes(b: Buffer): void };
 
-type Command = { readonly spec: string; run(ctx: VhdContext, args: ReturnType<typeof getopt>, out: Out): Promise<void> };
+type Command = { readonly spec: string; run(ctx: ToolContext, args: Parsed, out: Out): Promise<void> };
 
 /** vhd-util's commands as SM calls them (sm-linstor.md §4.2), plus `write` and `export`. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -23,14 +23,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     spec: 'n:s:S:r',
     async run(ctx, a) {
       const max = a.values.has('S') ? integer(a, 'S') * MB : undefined;
-      await createVhd(ctx, required(a, 'n'), { sizeBytes: integer(a, 's') * MB, ...(max !== undefined ? { maxSizeBytes: max } : {}) });
+      await createVhd(ctx, imageArg(ctx, a, 'n'), { sizeBytes: integer(a, 's') * MB, ...(max !== undefined ? { maxSizeBytes: max } : {}) });
     },
   },
   snapshot: {
     spec: 'n:p:mS:e',
     async run(ctx, a) {
       const max = a.values.has('S') ? integer(a, 'S') * MB : undefined;
-      await snapshotVhd(ctx, required(a, 'n'), required(a, 'p'), {
+      await snapshotVhd(ctx, imageArg(ctx, a, 'n'), imageArg(ctx, a, 'p'), {
         parentRaw: a.flags.has('m'),
         noEmptyCheck: a.flags.has('e'),
         ...(max !== undefined ? { maxSizeBytes: max } : {}),
@@ -41,7 +41,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     spec: 'n:vspfadSumh',
     async run(ctx, a, out) {
       const name = required(a, 'n');
-      const image = await VhdImage.open(ctx, name);
+      const file = imageArg(ctx, a, 'n');
+      const image = await VhdImage.open(ctx, file);
       try {
         if (a.flags.has('v')) out.text(`${Math.floor(image.virtualSize / MB)}\n`);
         if (a.flags.has('s')) out.text(`${await image.physicalSize()}\n`);
@@ -62,7 +63,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         if (a.flags.has('f')) out.text(`hidden: ${(await hiddenOf(image)) ? 1 : 0}\n`);
         if (a.flags.has('m')) out.text(`marker: ${(await image.loadBatmap())?.header.marker ?? 0}\n`);
         if (a.flags.has('a')) out.text(`${await image.allocatedBlocks()}\n`);
-        if (a.flags.has('d')) out.text(`chain depth: ${await queryDepth(ctx, name)}\n`);
+        if (a.flags.has('d')) out.text(`chain depth: ${await queryDepth(ctx, file)}\n`);
         if (a.flags.has('S')) out.text(`${image.header.maxBatEntries * 2}\n`);
       } finally {
         await image.close();
@@ -72,17 +73,17 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   read: {
     spec: 'n:pB',
     async run(ctx, a, out) {
-      const name = required(a, 'n');
+      const file = imageArg(ctx, a, 'n');
       if (!a.flags.has('p') && !a.flags.has('B')) throw new UsageError('read needs -p or -B');
       if (a.flags.has('p')) {
-        const image = await VhdImage.open(ctx, name);
+        const image = await VhdImage.open(ctx, file);
         try {
           out.text(await printHeaders(image));
         } finally {
           await image.close();
         }
       }
-      if (a.flags.has('B')) out.bytes(await blockBitmap(ctx, name));
+      if (a.flags.has('B')) out.bytes(await blockBitmap(ctx, file));
     },
   },
   set: {
@@ -90,40 +91,41 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async run(ctx, a) {
       const field = required(a, 'f');
       const value = integer(a, 'v');
-      if (field === 'hidden') await setHidden(ctx, required(a, 'n'), value !== 0);
-      else if (field === 'marker') await setMarker(ctx, required(a, 'n'), value);
+      if (field === 'hidden') await setHidden(ctx, imageArg(ctx, a, 'n'), value !== 0);
+      else if (field === 'marker') await setMarker(ctx, imageArg(ctx, a, 'n'), value);
       else throw new UsageError(`unknown field ${JSON.stringify(field)}`);
     },
   },
   modify: {
     spec: 'n:p:ms:z',
     async run(ctx, a) {
-      const name = required(a, 'n');
+      const file = imageArg(ctx, a, 'n');
       const actions = ['p', 's'].filter((c) => a.values.has(c)).length + (a.flags.has('z') ? 1 : 0);
       if (actions !== 1) throw new UsageError('modify needs exactly one of -p, -s, -z');
-      if (a.values.has('p')) await setParent(ctx, name, required(a, 'p'), { parentRaw: a.flags.has('m') });
-      else if (a.values.has('s')) await setPhysicalSize(ctx, name, integer(a, 's'));
-      else await killData(ctx, name);
+      if (a.values.has('p')) await setParent(ctx, file, imageArg(ctx, a, 'p'), { parentRaw: a.flags.has('m') });
+      else if (a.values.has('s')) await setPhysicalSize(ctx, file, integer(a, 's'));
+      else await killData(ctx, file);
     },
   },
   resize: {
     spec: 'n:s:fj:',
     async run(ctx, a) {
       if (!a.flags.has('f') && !a.values.has('j')) throw new UsageError('resize needs -f or -j JOURNAL');
-      await resizeVhd(ctx, required(a, 'n'), integer(a, 's') * MB);
+      await resizeVhd(ctx, imageArg(ctx, a, 'n'), integer(a, 's') * MB);
     },
   },
   coalesce: {
     spec: 'n:',
     async run(ctx, a, out) {
-      out.text(`Coalesced ${await coalesceVhd(ctx, required(a, 'n'))} sectors\n`);
+      out.text(`Coalesced ${await coalesceVhd(ctx, imageArg(ctx, a, 'n'))} sectors\n`);
     },
   },
   check: {
     spec: 'n:iBp',
     async run(ctx, a, out) {
       const name = required(a, 'n');
-      const result = await checkVhd(ctx, name, { ignoreMissingFooter: a.flags.has('i'), fast: a.flags.has('B') });
+      const file = imageArg(ctx, a, 'n');
+      const result = await checkVhd(ctx, file, { ignoreMissingFooter: a.flags.has('i'), fast: a.flags.has('B') });
       if (!result.ok) throw result.error;
       out.text(`${name} is valid\n`);
     },
@@ -131,20 +133,20 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   repair: {
     spec: 'n:',
     async run(ctx, a) {
-      await repairVhd(ctx, required(a, 'n'));
+      await repairVhd(ctx, imageArg(ctx, a, 'n'));
     },
   },
   key: {
     spec: 'n:psH:N:',
     async run(ctx, a, out) {
-      const name = required(a, 'n');
+      const file = imageArg(ctx, a, 'n');
       if (a.flags.has('s')) {
         const hash = hexBytes(required(a, 'H'), 'H');
         const nonce = a.values.has('N') ? hexBytes(required(a, 'N'), 'N') : Buffer.alloc(32);
-        await setKeyHash(ctx, name, { nonce, hash });
+        await setKeyHash(ctx, file, { nonce, hash });
       } else if (!a.flags.has('p')) throw new UsageError('key needs -p or -s -H HASH');
       if (a.flags.has('p')) {
-        const k = await getKeyHash(ctx, name);
+        const k = await getKeyHash(ctx, file);
         out.text(k ? `${k.nonce.toString('hex')} ${k.hash.toString('hex')}\n` : 'none\n');
       }
     },
@@ -153,7 +155,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     spec: 'n:o:i:',
     async run(ctx, a) {
       const data = await readFile(required(a, 'i'));
-      const chain = await openChain(ctx, required(a, 'n'), { writable: true });
+      const chain = await openChain(ctx, imageArg(ctx, a, 'n'), { writable: true });
       try {
         await writeChain(chain, integer(a, 'o'), data);
       } finally {
@@ -164,7 +166,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   export: {
     spec: 'n:o:',
     async run(ctx, a) {
-      await exportRaw(ctx, required(a, 'n'), required(a, 'o'));
+      await exportRaw(ctx, imageArg(ctx, a, 'n'), required(a, 'o'));
     },
   },
 };
