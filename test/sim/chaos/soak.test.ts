@@ -19,7 +19,7 @@ const RUNS: readonly Run[] = EXHAUSTIVE
   : [
       { seed: 101, ops: 70, concurrency: 4, checkEvery: 35 },
       { seed: 202, ops: 65, concurrency: 4, checkEvery: 0 },
-      { seed: 303, ops: 65, concurrency: 3, checkEvery: 0 },
+      { seed: 303, ops: 65, concurrency: 4, checkEvery: 0 },
     ];
 
 for (const run of RUNS) {
