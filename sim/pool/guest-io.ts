@@ -1,14 +1,16 @@
 /**
  * Guest I/O through the tapdisk stand-in (`xostor-sim io`): what a VM would read and write on a VDI
  * active on a host. The VDI is found as sm finds it (`/dev/sm/phy/<sr>/<vdi>` → the path the tapdisk
- * serves); I/O waits while the tapdisk is paused, and is refused where the VDI is not active.
+ * serves); I/O waits while the tapdisk is paused (or a pause is requested), goes to the image the tapdisk
+ * serves once it runs again, and is counted in flight so that a pause waits for it to drain, as tapdisk's
+ * does; it is refused where the VDI is not active.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { openChain, readChain, writeChain } from '../../lib/vhd/index.js';
 import { RawImage } from '../../lib/vhd/index.js';
 import type { HostRuntime, Tapdisk } from './runtime.js';
-import { TAP_PAUSED } from './runtime.js';
+import { TAP_PAUSE_REQUESTED, TAP_PAUSED } from './runtime.js';
 
 export type IoRequest = {
   readonly vdi: string;
@@ -41,14 +43,27 @@ function tapdiskServing(host: HostRuntime, dom0Path: string): Tapdisk | undefine
 export async function guestIo(host: HostRuntime, io: IoRequest, sleep: (ms: number) => Promise<void>, timeoutMs = 60_000): Promise<{ bytes: number }> {
   if (!/^[0-9a-f-]{36}$/i.test(io.vdi)) throw new Error(`not a VDI uuid: ${io.vdi}`);
   const target = await servedPath(host, io.vdi);
-  let tap = target === undefined ? undefined : tapdiskServing(host, target);
+  const tap = target === undefined ? undefined : tapdiskServing(host, target);
   if (!target || !tap) throw new Error(`VDI ${io.vdi} is not active on ${host.spec.name}`);
   const deadline = Date.now() + timeoutMs;
-  while (tap.state & TAP_PAUSED) {
+  const serving = tap;
+  while (serving.state & (TAP_PAUSED | TAP_PAUSE_REQUESTED)) {
     if (Date.now() > deadline) throw new Error(`VDI ${io.vdi} stayed paused on ${host.spec.name}`);
     await sleep(20);
-    tap = tapdiskServing(host, target) ?? tap;
   }
+  // The image the tapdisk serves now: an unpause may have reopened it on another path (a snapshot's new leaf).
+  const image = serving.args?.slice(serving.args.indexOf(':') + 1);
+  if (image === undefined || host.tapdisks.get(serving.pid) !== serving) throw new Error(`VDI ${io.vdi} is not active on ${host.spec.name}`);
+  // In flight until done: a pause requested meanwhile waits for it (tap-ctl.ts).
+  serving.inflight += 1;
+  try {
+    return await transferOn(serving, image, host, io);
+  } finally {
+    serving.inflight -= 1;
+  }
+}
+
+async function transferOn(tap: Tapdisk, target: string, host: HostRuntime, io: IoRequest): Promise<{ bytes: number }> {
   const type = tap.args?.slice(0, tap.args.indexOf(':'));
   const ctx = { root: host.spec.root };
   if (io.op === 'write' && tap.readOnly) throw new Error(`VDI ${io.vdi} is attached read-only on ${host.spec.name}`);
