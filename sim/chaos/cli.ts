@@ -77,7 +77,13 @@ export async function chaosCommand(argv: readonly string[]): Promise<number> {
   }
   const progress = options.verbose ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
   const { keep, ...rest } = options;
-  const result = await runSoak({ ...rest, ...(keep ? { keep } : {}), ...(progress ? { progress } : {}) });
+  let result;
+  try {
+    result = await runSoak({ ...rest, ...(keep ? { keep } : {}), ...(progress ? { progress } : {}) });
+  } catch (error) {
+    process.stderr.write(`xostor-sim chaos: the pool or its SR could not be set up: ${(error as Error).message}\n`);
+    return 2;
+  }
   const { tally } = result;
   process.stdout.write(`${summaryLine(tally, result.seconds)} seed=${options.seed}\n`);
   if (options.verbose) {

@@ -28,7 +28,8 @@ const MAX_READ_TARGETS = 64;
 
 /** What worker `w` owns, as op-mix.ts sees it. */
 export function workerView(ctx: ChaosContext, w: number): WorkerView {
-  const mine = [...ctx.model.vdis.values()].filter((v) => v.owner === w);
+  // A VDI a failed destroy may have removed waits for the next check to say whether it is there.
+  const mine = [...ctx.model.vdis.values()].filter((v) => v.owner === w && !v.maybeDeleted);
   return {
     disks: mine
       .filter((v) => v.role === 'disk')

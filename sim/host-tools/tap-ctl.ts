@@ -9,7 +9,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openChain } from '../../lib/vhd/index.js';
 import type { HostRuntime, PoolRuntime, Tapdisk } from '../pool/runtime.js';
-import { TAP_PAUSED } from '../pool/runtime.js';
+import { TAP_PAUSE_REQUESTED, TAP_PAUSED } from '../pool/runtime.js';
+
+/** How long a pause waits for guest I/O in flight to drain. */
+const DRAIN_MS = 30_000;
 import { fail, ok, option, type Tool, type ToolResult } from './tool.js';
 
 const ENOENT = 2;
@@ -133,7 +136,7 @@ export const tapCtl: Tool = async ({ pool, host }, argv) => {
     }
     case 'spawn': {
       const pid = host.newPid();
-      host.tapdisks.set(pid, { pid, minor: undefined, state: 0, args: undefined, readOnly: false, opened: [], openedAtMs: 0 });
+      host.tapdisks.set(pid, { pid, minor: undefined, state: 0, args: undefined, readOnly: false, opened: [], openedAtMs: 0, inflight: 0 });
       return ok(`${pid}\n`);
     }
     case 'attach': {
@@ -164,6 +167,9 @@ export const tapCtl: Tool = async ({ pool, host }, argv) => {
       const t = find(host, rest);
       if (!t || !t.args) return fail(ENOENT, 'pause: no such tapdisk');
       if (t.state & TAP_PAUSED) return fail(EINVAL, 'pause: already paused');
+      // As tapdisk: no new request starts once a pause is requested; the ones in flight drain first.
+      t.state |= TAP_PAUSE_REQUESTED;
+      for (const deadline = Date.now() + DRAIN_MS; t.inflight > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 2));
       await closeImage(pool, host, t);
       t.state = TAP_PAUSED;
       return ok();

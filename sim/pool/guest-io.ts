@@ -1,14 +1,16 @@
 /**
  * Guest I/O through the tapdisk stand-in (`xostor-sim io`): what a VM would read and write on a VDI
  * active on a host. The VDI is found as sm finds it (`/dev/sm/phy/<sr>/<vdi>` → the path the tapdisk
- * serves); I/O waits while the tapdisk is paused, and is refused where the VDI is not active.
+ * serves); I/O waits while the tapdisk is paused (or a pause is requested), goes to the image the tapdisk
+ * serves once it runs again, and is counted in flight so that a pause waits for it to drain, as tapdisk's
+ * does; it is refused where the VDI is not active.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { openChain, readChain, writeChain } from '../../lib/vhd/index.js';
 import { RawImage } from '../../lib/vhd/index.js';
 import type { HostRuntime, Tapdisk } from './runtime.js';
-import { TAP_PAUSED } from './runtime.js';
+import { TAP_PAUSE_REQUESTED, TAP_PAUSED } from './runtime.js';
 
 export type IoRequest = {
   readonly vdi: string;
@@ -38,23 +40,18 @@ function tapdiskServing(host: HostRuntime, dom0Path: string): Tapdisk | undefine
 }
 
 /**
- * The running tapdisk that serves the VDI here and the path it serves, waiting while it is paused. An
- * unpause may reopen the tapdisk on another image (a snapshot's new leaf): the I/O goes where the tapdisk
- * serves once it runs again, as a guest's request queued during the pause does, so the path is read
- * afresh on every look. A link whose tapdisk is missing is given a moment: an unpause re-points the link
- * just before it reopens the tapdisk on the new path.
+ * The tapdisk that serves the VDI here, found through its `/dev/sm/phy` link. A link whose tapdisk is
+ * not found is given a moment while some tapdisk here is paused: an unpause re-points the link just
+ * before it reopens the tapdisk on the new path.
  */
-async function runningTapdisk(host: HostRuntime, vdi: string, sleep: (ms: number) => Promise<void>, timeoutMs: number): Promise<{ target: string; tap: Tapdisk }> {
-  const deadline = Date.now() + timeoutMs;
+async function findTapdisk(host: HostRuntime, vdi: string, sleep: (ms: number) => Promise<void>, deadline: number): Promise<Tapdisk> {
   const graceEnd = Date.now() + 2_000;
   for (;;) {
     const target = await servedPath(host, vdi);
     const tap = target === undefined ? undefined : tapdiskServing(host, target);
-    if (target !== undefined && tap && !(tap.state & TAP_PAUSED)) return { target, tap };
-    // Mid-unpause the link may already name the new path while the tapdisk, still paused, serves the old.
+    if (tap) return tap;
     const unpausing = [...host.tapdisks.values()].some((t) => t.state & TAP_PAUSED);
-    if (target === undefined || (!tap && !unpausing && Date.now() > graceEnd)) throw new Error(`VDI ${vdi} is not active on ${host.spec.name}`);
-    if (Date.now() > deadline) throw new Error(`VDI ${vdi} stayed paused on ${host.spec.name}`);
+    if (target === undefined || (!unpausing && Date.now() > graceEnd) || Date.now() > deadline) throw new Error(`VDI ${vdi} is not active on ${host.spec.name}`);
     await sleep(20);
   }
 }
@@ -62,7 +59,25 @@ async function runningTapdisk(host: HostRuntime, vdi: string, sleep: (ms: number
 /** Performs one I/O; resolves with the byte count. `sleep` waits while the tapdisk is paused. */
 export async function guestIo(host: HostRuntime, io: IoRequest, sleep: (ms: number) => Promise<void>, timeoutMs = 60_000): Promise<{ bytes: number }> {
   if (!/^[0-9a-f-]{36}$/i.test(io.vdi)) throw new Error(`not a VDI uuid: ${io.vdi}`);
-  const { target, tap } = await runningTapdisk(host, io.vdi, sleep, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  const serving = await findTapdisk(host, io.vdi, sleep, deadline);
+  while (serving.state & (TAP_PAUSED | TAP_PAUSE_REQUESTED)) {
+    if (Date.now() > deadline) throw new Error(`VDI ${io.vdi} stayed paused on ${host.spec.name}`);
+    await sleep(20);
+  }
+  // The image the tapdisk serves now: an unpause may have reopened it on another path (a snapshot's new leaf).
+  const image = serving.args?.slice(serving.args.indexOf(':') + 1);
+  if (image === undefined || host.tapdisks.get(serving.pid) !== serving) throw new Error(`VDI ${io.vdi} is not active on ${host.spec.name}`);
+  // In flight until done: a pause requested meanwhile waits for it (tap-ctl.ts).
+  serving.inflight += 1;
+  try {
+    return await transferOn(serving, image, host, io);
+  } finally {
+    serving.inflight -= 1;
+  }
+}
+
+async function transferOn(tap: Tapdisk, target: string, host: HostRuntime, io: IoRequest): Promise<{ bytes: number }> {
   const type = tap.args?.slice(0, tap.args.indexOf(':'));
   const ctx = { root: host.spec.root };
   if (io.op === 'write' && tap.readOnly) throw new Error(`VDI ${io.vdi} is attached read-only on ${host.spec.name}`);

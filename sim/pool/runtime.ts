@@ -28,6 +28,8 @@ export type Tapdisk = {
   /** Resources this tapdisk holds open (leaf first), for the openers files. */
   opened: string[];
   openedAtMs: number;
+  /** Guest I/O requests in progress (a pause waits for them to drain, as tapdisk does). */
+  inflight: number;
 };
 
 export type UnitState = { active: boolean; enabled: boolean };

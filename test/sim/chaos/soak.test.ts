@@ -17,9 +17,9 @@ type Run = { readonly seed: number; readonly ops: number; readonly concurrency: 
 const RUNS: readonly Run[] = EXHAUSTIVE
   ? [11, 12, 13, 14, 15, 16].map((seed) => ({ seed, ops: 600, concurrency: 4, checkEvery: 100 }))
   : [
-      { seed: 101, ops: 70, concurrency: 4, checkEvery: 35 },
-      { seed: 202, ops: 65, concurrency: 4, checkEvery: 0 },
-      { seed: 303, ops: 65, concurrency: 3, checkEvery: 0 },
+      { seed: 101, ops: 64, concurrency: 4, checkEvery: 32 },
+      { seed: 202, ops: 60, concurrency: 4, checkEvery: 0 },
+      { seed: 303, ops: 60, concurrency: 4, checkEvery: 0 },
     ];
 
 for (const run of RUNS) {
