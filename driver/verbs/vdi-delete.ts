@@ -21,6 +21,13 @@ import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js'
 export async function vdiDelete(ctx: DriverContext, request: SmapiRequest<'vdi_delete'>): Promise<null> {
   const uuid = vdiUuidOf(request);
   return withVdiSession(ctx, request, async (session) => {
+    // First what an interrupted operation left: a snapshot killed after renaming this VDI to its base
+    // copy makes the volume look gone, and forgetting the VDI then would let the undo bring it back.
+    await masterPrelude(ctx, session, await localNodeName(session));
+    const journal = await session.journal();
+    if (await journal.hasEntries(uuid)) {
+      throw new SrError('VDIUnavailable', 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair');
+    }
     const record = request.vdiRef === undefined ? undefined : await session.xapi.vdi.getRecord(request.vdiRef).catch(() => undefined);
     const attachedOn = Object.keys(record?.sm_config ?? {}).filter((k) => k.startsWith('host_'));
     if (attachedOn.length > 0) throw new SrError('VDIInUse', `VDI ${uuid} is attached (${attachedOn.join(', ')})`);
@@ -29,7 +36,6 @@ export async function vdiDelete(ctx: DriverContext, request: SmapiRequest<'vdi_d
       if (record !== undefined && record.managed === false) throw new SrError('VDIDelete', 'Deleting non-leaf node not permitted');
       const openOn = [...(await volumes.usageStates(uuid))].filter(([, inUse]) => inUse).map(([node]) => node);
       if (openOn.length > 0) throw new SrError('VDIInUse', `VDI ${uuid} is open on ${openOn.join(', ')}`);
-      await masterPrelude(ctx, session, await localNodeName(session));
       await volumes.destroy(uuid);
       faultPoint(ctx.env.faults, 'vdi_delete:after-destroy');
     } else {

@@ -257,3 +257,18 @@ test.serial('an undo whose unpause fails on a host that is down keeps the mark; 
   await f.xapi.call('VM.hard_shutdown', vm3);
   t.deepEqual(await inconsistencies(f), []);
 });
+
+test.serial('destroying a VDI whose snapshot was killed after the rename recovers it first: it does not come back', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const a = await newVdi(f, 16 * MIB);
+  f.pool.xapi.armFault('host1', 'vdi_snapshot', `${CLONE_POINTS.afterRename}:kill`);
+  await t.throwsAsync(f.xapi.vdi.snapshot(a.ref));
+  await f.xapi.vdi.destroy(a.ref);
+  await f.xapi.sr.scan(f.srRef);
+  await f.xapi.sr.scan(f.srRef);
+  t.false((await xapiView(f)).has(a.uuid), 'the destroyed VDI stays destroyed');
+  t.false(Object.keys(await kvOf(f)).some((k) => k.includes(a.uuid)), 'and has no volume left');
+  t.deepEqual(journalKeys(await kvOf(f)), []);
+  t.deepEqual(await inconsistencies(f), []);
+});
