@@ -7,7 +7,7 @@
  * `resources[rd]` as `{node: …}` and so never checked a volume (§9); here every volume is checked.
  */
 import { DATABASE_VOLUME_NAME, VolumeManager } from '../../lib/volume/index.js';
-import type { LinstorApi, ResourceWithVolumes } from '../../lib/linstor/index.js';
+import { versionMismatchMessage, type LinstorApi, type ResourceWithVolumes } from '../../lib/linstor/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { PluginFunction } from './context.js';
 import { checkArgs, GROUP, required } from './args.js';
@@ -85,11 +85,15 @@ function replica(r: ResourceWithVolumes, online: boolean): ReplicaInfo {
 
 async function inspect(linstor: LinstorApi, groupName: string, report: HealthReport, log: Logger): Promise<void> {
   const volumes = await VolumeManager.open({ linstor, groupName, logger: log });
-  for (const node of await linstor.nodes.list()) {
+  const nodes = await linstor.nodes.list();
+  for (const node of nodes) {
     const status = node.connection_status ?? 'UNKNOWN';
     report.nodes[node.name] = status;
     if (status !== 'ONLINE') report.errors.push({ code: HEALTH_CODES.NODE_NOT_ONLINE, name: node.name, status });
   }
+  // Not a mere warning: sm's driver refuses every SR and VDI command while a node mismatches.
+  const mismatch = versionMismatchMessage(nodes);
+  if (mismatch !== undefined) report.errors.push({ code: HEALTH_CODES.GENERIC_UNEXPECTED, message: mismatch });
   for (const p of await linstor.storagePools.view({ storagePools: [volumes.names.storagePool] })) {
     const free = bytes(p.free_capacity);
     const capacity = bytes(p.total_capacity);
