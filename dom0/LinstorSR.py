@@ -54,6 +54,22 @@ def _runtime(bundle):
     return node if os.access(node, os.X_OK) else None
 
 
+def check_sr(sr_uuid):
+    """Runs `LinstorSR --check-sr <sr_uuid>` on the bundled runtime; True when it ran and exited 0."""
+    import subprocess
+
+    bundle = _bundle()
+    if bundle is None:
+        return False
+    node = _runtime(bundle)
+    argv = ([node, bundle] if node else [bundle]) + ["--check-sr", sr_uuid]
+    try:
+        with open(os.devnull, "wb") as devnull:
+            return subprocess.call(argv, stdout=devnull, timeout=600) == 0
+    except Exception:  # noqa: BLE001 - a health check must not fail because of a backup
+        return False
+
+
 if __name__ == "__main__":
     bundle = _bundle()
     if bundle is None:
@@ -91,8 +107,10 @@ else:
             pass
 
         def check_sr(self, sr_uuid):
-            # Health checks have nothing to repair here: the Node driver repairs at sr_attach/sr_scan.
-            pass
+            # sm's health check timer: the Node driver takes the hourly "auto" database backup there (on
+            # the controller's host only); nothing else to repair, sr_attach/sr_scan do that. It must never
+            # fail the health check, so any failure to run it is ignored (the driver logs its own).
+            check_sr(sr_uuid)
 
         def vdi(self, uuid):
             return LinstorVDI(self, uuid)

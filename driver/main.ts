@@ -11,8 +11,12 @@ import { decodeRequest, type AnyRequest } from '../lib/smapi/request.js';
 import { encodeResult, encodeSrFault } from '../lib/smapi/response.js';
 import type { Verb } from '../lib/smapi/verbs.js';
 import { writeResponse } from '../lib/smapi/stdout.js';
+import { checkSr } from './check-sr.js';
 import { dispatch } from './dispatch.js';
 import { toSrError } from './faults.js';
+
+/** The launcher's `check_sr` runs `LinstorSR --check-sr <sr_uuid>` (dom0/LinstorSR.py). */
+const CHECK_SR = '--check-sr';
 
 async function main(argv: readonly string[]): Promise<void> {
   const started = performance.now();
@@ -24,6 +28,12 @@ async function main(argv: readonly string[]): Promise<void> {
     envError = error;
   }
   const log = createLogger(defaultSink({ ident: 'SM', file: env?.logFile }));
+  if (argv[0] === CHECK_SR && env) {
+    // Not an SMAPI call: the launcher's check_sr (sm's health check); no response on stdout.
+    await checkSr({ env, log, exec: lazyRun }, argv[1] ?? '');
+    await log.close();
+    return;
+  }
   let verb: Verb | undefined;
   let response: string;
   let outcome = 'ok';

@@ -7,7 +7,7 @@ import { runLinstorCommand } from './linstor/cli.js';
 import { chaosCommand } from './chaos/cli.js';
 import { demoCommand } from './demo/demo.js';
 import { downCommand, faultCommand, ioCommand, upCommand } from './pool/cli.js';
-import { controllerCommand, hostCommand } from './pool/failover-cli.js';
+import { controllerCommand, hostCommand, nodeCommand } from './pool/failover-cli.js';
 import { httpDiskServer } from './host-tools/http-disk-server.js';
 import { nbdHttpServer } from './host-tools/nbd-http-server.js';
 
@@ -43,6 +43,10 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     run: controllerCommand,
   },
   host: { summary: 'host --dir <dir> --host <h> down|up  power a non-master host off or on (satellite offline, tools and XAPI calls fail)', run: hostCommand },
+  node: {
+    summary: 'node --dir <dir> --node <n> --status ONLINE|OFFLINE|VERSION_MISMATCH  the connection status a LINSTOR node reports',
+    run: nodeCommand,
+  },
   'http-disk-server': { summary: 'http-disk-server --sim-root <root> --disk <dev> --ip <ip> --port <n>  a simulated host\'s http-disk-server', run: httpDiskServer },
   'nbd-http-server': { summary: 'nbd-http-server --sim-root <root> --socket-path <p> --nbd-name <n> --urls <u,…>  a simulated host\'s nbd-http-server', run: nbdHttpServer },
 };

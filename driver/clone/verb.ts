@@ -29,6 +29,7 @@ import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
 import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
 import type { Ref, Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
+import { backupAfterCommit } from '../sr/database-backup.js';
 import { openVolumes } from '../sr/open-volumes.js';
 import type { SrSession } from '../sr/session.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
@@ -215,6 +216,8 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
     if (kind !== 'internal') {
       await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));
     }
+    // sm backs up after every snapshot and clone (they share `_do_snapshot`).
+    await backupAfterCommit(ctx, session.linstor, 'snapshot');
     return { uuid: result.resultUuid, location: result.resultUuid };
   });
 }

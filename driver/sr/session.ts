@@ -8,11 +8,13 @@
  *   3. exclusive commands, vdi_resize and vdi_compose take /var/lock/sm/<sr>/sr for their whole run
  *   4. LINSTOR: discovery (DRBD database, plugin poll, xhad.conf) → client with failover; unreachable →
  *      SRUnavailable after the bounded retries of discovery
+ *   5. as sm's volume manager does on every connection (but for sr_create and sr_detach), one
+ *      `GET /v1/nodes`: a node in VERSION_MISMATCH makes the verb answer SRUnavailable naming it
  */
 import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
 import { Journal } from '../../lib/journal/index.js';
-import type { LinstorApi } from '../../lib/linstor/index.js';
+import { versionMismatchMessage, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
@@ -41,6 +43,9 @@ export type SrSession = {
   close(): Promise<void>;
 };
 
+/** sm skips its version check for these: sr_create makes the nodes, sr_detach must always work. */
+const VERSION_UNCHECKED: ReadonlySet<Verb> = new Set<Verb>(['sr_create', 'sr_detach']);
+
 function memo<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= fn());
@@ -59,11 +64,16 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
   if (OPS_SR_LOCKED.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
 
   const linstor = memo(async () => {
+    let client: LinstorApi;
+    let mismatch: string | undefined;
     try {
-      return await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
+      client = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
+      if (!VERSION_UNCHECKED.has(request.verb)) mismatch = versionMismatchMessage(await client.nodes.list());
     } catch (error) {
       throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
     }
+    if (mismatch !== undefined) throw new SrError('SRUnavailable', mismatch);
+    return client;
   });
   const openVolumes = async () =>
     VolumeManager.open({

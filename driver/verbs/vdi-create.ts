@@ -18,6 +18,7 @@ import { createVhd, MAX_PREALLOCATED_SIZE } from '../../lib/vhd/index.js';
 import { asVdiUuid, HA_STATEFILE_VOLUME_NAME, REDO_LOG_VOLUME_NAME, type CreateVolumeOptions, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
 import { EPOCH, NULL_REF } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
+import { backupAfterCommit } from '../sr/database-backup.js';
 import type { SrSession } from '../sr/session.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 import { fullVolumeSize, THIN_VHD_INITIAL_SIZE, validateAndRoundSize, type VdiType } from '../vdi/sizes.js';
@@ -83,6 +84,7 @@ export async function vdiCreate(ctx: DriverContext, request: SmapiRequest<'vdi_c
       await introduce(session, request, uuid, xapiType, type, virtualSize, utilisation);
       ctx.log.info('VDI created', { vdi: uuid, resource: rd, type, virtualSize, volumeSize });
       await updateSrStats(session, request.srRef, virtualSize, ctx.log);
+      await backupAfterCommit(ctx, session.linstor, 'create');
       return { uuid, location: uuid };
     } catch (error) {
       if (created) await destroyAfterFailure(ctx, volumes, uuid);

@@ -13,6 +13,7 @@ import { SrError } from '../../lib/smapi/sr-error.js';
 import { isXapiError } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { kickCollector } from '../sr/collector.js';
+import { backupAfterCommit } from '../sr/database-backup.js';
 import type { SrSession } from '../sr/session.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 import { updateSrStats } from '../vdi/sr-stats.js';
@@ -44,6 +45,7 @@ export async function vdiDelete(ctx: DriverContext, request: SmapiRequest<'vdi_d
     await forget(session, request.vdiRef);
     await rm(hostPath(ctx.env.root, `/var/lock/sm/${uuid}`), { recursive: true, force: true });
     await updateSrStats(session, request.srRef, -Number(record?.virtual_size ?? 0), ctx.log);
+    await backupAfterCommit(ctx, session.linstor, 'delete');
     await kickCollector(ctx, session.srUuid);
     return null;
   });

@@ -10,6 +10,11 @@ export interface Controller {
    * the check the Python client makes on connect.
    */
   version(): Promise<ControllerVersion>;
+  /**
+   * Has the controller write a backup of its database, `<name>.zip` in its `/var/lib/linstor`
+   * (`controllerBackupDB`, controller ≥ 1.13.0), as sm's `database_backup` does.
+   */
+  backupDatabase(name: string): Promise<void>;
 }
 
 /** {@link Controller} over REST. */
@@ -26,5 +31,8 @@ export class ControllerService implements Controller {
       throw new LinstorResponseError(`unsupported REST API version ${version.rest_api_version}`, res.target, res.status, '');
     }
     return version;
+  }
+  async backupDatabase(name: string): Promise<void> {
+    await this.#http.request('POST', '/v1/controller/backup/db', { body: { backup_name: name } });
   }
 }

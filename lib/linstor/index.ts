@@ -14,5 +14,6 @@ export type { Resources } from './resources.js';
 export * from './ret-codes.js';
 export type { StoragePools, StoragePoolViewFilter } from './storage-pools.js';
 export type * from './types.js';
+export * from './version-mismatch.js';
 export { controllerOrigin, LinstorUriError, LINSTOR_HTTP_PORT, LINSTOR_HTTPS_PORT } from './uri.js';
 export type { VolumeDefinitions } from './volume-definitions.js';

@@ -7,7 +7,7 @@
  * `resources[rd]` as `{node: …}` and so never checked a volume (§9); here every volume is checked.
  */
 import { DATABASE_VOLUME_NAME, VolumeManager } from '../../lib/volume/index.js';
-import type { LinstorApi, ResourceWithVolumes } from '../../lib/linstor/index.js';
+import { versionMismatchMessage, type LinstorApi, type ResourceWithVolumes } from '../../lib/linstor/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { PluginFunction } from './context.js';
 import { checkArgs, GROUP, required } from './args.js';
@@ -85,16 +85,22 @@ function replica(r: ResourceWithVolumes, online: boolean): ReplicaInfo {
 
 async function inspect(linstor: LinstorApi, groupName: string, report: HealthReport, log: Logger): Promise<void> {
   const volumes = await VolumeManager.open({ linstor, groupName, logger: log });
-  for (const node of await linstor.nodes.list()) {
+  const nodes = await linstor.nodes.list();
+  for (const node of nodes) {
     const status = node.connection_status ?? 'UNKNOWN';
     report.nodes[node.name] = status;
     if (status !== 'ONLINE') report.errors.push({ code: HEALTH_CODES.NODE_NOT_ONLINE, name: node.name, status });
   }
+  // Not a mere warning: sm's driver refuses every SR and VDI command while a node mismatches.
+  const mismatch = versionMismatchMessage(nodes);
+  if (mismatch !== undefined) report.errors.push({ code: HEALTH_CODES.GENERIC_UNEXPECTED, message: mismatch });
   for (const p of await linstor.storagePools.view({ storagePools: [volumes.names.storagePool] })) {
     const free = bytes(p.free_capacity);
     const capacity = bytes(p.total_capacity);
     (report['storage-pools'][p.node_name ?? ''] ??= []).push({ name: p.storage_pool_name, 'linstor-uuid': p.uuid ?? '', 'free-size': free, capacity });
-    const name = `${p.storage_pool_name} on ${p.node_name ?? '?'}`;
+    // The Python field names and values (Xen Orchestra reads them): the pool's name alone, the node
+    // being the key of `storage-pools` it is listed under.
+    const name = p.storage_pool_name;
     if (free < 0) report.errors.push({ code: HEALTH_CODES.STORAGE_POOL_UNKNOWN_FREE_SIZE, name });
     else if (capacity <= 0) report.errors.push({ code: HEALTH_CODES.STORAGE_POOL_UNKNOWN_CAPACITY, name });
     else if ((free / capacity) * 100 < LOW_FREE_THRESHOLD) report.errors.push({ code: HEALTH_CODES.STORAGE_POOL_LOW_FREE_SIZE, name, threshold: LOW_FREE_THRESHOLD });
@@ -107,16 +113,19 @@ async function inspect(linstor: LinstorApi, groupName: string, report: HealthRep
     const entry = (report.resources[r.name] ??= { uuid: vdiOf.get(r.name.toLowerCase()) ?? '', nodes: {} });
     const info = replica(r, report.nodes[r.node_name] === 'ONLINE');
     entry.nodes[r.node_name] = info;
-    for (const v of info.volumes) {
-      const where = { node: r.node_name, resource: r.name, 'volume-number': v.number, 'disk-state': v['disk-state'] };
+    for (const [number, v] of info.volumes.entries()) {
       const state = v['disk-state'];
+      // The Python entries: `number` is the volume's index in the replica's list, `state` its disk state
+      // (absent from VOLUME_UNKNOWN_STATE, as there).
+      const at = { node: r.node_name, resource: r.name, number };
+      const where = { ...at, state };
       if (OK_STATES.has(state)) continue;
       if (state === 'Diskless') {
         if (info.diskful) report.errors.push({ code: HEALTH_CODES.VOLUME_WRONG_DISKLESS_STATE, ...where });
         else if (info['tie-breaker']) v['disk-state'] = 'TieBreaker';
         continue;
       }
-      if (state === 'DUnknown') report.errors.push({ code: HEALTH_CODES.VOLUME_UNKNOWN_STATE, ...where });
+      if (state === 'DUnknown') report.errors.push({ code: HEALTH_CODES.VOLUME_UNKNOWN_STATE, ...at });
       else if (INVALID_STATES.has(state)) report.errors.push({ code: HEALTH_CODES.VOLUME_INVALID_STATE, ...where });
       else report.errors.push({ code: HEALTH_CODES.VOLUME_INTERNAL_UNVERIFIED_STATE, ...where });
     }

@@ -20,6 +20,8 @@ export type SimContext = {
   readonly satellites: Satellites;
   readonly uuid: () => string;
   readonly nowMs: () => number;
+  /** The simulated root of the host the controller runs on (its `/var/lib/linstor`), if known. */
+  readonly controllerRoot: () => string | undefined;
 };
 
 /** A parsed request as a handler sees it. */

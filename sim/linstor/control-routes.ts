@@ -7,11 +7,12 @@
  *   DELETE /sim/faults
  *   POST   /sim/refuse                       {} now, {"for_ms": t} now for t ms, or {"from_request": k}
  *   PUT    /sim/resources/{rd}/{node}        {"in_use": true, "disk_state": "Inconsistent"}
- *   PUT    /sim/nodes/{node}                 {"online": false}
+ *   PUT    /sim/nodes/{node}                 {"online": false} or {"connection_status": "VERSION_MISMATCH"}
  *   GET    /sim/counters  DELETE /sim/counters
  *   POST   /sim/reset
  */
 import type { FaultSpec } from './controls.js';
+import { NODE_CONNECTION_STATUSES, type NodeConnectionStatus } from './model.js';
 import type { SimReply } from './replies.js';
 
 /** What the control routes need from the running simulator. */
@@ -19,6 +20,7 @@ export type ControlTarget = {
   readonly controls: import('./controls.js').SimControls;
   setResourceState(rd: string, node: string, state: { inUse?: boolean; diskState?: string }): Promise<boolean>;
   setNodeOnline(node: string, online: boolean): Promise<boolean>;
+  setNodeConnectionStatus(node: string, status: NodeConnectionStatus): Promise<boolean>;
   refuseConnections(): void;
   acceptConnections(): Promise<void>;
   reset(): Promise<void>;
@@ -61,8 +63,13 @@ export async function handleControl(target: ControlTarget, method: string, path:
     }
     case 'PUT nodes': {
       const node = parts[1];
-      if (!node || typeof b['online'] !== 'boolean') return bad('use /sim/nodes/{node} with {"online": bool}');
-      return (await target.setNodeOnline(node, b['online'])) ? ok : { status: 404, body: { error: 'no such node' } };
+      const status = b['connection_status'];
+      const known = NODE_CONNECTION_STATUSES.find((s) => s === status);
+      let done: boolean;
+      if (node && known) done = await target.setNodeConnectionStatus(node, known);
+      else if (node && typeof b['online'] === 'boolean') done = await target.setNodeOnline(node, b['online']);
+      else return bad(`use /sim/nodes/{node} with {"online": bool} or {"connection_status": ${NODE_CONNECTION_STATUSES.join('|')}}`);
+      return done ? ok : { status: 404, body: { error: 'no such node' } };
     }
     case 'GET counters':
       return { status: 200, body: target.controls.counters() };

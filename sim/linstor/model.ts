@@ -28,7 +28,13 @@ export type SimNode = {
   disk: SimDisk | null;
   /** `connection_status`; OFFLINE nodes report no resource state. */
   online: boolean;
+  /** An online satellite running another LINSTOR version: `connection_status` `VERSION_MISMATCH`. */
+  versionMismatch?: boolean;
 };
+
+/** The `connection_status` values the simulator's controls can give a node. */
+export const NODE_CONNECTION_STATUSES = ['ONLINE', 'OFFLINE', 'VERSION_MISMATCH'] as const;
+export type NodeConnectionStatus = (typeof NODE_CONNECTION_STATUSES)[number];
 
 /** A storage pool of one node; its capacity is derived from the node's disk (capacity.ts). */
 export type SimStoragePool = {

@@ -12,7 +12,9 @@
  *   4. enums are case-insensitive: the server emits `SATELLITE`/`PLAIN` and accepts `Plain`, so the
  *      upper, lower and capitalised spellings of each value are added;
  *   5. `POST …/volume-definitions` answers 200, not 201; errors answer 404/403/500 (400 for parse
- *      errors) with an ApiCallRc list on any operation.
+ *      errors) with an ApiCallRc list on any operation;
+ *   6. a property value in a request may be a JSON number or boolean (the server's mapper turns it
+ *      into text; the Python driver sends `auto-promote-timeout` as an integer); responses keep strings.
  * Request bodies are checked strictly (no property the spec does not know), so a misspelt field in
  * the client is caught; responses keep the spec's open objects.
  */
@@ -84,6 +86,18 @@ function strictObjects(node: unknown): unknown {
   return obj;
 }
 
+/** A copy in which string maps (property maps) also take numbers and booleans (overlay item 6). */
+function scalarPropValues(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(scalarPropValues);
+  if (typeof node !== 'object' || node === null) return node;
+  const obj = Object.fromEntries(Object.entries(node as Json).map(([k, v]) => [k, scalarPropValues(v)]));
+  const values = obj['additionalProperties'] as Json | undefined;
+  if (obj['type'] === 'object' && values?.['type'] === 'string' && Object.keys(values).length <= 2) {
+    obj['additionalProperties'] = { ...values, type: ['string', 'number', 'boolean'] };
+  }
+  return obj;
+}
+
 /** Points the document-local `$ref`s of a schema taken out of the spec at the registered spec. */
 function rebase(node: Json): Json {
   const walk = (n: unknown): unknown => {
@@ -112,7 +126,7 @@ export class OpenApiValidator implements ContractValidator {
   constructor(spec: Json) {
     this.#doc = applyOverlay(spec);
     this.#responses.addSchema(this.#doc, 'linstor');
-    this.#requests.addSchema(strictObjects(this.#doc) as Json, 'linstor');
+    this.#requests.addSchema(scalarPropValues(strictObjects(this.#doc)) as Json, 'linstor');
   }
 
   /** Reads and parses the spec file; rejects with ENOENT when it is absent. */

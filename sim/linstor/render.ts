@@ -21,7 +21,7 @@ export function renderNode(node: SimNode): Record<string, unknown> {
     type: node.type,
     props: node.props,
     net_interfaces: node.netIfs.map((n) => ({ ...n })),
-    connection_status: node.online ? 'ONLINE' : 'OFFLINE',
+    connection_status: node.online ? (node.versionMismatch === true ? 'VERSION_MISMATCH' : 'ONLINE') : 'OFFLINE',
     uuid: node.uuid,
     storage_providers: ['DISKLESS', 'LVM', 'LVM_THIN'],
     resource_layers: ['DRBD', 'STORAGE'],

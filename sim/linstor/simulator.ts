@@ -18,7 +18,7 @@ import type { ContractValidator, ContractViolation } from './contract.js';
 import type { ControlTarget } from './control-routes.js';
 import { SimControls } from './controls.js';
 import { undeployAll } from './deploy.js';
-import type { SimState } from './model.js';
+import type { NodeConnectionStatus, SimState } from './model.js';
 import { LINSTOR_ROUTES } from './routes.js';
 import { Router } from './router.js';
 import { Satellites } from './satellites.js';
@@ -38,6 +38,11 @@ export type LinstorSimOptions = {
   readonly disklessNodes?: readonly string[];
   /** A node's host root, where its `dev/drbd*` files go (default `<dir>/hosts/<node>` when `dir` is set). */
   readonly hostRoot?: ((node: string) => string | undefined) | Readonly<Record<string, string>>;
+  /**
+   * The root of the host the controller runs on, where `POST /v1/controller/backup/db` writes
+   * (`<root>/var/lib/linstor`); default `<dir>/controller` when `dir` is set.
+   */
+  readonly controllerRoot?: string;
   /** Contract validation of every request and response (tests only; off by default). */
   readonly validator?: ContractValidator;
   readonly logger?: Logger;
@@ -59,6 +64,8 @@ export type LinstorSim = {
   setResourceState(rd: string, node: string, state: { inUse?: boolean; diskState?: string }): Promise<boolean>;
   /** Takes a node offline (no `state` in views, never placed on) or back online. */
   setNodeOnline(node: string, online: boolean): Promise<boolean>;
+  /** Sets the `connection_status` a node reports (`VERSION_MISMATCH`: a satellite of another version). */
+  setNodeConnectionStatus(node: string, status: NodeConnectionStatus): Promise<boolean>;
   /** Controller down: refuse every connection until {@link acceptConnections}. */
   refuseConnections(): void;
   acceptConnections(): Promise<void>;
@@ -88,6 +95,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
     satellites: new Satellites({ volumesDir: linstorDir === undefined ? undefined : path.join(linstorDir, 'volumes'), hostRoot }),
     uuid,
     nowMs: options.nowMs ?? Date.now,
+    controllerRoot: () => options.controllerRoot ?? (options.dir === undefined ? undefined : path.join(options.dir, 'controller')),
   };
   const controls = new SimControls();
   const violations: ContractViolation[] = [];
@@ -108,6 +116,14 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
       const n = store.state.nodes[node.toUpperCase()];
       if (!n) return false;
       n.online = online;
+      await store.persist();
+      return true;
+    },
+    async setNodeConnectionStatus(node, status) {
+      const n = store.state.nodes[node.toUpperCase()];
+      if (!n) return false;
+      n.online = status !== 'OFFLINE';
+      n.versionMismatch = status === 'VERSION_MISMATCH';
       await store.persist();
       return true;
     },
@@ -146,6 +162,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
     violations,
     setResourceState: control.setResourceState,
     setNodeOnline: control.setNodeOnline,
+    setNodeConnectionStatus: control.setNodeConnectionStatus,
     refuseConnections: () => http.refuse(),
     acceptConnections: accept,
     reset: control.reset,

@@ -18,6 +18,8 @@ export type ControlHandlers = {
   controller(body: Record<string, unknown>): Promise<unknown>;
   /** Powers a host off or on (`xostor-sim host`). */
   host(body: Record<string, unknown>): Promise<unknown>;
+  /** Sets a LINSTOR node's `connection_status` (`xostor-sim node`). */
+  node(body: Record<string, unknown>): Promise<unknown>;
 };
 
 /** Runs one host tool invocation in the pool process. */
@@ -89,6 +91,7 @@ export class ControlServer {
       // Serialised with the tools: a move never interleaves with a systemctl or drbdsetup run.
       if (req.method === 'POST' && req.url === '/controller') return this.#reply(res, 200, await this.#serial(() => this.#handlers.controller(body)));
       if (req.method === 'POST' && req.url === '/host') return this.#reply(res, 200, await this.#serial(() => this.#handlers.host(body)));
+      if (req.method === 'POST' && req.url === '/node') return this.#reply(res, 200, await this.#serial(() => this.#handlers.node(body)));
       return this.#reply(res, 404, { error: `no route ${req.method} ${req.url}` });
     } catch (error) {
       return this.#reply(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -91,6 +91,7 @@ export class ControllerManager {
       dir: this.#spec.dir,
       diskSizeGiB: this.#spec.diskSizeGiB,
       disklessNodes: this.#spec.hosts.filter((h) => h.diskless).map((h) => h.name),
+      controllerRoot: host.root,
       hostRoot: (node) => this.#spec.hosts.find((h) => h.name.toUpperCase() === node.toUpperCase())?.root,
       ...(this.#logger ? { logger: this.#logger } : {}),
     });

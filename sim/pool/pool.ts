@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../lib/log/logger.js';
 import { ABSOLUTE_TOOLS, DAEMON_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
+import { NODE_CONNECTION_STATUSES } from '../linstor/model.js';
 import { ControlServer } from './control-server.js';
 import { LINSTOR_PORT } from './controller.js';
 import { moveController, setHostPower } from './failover.js';
@@ -110,6 +111,14 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
       const state = String(body['state']);
       if (state !== 'up' && state !== 'down') throw new Error(`the host state must be up or down, got ${state}`);
       return setHostPower(runtime, sim, String(body['host']), state === 'up');
+    },
+    node: async (body) => {
+      const linstor = runtime.controller.sim;
+      if (!linstor) throw new Error('the LINSTOR controller never ran in this pool');
+      const status = NODE_CONNECTION_STATUSES.find((s) => s === body['connection_status']);
+      if (!status) throw new Error(`the connection status must be one of ${NODE_CONNECTION_STATUSES.join(', ')}`);
+      if (!(await linstor.setNodeConnectionStatus(String(body['node']), status))) throw new Error(`no LINSTOR node ${String(body['node'])}`);
+      return { node: body['node'], connection_status: status };
     },
   });
   const controlUrl = await control.listen(`${spec.subnet}.254`);

@@ -99,3 +99,26 @@ test('imported as a module, it gives sm DRIVER_INFO and a cheap SR class whose V
   t.is(result.inactive, '/dev/linstor-sr/not-active/00000000-0000-0000-0000-000000000000');
   t.deepEqual(result.dconf, { 'group-name': 'linstor_group' });
 });
+
+test('as a module, check_sr (sm\'s health check) runs the driver with --check-sr <sr> on the shipped runtime and never fails', async (t) => {
+  const dest = await install();
+  const tree = path.join(dest, 'opt/xensource/sm/linstor-sr');
+  const marker = path.join(dest, 'runtime-argv');
+  await mkdir(path.join(tree, 'node/bin'), { recursive: true });
+  // The stand-in runtime records its argv and fails: check_sr must still return quietly.
+  await writeFile(path.join(tree, 'node/bin/node'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${marker}\nexit 3\n`, { mode: 0o755 });
+  const sm = await mkdtemp(path.join(os.tmpdir(), 'sm-'));
+  for (const [name, text] of Object.entries(SM_STANDIN)) await writeFile(path.join(sm, name), text + '\n');
+  const script = [
+    'import importlib.util, os, sys',
+    `sys.path.insert(0, ${JSON.stringify(sm)})`,
+    'spec = importlib.util.spec_from_file_location("LinstorSR", os.path.realpath(sys.argv[1]))',
+    'mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)',
+    'import SR',
+    'class Cmd(object): params = {}',
+    `print(SR.driver("linstor")(Cmd(), ${JSON.stringify(SR_UUID)}).check_sr(${JSON.stringify(SR_UUID)}))`,
+  ].join('\n');
+  const out = await execa(PY, ['-c', script, path.join(dest, 'opt/xensource/sm/LinstorSR')]);
+  t.is(out.stdout, 'None');
+  t.deepEqual((await readFile(marker, 'utf8')).trim().split('\n'), [path.join(tree, 'LinstorSR'), '--check-sr', SR_UUID]);
+});

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { setHostPower } from '../../sim/pool/failover.js';
 import { tool } from '../sim/pool/helpers.js';
-import { createSr, seedVolume, startFixture, THIN } from '../e2e/sr-helpers.js';
+import { createSr, seedVolume, startFixture, THICK, THIN } from '../e2e/sr-helpers.js';
 import { callPlugin } from './helpers.js';
 
 type Report = {
@@ -44,10 +44,13 @@ test('healthCheck: a healthy SR, then a degraded replica and an offline node, th
   await setHostPower(f.pool.runtime, f.pool.xapi, down, false);
   const degraded = await check();
   t.is(degraded.nodes[down], 'OFFLINE');
-  const codes = degraded.errors.map((e) => [e.code, e['name'] ?? e['node'], e['disk-state']]);
-  t.deepEqual(codes.find(([c]) => c === 0x1020000), [0x1020000, down, undefined], 'NODE_NOT_ONLINE (warning)');
-  if (diskful[0] !== down) t.true(codes.some(([c, n, s]) => c === 0x2040001 && n === diskful[0] && s === 'Inconsistent'), 'VOLUME_INVALID_STATE (error)');
-  t.true(codes.some(([c, n, s]) => c === 0x1040000 && n === down && s === 'DUnknown'), 'the offline node\'s replicas are in an unknown state');
+  // The entries carry the Python plugin's field names.
+  t.deepEqual(degraded.errors.find((e) => e.code === 0x1020000), { code: 0x1020000, name: down, status: 'OFFLINE' }, 'NODE_NOT_ONLINE (warning)');
+  if (diskful[0] !== down) {
+    t.deepEqual(degraded.errors.find((e) => e.code === 0x2040001), { code: 0x2040001, node: diskful[0], resource: rd, number: 0, state: 'Inconsistent' }, 'VOLUME_INVALID_STATE (error)');
+  }
+  const unknown = degraded.errors.find((e) => e.code === 0x1040000 && e['node'] === down);
+  t.deepEqual(unknown, { code: 0x1040000, node: down, resource: unknown?.['resource'], number: 0 }, 'the offline node\'s replicas are in an unknown state (no state field)');
   await setHostPower(f.pool.runtime, f.pool.xapi, down, true);
 
   // No controller anywhere: the report says so instead of failing.
@@ -58,4 +61,15 @@ test('healthCheck: a healthy SR, then a degraded replica and an offline node, th
   t.is(unreachable.errors[0]!.code, 0x2010001, 'GENERIC_LINSTOR_UNREACHABLE');
   t.regex(String(unreachable.errors[0]!['message']), /no LINSTOR controller found/);
   t.deepEqual(unreachable.nodes, {});
+});
+
+test('healthCheck: a nearly full storage pool is STORAGE_POOL_LOW_FREE_SIZE with the pool name and the threshold, as the Python plugin reports it', async (t) => {
+  t.timeout(5 * 60_000);
+  const f = await startFixture(t, 2);
+  await createSr(f, THICK);
+  await seedVolume(f.pool, THICK['group-name'], VDI, 8.9 * 2 ** 30, { type: 'user', vdi_type: 'aio', name_label: 'big' });
+  const report = JSON.parse(await callPlugin(f.pool, 'host1', 'healthCheck', { groupName: THICK['group-name'] })) as Report;
+  const low = report.errors.filter((e) => e.code === 0x1030002);
+  t.is(low.length, 2, JSON.stringify(report.errors));
+  for (const e of low) t.deepEqual(e, { code: 0x1030002, name: 'xcp-sr-linstor_group', threshold: 10 });
 });

@@ -2,9 +2,11 @@
 // a terminal), --json for scripts, the exit status by the worst problem.
 import test from 'ava';
 import { execa } from 'execa';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import { writeZip } from '../../lib/zip/zip.js';
 import { setHostPower } from '../../sim/pool/failover.js';
 import type { SimPool } from '../../sim/pool/pool.js';
 import { silentLogger } from '../e2e/sr-helpers.js';
@@ -84,4 +86,22 @@ test('a -g that is not a group name is refused before XAPI is asked anything', a
     t.is(r.exitCode, 3, bad);
     t.regex(String(r.stderr), /^linstor-health: invalid group name .* (starts with -|has characters outside|contains '\.\.')/, bad);
   }
+});
+
+test('the newest database backup on this host and its age, in the table and in --json; none on a host without backups', async (t) => {
+  t.timeout(3 * 60_000);
+  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  const root = f.pool.spec.hosts.find((h) => h.name === 'host1')!.root;
+  await mkdir(path.join(root, 'var/lib/linstor.d/db-backups'), { recursive: true });
+  for (const [file, ageS] of [['linstor_database_backup-20260101_100000-create.zip', 7200], ['linstor_database_backup-20260101_110000-auto.zip', 600]] as const) {
+    const at = path.join(root, 'var/lib/linstor.d/db-backups', file);
+    await writeFile(at, writeZip([{ name: 'linstordb.mv.db', data: Buffer.from('db') }]));
+    await utimes(at, Date.now() / 1000 - ageS, Date.now() / 1000 - ageS);
+  }
+  const table = await run(f.pool, 'host1', []);
+  t.regex(table.stdout, /\nDatabase backup: linstor_database_backup-20260101_110000-auto\.zip, 1\d min ago\n/);
+  const json = JSON.parse((await run(f.pool, 'host1', ['--json'])).stdout) as { 'database-backup': { file: string; 'age-seconds': number } };
+  t.is(json['database-backup'].file, 'linstor_database_backup-20260101_110000-auto.zip');
+  t.true(json['database-backup']['age-seconds'] >= 600 && json['database-backup']['age-seconds'] < 700);
+  t.regex((await run(f.pool, 'host2', [])).stdout, /\nDatabase backup: none on this host/);
 });

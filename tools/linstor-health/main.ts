@@ -6,6 +6,7 @@ import { readHostEnv } from '../../lib/host/env.js';
 import { readInventory } from '../../lib/host/inventory.js';
 import { groupNameProblem } from '../../lib/volume/group-name.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
+import { describeBackup, newestBackup } from './database-backup.js';
 import { EXIT, vdiMap, worstSeverity, type HealthReport } from './report.js';
 import { renderTable } from './table.js';
 
@@ -62,8 +63,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const worst = worstSeverity(report);
   const vdis = vdiMap(report, names);
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, vdis, status: worst }, null, 2)}\n`);
-  else process.stdout.write(renderTable(report, vdis, worst, process.stdout.isTTY === true && !values['no-color'] && !process.env['NO_COLOR']));
+  const backup = await newestBackup(env.root, Date.now());
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, vdis, 'database-backup': backup, status: worst }, null, 2)}\n`);
+  else process.stdout.write(renderTable(report, vdis, worst, process.stdout.isTTY === true && !values['no-color'] && !process.env['NO_COLOR'], describeBackup(backup)));
   return EXIT[worst];
 }
 

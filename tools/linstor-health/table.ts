@@ -18,11 +18,13 @@ function columns(rows: readonly (readonly string[])[]): string[] {
   return rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ')}`.trimEnd());
 }
 
-export function renderTable(report: HealthReport, vdis: readonly VdiReplicas[], worst: Severity, colour: boolean): string {
+export function renderTable(report: HealthReport, vdis: readonly VdiReplicas[], worst: Severity, colour: boolean, backup?: string): string {
   const paint = (c: Colour, s: string) => (colour ? `${ANSI[c]}${s}${ANSI.reset}` : s);
   const bySeverity = (s: Severity, text: string) => paint(s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'green', text);
   const out: string[] = [];
-  out.push(`${paint('bold', 'Controller')}: ${report['controller-uri'] || 'not found'}`, '');
+  out.push(`${paint('bold', 'Controller')}: ${report['controller-uri'] || 'not found'}`);
+  if (backup !== undefined) out.push(`${paint('bold', 'Database backup')}: ${backup}`);
+  out.push('');
 
   out.push(paint('bold', 'Nodes'));
   const nodes = Object.entries(report.nodes).sort(([a], [b]) => a.localeCompare(b));

@@ -14,14 +14,21 @@ export function bodyObject(req: SimRequest, ctx: RcContext): Record<string, unkn
   return body as Record<string, unknown>;
 }
 
-/** A string→string map from the body, or FAIL_INVLD_PROP. */
+/**
+ * A string→string map from the body, or FAIL_INVLD_PROP. Like the controller's JSON mapper, a number
+ * or a boolean value is accepted and kept as its text (the Python driver sends
+ * `auto-promote-timeout` as an integer); an object, a list or null is refused.
+ */
 export function stringMap(value: unknown, ctx: RcContext): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) fail(RC.FAIL_INVLD_PROP, ctx, 'Invalid property map.');
+  const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') fail(RC.FAIL_INVLD_PROP, ctx, 'Invalid value.', { cause: `The value of '${k}' is not a string.` });
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else fail(RC.FAIL_INVLD_PROP, ctx, 'Invalid value.', { cause: `The value of '${k}' is not a string.` });
   }
-  return { ...(value as Record<string, string>) };
+  return out;
 }
 
 /** A string list from the body. */

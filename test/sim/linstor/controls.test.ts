@@ -86,3 +86,13 @@ test('a JSON parse error answers API_CALL_PARSE_ERROR: 400 on synchronous endpoi
   const reactive = await post('/v1/resource-definitions/r1/autoplace');
   t.is(reactive.status, 500);
 });
+
+test('a node can report VERSION_MISMATCH and go back ONLINE through HTTP', async (t) => {
+  const { client, sim } = await startEnv(t);
+  await client.nodes.create({ name: 'h1', type: 'Combined', net_interfaces: [{ name: 'default', address: '127.0.0.1' }] });
+  await control(sim.url, 'PUT', '/sim/nodes/h1', { connection_status: 'VERSION_MISMATCH' });
+  t.is((await client.nodes.get('h1')).connection_status, 'VERSION_MISMATCH');
+  await control(sim.url, 'PUT', '/sim/nodes/h1', { connection_status: 'ONLINE' });
+  t.is((await client.nodes.get('h1')).connection_status, 'ONLINE');
+  await t.throwsAsync(control(sim.url, 'PUT', '/sim/nodes/h1', { connection_status: 'SOMETHING' }), { message: /400/ });
+});

@@ -1,5 +1,5 @@
 // The simulator's LINSTOR rules: names, existence, autoplace, capacity, states, resize (linstor-rest.md §7.1).
-import { LinstorApiError, LinstorNotFoundError, RC, retCodeCode, retCodeType } from '../../../lib/linstor/index.js';
+import { LinstorApiError, LinstorHttp, LinstorNotFoundError, RC, retCodeCode, retCodeType } from '../../../lib/linstor/index.js';
 import { addNodes, addSr, simTest, THICK_POOL, THIN_POOL } from './sim-env.js';
 
 simTest('an invalid resource name is error 202 with HTTP 500, not 400', async (t, { client }) => {
@@ -144,6 +144,23 @@ simTest('properties outside the whitelist are refused with 213; Aux/ keys always
   await client.resourceDefinitions.setProps('p1', { 'Aux/anything/goes': 'x' });
   await client.resourceDefinitions.modify('p1', { delete_namespaces: ['Aux/anything'] });
   t.is((await client.resourceDefinitions.get('p1')).props, undefined);
+});
+
+simTest('a number or boolean property value is kept as its text; an object value is refused with 213', async (t, { client, sim }) => {
+  await client.resourceDefinitions.create({ resource_definition: { name: 'p2' } });
+  const http = new LinstorHttp({ controllers: [sim.url] });
+  t.teardown(() => http.close());
+  // The Python driver sends auto-promote-timeout as an integer.
+  await http.request('PUT', '/v1/resource-definitions/p2', { body: { override_props: { 'DrbdOptions/Resource/auto-promote-timeout': 20, 'Aux/flag': true } } });
+  t.deepEqual((await client.resourceDefinitions.get('p2')).props, { 'DrbdOptions/Resource/auto-promote-timeout': '20', 'Aux/flag': 'true' });
+  await client.keyValueStore.modify('kv2', { override_props: { a: '1' } });
+  await http.request('PUT', '/v1/key-value-store/kv2', { body: { override_props: { count: 3 } } });
+  t.deepEqual(await client.keyValueStore.props('kv2'), { a: '1', count: '3' });
+  t.deepEqual(sim.violations, [], 'number and boolean values conform to the overlaid contract');
+  const error = await t.throwsAsync(http.request('PUT', '/v1/resource-definitions/p2', { body: { override_props: { 'Aux/x': { nested: 1 } } } }), { instanceOf: LinstorApiError });
+  t.true(error.hasCode(RC.FAIL_INVLD_PROP));
+  // Only the object value breaks the (overlaid) contract; it is the refusal under test.
+  sim.violations.length = 0;
 });
 
 simTest('an offline node reports no resource state and is never placed on', async (t, { client, sim }) => {

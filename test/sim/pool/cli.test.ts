@@ -58,6 +58,11 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   const badFault = await execa(dist('xostor-sim'), ['fault', '--dir', dir, '--host', 'host2', '--verb', 'vdi_create', '--point', 'x', '--action', 'explode'], { reject: false });
   t.is(badFault.exitCode, 1);
 
+  // The controller has not run yet: no LINSTOR node to mark (the mark itself: test/e2e/version-mismatch).
+  const node = await execa(dist('xostor-sim'), ['node', '--dir', dir, '--node', 'host1', '--status', 'VERSION_MISMATCH'], { reject: false });
+  t.is(node.exitCode, 1);
+  t.regex(String(node.stderr), /controller never ran/);
+
   const file = path.join(dir, 'data');
   await writeFile(file, 'hello');
   const io = await execa(dist('xostor-sim'), ['io', '--dir', dir, '--host', 'host1', '--vdi', '66666666-7777-8888-9999-000000000000', 'write', '--offset', '0', '--file', file], { reject: false });
