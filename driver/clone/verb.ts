@@ -194,6 +194,9 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
       // Committed: a host that stays paused is released by the next sr_scan.
       if (!(await unpause())) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
       faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
+      // sm backs up after every snapshot and clone (they share `_do_snapshot`); before the answer's
+      // marker goes, so that a verb killed during the backup still leaves no result behind.
+      await backupAfterCommit(ctx, session.linstor, 'snapshot');
       if (entry.snapUuid !== undefined) await retrying({ ...retry, what: `answering the ${request.verb} of ${uuid}` }, () => journal.remove(UNRETURNED, entry.snapUuid!));
     } catch (error) {
       // Past the commit the chain stays; the guest runs on, and the result goes, as the failure says.
@@ -216,8 +219,6 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
     if (kind !== 'internal') {
       await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));
     }
-    // sm backs up after every snapshot and clone (they share `_do_snapshot`).
-    await backupAfterCommit(ctx, session.linstor, 'snapshot');
     return { uuid: result.resultUuid, location: result.resultUuid };
   });
 }
