@@ -63,12 +63,20 @@ export async function vdiResize(ctx: DriverContext, request: SmapiRequest<'vdi_r
       virtualSize = size;
     }
     volumes.invalidateResources();
-    const utilisation = (await volumes.sizes(uuid))?.allocatedBytes ?? 0;
+    // The disk has its new size now (the guest sees it at its next open): XAPI must say so too. A LINSTOR
+    // read failing from here on only leaves the utilisation for the next scan, never the verb failed
+    // with XAPI's record at the old size.
+    const utilisation = await volumes.sizes(uuid).then(
+      (sizes) => sizes?.allocatedBytes,
+      (error: unknown) => ctx.log.warn('cannot read the new utilisation; the next scan sets it', { vdi: uuid, error }),
+    );
     if (vdiRef !== undefined) {
       const before = Number(await session.xapi.vdi.get(vdiRef, 'virtual_size'));
       await session.xapi.vdi.setVirtualSize(vdiRef, virtualSize);
-      await session.xapi.vdi.setPhysicalUtilisation(vdiRef, utilisation);
-      await updateSrStats(session, request.srRef, virtualSize - (Number.isFinite(before) ? before : 0), ctx.log);
+      if (utilisation !== undefined) await session.xapi.vdi.setPhysicalUtilisation(vdiRef, utilisation);
+      await updateSrStats(session, request.srRef, virtualSize - (Number.isFinite(before) ? before : 0), ctx.log).catch((error: unknown) =>
+        ctx.log.warn('cannot update the SR sizes', { error }),
+      );
     }
     ctx.log.info('VDI resized', { vdi: uuid, virtualSize });
     return result;

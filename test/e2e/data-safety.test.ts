@@ -272,3 +272,29 @@ test.serial('destroying a VDI whose snapshot was killed after the rename recover
   t.deepEqual(journalKeys(await kvOf(f)), []);
   t.deepEqual(await inconsistencies(f), []);
 });
+
+test.serial('a LINSTOR read failing after the VHD has grown: vdi_resize still succeeds and XAPI records the new size', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const sim = f.pool.runtime.controller.sim;
+  if (!sim) throw new Error('no LINSTOR simulator');
+  const count = () => sim.controls.counters().byRoute['GET /v1/view/resources'] ?? 0;
+  const probe = await newVdi(f, 16 * MIB);
+  const before = count();
+  await f.xapi.vdi.resize(probe.ref, 20 * MIB);
+  const views = count() - before;
+  t.true(views > 0);
+  const a = await newVdi(f, 16 * MIB);
+  // The last resources view of the verb comes after the VHD resize (the new utilisation).
+  sim.controls.addFault({ method: 'GET', path: '/v1/view/resources', nth: views, message: 'injected after the VHD resize' });
+  await f.xapi.vdi.resize(a.ref, 24 * MIB);
+  sim.controls.clearFaults();
+  t.is(Number(await f.xapi.vdi.get(a.ref, 'virtual_size')), 24 * MIB, 'XAPI says what the disk is');
+  const vm = await f.startVmWith(a.ref, 'host2');
+  const data = randomBytes(64 * 1024);
+  await writeVdi(f, 'host2', a.uuid, 24 * MIB - data.length, data);
+  assertSameBytes(t, await readVdi(f, 'host2', a.uuid, 24 * MIB - data.length, data.length), data, 'the guest writes up to the new end');
+  await f.xapi.call('VM.hard_shutdown', vm);
+  await f.xapi.vdi.destroy(a.ref);
+  await f.xapi.vdi.destroy(probe.ref);
+});
