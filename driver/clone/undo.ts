@@ -11,9 +11,8 @@
  *
  * Every step checks what is there first: running it twice is harmless.
  */
-import { tapUnpause } from '../../lib/blktap/pause.js';
+import { tapUnpauseRetried } from '../../lib/blktap/pause.js';
 import { faultPoint } from '../../lib/host/faults.js';
-import { retrying } from '../../lib/host/retry.js';
 import { parseCloneEntry, type CloneEntry } from '../../lib/journal/index.js';
 import { queryVhd, setHidden } from '../../lib/vhd/index.js';
 import { asVdiUuid, deletedVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
@@ -79,13 +78,7 @@ async function restoreXapi(d: CloneDeps, vdi: VdiUuid, entry: CloneEntry, unpaus
   // tapdisks paused by the killed verb reopen the VDI on its (restored) resource; `paused` goes with them.
   // A host that does not unpause keeps the mark: clearing it would hide a frozen tapdisk from every
   // later recovery (sr_scan unpauses a mark no journal entry owns).
-  const unpaused = await retrying({ attempts: 3, delayMs: 500, what: `unpausing ${vdi} after the undo`, log: d.log }, async () => {
-    if (!(await tapUnpause(config, d.hostCall, d.log, d.srUuid, vdi))) throw new Error(`a host did not unpause VDI ${vdi}`);
-  }).then(
-    () => true,
-    () => false,
-  );
-  if (!unpaused) d.log.error('undo clone: a host did not unpause; the mark stays for the next sr_scan', { vdi });
+  if (!(await tapUnpauseRetried(config, d.hostCall, d.srUuid, vdi, { attempts: 3, delayMs: 500, log: d.log }))) d.log.error('undo clone: a host did not unpause; the mark stays for the next sr_scan', { vdi });
 }
 
 export type UndoOptions = {

@@ -16,7 +16,7 @@
  * verb that fails or dies after it without answering drops its result VDI (at once, or through the
  * `unreturned/` entry at the next recovery), so a reported failure leaves no new VDI behind.
  */
-import { tapPause, tapUnpause, type HostCall } from '../../lib/blktap/pause.js';
+import { tapPause, tapUnpause, tapUnpauseRetried, type HostCall } from '../../lib/blktap/pause.js';
 import type { VdiSmConfig } from '../../lib/blktap/vdi-tags.js';
 import { faultPoint } from '../../lib/host/faults.js';
 import { retrying, type RetryOptions } from '../../lib/host/retry.js';
@@ -109,13 +109,7 @@ async function rollBack(session: SrSession, depsWith: (volumes: VolumeManager, j
     r.log.error('cannot undo the failed snapshot now: the VDI stays paused until a command holding the SR lock undoes it', { vdi: r.uuid, error: undoError });
     return;
   }
-  const unpaused = await retrying({ ...r.retry, what: `unpausing ${r.uuid}` }, async () => {
-    if (!(await tapUnpause(r.config, r.call, r.log, session.srUuid, r.uuid))) throw new Error(`a host did not unpause VDI ${r.uuid}`);
-  }).then(
-    () => true,
-    () => false,
-  );
-  if (!unpaused) r.log.error('undone, but a host did not unpause: the next sr_scan unpauses it', { vdi: r.uuid });
+  if (!(await tapUnpauseRetried(r.config, r.call, session.srUuid, r.uuid, r.retry))) r.log.error('undone, but a host did not unpause: the next sr_scan unpauses it', { vdi: r.uuid });
   await retrying({ ...r.retry, what: `removing the clone entry of ${r.uuid}` }, async () => (await freshDeps(session, depsWith, r.log)).journal.remove('clone', r.uuid)).catch((error: unknown) =>
     r.log.warn('cannot remove the clone entry of an undone snapshot; the next recovery does', { vdi: r.uuid, error }),
   );
@@ -182,13 +176,7 @@ export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vd
       await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: request.verb });
       throw error;
     }
-    const unpause = () =>
-      retrying({ ...retry, what: `unpausing ${uuid}` }, async () => {
-        if (!(await tapUnpause(config, call, log, session.srUuid, uuid, mirror || undefined))) throw new Error(`a host did not unpause VDI ${uuid}`);
-      }).then(
-        () => true,
-        () => false,
-      );
+    const unpause = () => tapUnpauseRetried(config, call, session.srUuid, uuid, retry, mirror || undefined);
     try {
       faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
       // Committed: a host that stays paused is released by the next sr_scan.

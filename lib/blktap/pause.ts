@@ -3,6 +3,7 @@
  * (spec/blktap2.md §2.2), served by our linstor-manager for LINSTOR VDIs — and the caller's fan-out to
  * every host holding a `host_<ref>` key (§2.1).
  */
+import { retrying, type RetryOptions } from '../host/retry.js';
 import type { SmLocks } from '../host/sm-lock.js';
 import type { Logger } from '../log/logger.js';
 import { backendExists, backendMinor, readLink, replaceSymlink } from './links.js';
@@ -158,6 +159,19 @@ export async function tapUnpause(config: VdiSmConfig, call: HostCall, log: Logge
   const { ok } = await fanOut(call, log, hostsOf(await config.read()), 'unpause', args);
   if (ok) await config.remove('paused');
   return ok;
+}
+
+/**
+ * tap_unpause retried while a host may come back (a plugin call lost, a controller moving); false when
+ * a host still did not unpause, `paused` then stays set for the next recovery.
+ */
+export async function tapUnpauseRetried(config: VdiSmConfig, call: HostCall, sr: string, vdi: string, retry: Omit<RetryOptions, 'what'>, secondary?: string): Promise<boolean> {
+  return retrying({ ...retry, what: `unpausing ${vdi}` }, async () => {
+    if (!(await tapUnpause(config, call, retry.log, sr, vdi, secondary))) throw new Error(`a host did not unpause VDI ${vdi}`);
+  }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** tap_refresh: refresh on every host; `paused` is not touched. */
