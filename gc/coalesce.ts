@@ -19,6 +19,7 @@
  * on another host through the plugin (no progress stream comes back from there).
  */
 import { faultPoint } from '../lib/host/faults.js';
+import { GC_POINTS } from './fault-points.js';
 import type { Journal } from '../lib/journal/index.js';
 import { FLAG_ENTRY } from '../lib/journal/index.js';
 import { deflate, inflate, usableBytes } from '../lib/thin/thin.js';
@@ -74,7 +75,7 @@ async function prepareMerge(ctx: GcContext, volumes: VolumeManager, journal: Jou
   }
   await inflate({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, par, parentPath, need, { footerToEnd: true });
   if (c.virtualSize > p.virtualSize) await resizeVhd(vhd, parentPath, c.virtualSize);
-  faultPoint(ctx.env.faults, 'gc:coalesce:after-inflate');
+  faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterInflate);
   const openers = await volumeOpeners(ctx, volumes, par);
   return {
     parent: par,
@@ -97,7 +98,7 @@ export async function mergeIntoParent(ctx: GcContext, underLock: UnderLock, vdi:
   const m = await underLock((volumes, journal) => prepareMerge(ctx, volumes, journal, vdi, parent));
   try {
     const result = await mergeWhereOpen(ctx, m, onProgress);
-    faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
+    faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterMerge);
     return result;
   } finally {
     await underLock((volumes) => finishMerge(ctx, volumes, m));
@@ -141,7 +142,7 @@ export async function coalesceNonLeaf(
   const m = await underLock(async (volumes, journal) => {
     const created = (await journal.get('coalesce', vdi)) === undefined;
     if (created) await journal.create('coalesce', vdi, FLAG_ENTRY);
-    faultPoint(ctx.env.faults, 'gc:coalesce:after-journal');
+    faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterJournal);
     try {
       return await prepareMerge(ctx, volumes, journal, vdi, parent);
     } catch (error) {
@@ -154,7 +155,7 @@ export async function coalesceNonLeaf(
   let result: MergeResult;
   try {
     result = await mergeWhereOpen(ctx, m, onProgress);
-    faultPoint(ctx.env.faults, 'gc:coalesce:after-merge');
+    faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterMerge);
   } catch (error) {
     await underLock((volumes) => finishMerge(ctx, volumes, m));
     throw error;
@@ -163,9 +164,9 @@ export async function coalesceNonLeaf(
     await finishMerge(ctx, volumes, m);
     merged();
     await journal.create('relink', vdi, FLAG_ENTRY);
-    faultPoint(ctx.env.faults, 'gc:relink:after-journal');
+    faultPoint(ctx.env.faults, GC_POINTS.relink.afterJournal);
     await journal.remove('coalesce', vdi);
-    faultPoint(ctx.env.faults, 'gc:coalesce:after-unjournal');
+    faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterUnjournal);
     await finishRelink(ctx, volumes, journal, xapiVdis, vdi);
   });
   return result;
@@ -193,7 +194,7 @@ export async function finishRelink(ctx: GcContext, volumes: VolumeManager, journ
     await relinkChildren(ctx, volumes, children, parent, xapiVdis);
   }
   await journal.remove('relink', vdi);
-  faultPoint(ctx.env.faults, 'gc:relink:after-unjournal');
+  faultPoint(ctx.env.faults, GC_POINTS.relink.afterUnjournal);
   await deleteVdi(ctx, volumes, vdi, xapiVdis.get(vdi)?.ref);
 }
 

@@ -22,6 +22,7 @@
  * Either way a VDI left paused is unpaused (it reopens on what its uuid names after the recovery).
  */
 import { faultPoint } from '../lib/host/faults.js';
+import { GC_POINTS } from './fault-points.js';
 import type { Journal } from '../lib/journal/index.js';
 import { queryVhd, setHidden } from '../lib/vhd/index.js';
 import { asVdiUuid, type VdiUuid, type VolumeManager } from '../lib/volume/index.js';
@@ -90,7 +91,7 @@ export async function leafCoalesce(ctx: GcContext, volumes: VolumeManager, journ
   const grandParentPath = (await queryVhd(vhd, parentPath)).parentPath;
   const grandParent = grandParentPath === undefined ? undefined : volumes.vdiUuidFromDevicePath(grandParentPath);
   await journal.create('leaf', leaf, parent);
-  faultPoint(ctx.env.faults, 'gc:leaf:after-journal');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterJournal);
   if (o.live && record !== undefined) {
     try {
       await pauseEverywhere(ctx, record.ref, leaf);
@@ -99,27 +100,27 @@ export async function leafCoalesce(ctx: GcContext, volumes: VolumeManager, journ
       await journal.remove('leaf', leaf);
       throw error;
     }
-    faultPoint(ctx.env.faults, 'gc:leaf:after-pause');
+    faultPoint(ctx.env.faults, GC_POINTS.leaf.afterPause);
   }
   await setHidden(vhd, parentPath, false);
   const locked: UnderLock = (fn) => fn(volumes, journal, new Map(xapiVdis));
   const result = await mergeIntoParent(ctx, locked, leaf, parent, o.onProgress);
-  faultPoint(ctx.env.faults, 'gc:leaf:after-merge');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterMerge);
   await volumes.rename(L, oldUuid(leaf), { timeoutMs: 30_000 });
-  faultPoint(ctx.env.faults, 'gc:leaf:after-rename-leaf');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterRenameLeaf);
   await volumes.rename(P, L, { timeoutMs: 30_000 });
-  faultPoint(ctx.env.faults, 'gc:leaf:after-rename-parent');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterRenameParent);
   await volumes.setMetadata(L, leafMeta);
   await setVhdParentTag(ctx, record, grandParent);
   await volumes.rename(oldUuid(leaf), committedOldUuid(leaf), { timeoutMs: 30_000 });
-  faultPoint(ctx.env.faults, 'gc:leaf:after-commit');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterCommit);
   await forget(ctx, xapiVdis.get(parent));
   if (o.live && record !== undefined) {
     await unpauseEverywhere(ctx, record.ref, leaf);
-    faultPoint(ctx.env.faults, 'gc:leaf:after-unpause');
+    faultPoint(ctx.env.faults, GC_POINTS.leaf.afterUnpause);
   }
   await journal.remove('leaf', leaf);
-  faultPoint(ctx.env.faults, 'gc:leaf:after-unjournal');
+  faultPoint(ctx.env.faults, GC_POINTS.leaf.afterUnjournal);
   await dropCommittedOld(ctx, volumes, leaf);
   return result;
 }

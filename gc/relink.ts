@@ -7,6 +7,7 @@
  */
 import { tapPause, tapUnpause } from '../lib/blktap/pause.js';
 import { faultPoint } from '../lib/host/faults.js';
+import { GC_POINTS } from './fault-points.js';
 import { queryVhd, setParent } from '../lib/vhd/index.js';
 import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { GC_LOCK_WAIT_MS } from './delete.js';
@@ -36,7 +37,7 @@ export async function relinkChildren(ctx: GcContext, volumes: VolumeManager, chi
         await ctx.xapi.vdi.addToSmConfig(record.ref, 'vhd-parent', parent);
       }
       ctx.log.info('relinked', { vdi: child, parent });
-      faultPoint(ctx.env.faults, 'gc:relink:after-child');
+      faultPoint(ctx.env.faults, GC_POINTS.relink.afterChild);
     } finally {
       if (deps) await tapUnpause(deps.config, deps.call, ctx.log, ctx.srUuid, child).catch((e: unknown) => ctx.log.warn('unpause after relink failed', { vdi: child, error: String(e) }));
     }

@@ -39,6 +39,9 @@ export async function usableBytes(volumes: VolumeManager, uuid: VdiUuid): Promis
   return sizes.usableBytes;
 }
 
+/** The fault points of an inflate, in the order it crosses them. */
+export const INFLATE_POINTS = { afterJournal: 'inflate:after-journal', afterResize: 'inflate:after-resize' } as const;
+
 /**
  * Grows the volume of `uuid` to at least `newSize` and moves the VHD footer to the new end. A no-op when
  * the device is already large enough (the footer is still moved to its end when `footerToEnd`).
@@ -51,12 +54,12 @@ export async function inflate(d: ThinDeps, uuid: VdiUuid, path: string, newSize:
     return;
   }
   await d.journal.create('inflate', uuid, String(current));
-  faultPoint(d.faults, 'inflate:after-journal');
+  faultPoint(d.faults, INFLATE_POINTS.afterJournal);
   await d.volumes.resize(uuid, wanted, d.holdsVolumeLock ? { heldByCaller: true } : {});
   d.volumes.invalidateResources();
   const grown = await usableBytes(d.volumes, uuid);
   if (grown < wanted) d.log.warn('the volume grew less than asked', { vdi: uuid, wanted, grown });
-  faultPoint(d.faults, 'inflate:after-resize');
+  faultPoint(d.faults, INFLATE_POINTS.afterResize);
   await setPhysicalSize({ root: d.root }, path, grown);
   await d.journal.remove('inflate', uuid);
   d.log.info('VHD inflated', { vdi: uuid, from: current, to: grown });

@@ -2,49 +2,83 @@
  * Which fault goes with an op (pure): drawn from the worker's own fault stream, so that the op stream
  * does not shift with it. A fault is aimed at what the op runs: a fault point of a verb it runs (driver
  * killed or made to throw there), a plugin function it calls (killed before it starts or after its
- * work), a fault point of the collector (`gc`), or — for any op — a LINSTOR request failed or cut off
- * a few requests from now, the controller refusing connections from a request on, the controller moved
- * to another host during the op, or a non-master host powered off during the op.
- * Fault points are the ones `faultPoint(` names in driver/, gc/ and lib/ (VERB_FAULT_POINTS for
- * snapshot and clone).
+ * work), a fault point of the collector (the run of a gc op, or the run that follows a destroy, a
+ * revert or a scan as sm kicks it), for an op that reaches LINSTOR a request failed or cut off a few
+ * requests from now or the controller refusing connections from a request on, and for any op the
+ * controller moved to another host or a non-master host powered off during it.
+ * Fault points are the ones `faultPoint(` names in driver/, gc/ and lib/ (driver/clone/points.ts,
+ * gc/fault-points.ts, lib/thin's INFLATE_POINTS).
  */
 import { CLONE_POINTS, VERB_FAULT_POINTS } from '../../driver/clone/points.js';
+import { COALESCE_POINTS, LEAF_POINTS } from '../../gc/fault-points.js';
+import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 import type { PlannedOp } from './op-mix.js';
 import type { Rng } from './prng.js';
-import type { FaultKind } from './summary.js';
+import { FAULT_KINDS, type FaultKind } from './summary.js';
 
 const UNDO = [CLONE_POINTS.undoAfterLeaves, CLONE_POINTS.undoAfterRename];
-const INFLATE = ['inflate:after-journal', 'inflate:after-resize'];
+const INFLATE: readonly string[] = Object.values(INFLATE_POINTS);
 
-/** Verb → its fault points (those the op mix can reach). */
+/**
+ * Verb → its fault points that the op mix crosses: a VM start inflates a thin disk in vdi_activate, the
+ * soak only grows halted disks (no inflate), and sr_scan's undo points are reached through a snapshot's
+ * `undoKill` (a scan rarely finds an undo to do).
+ */
 export const DRIVER_POINTS: Readonly<Record<string, readonly string[]>> = {
   vdi_create: ['vdi_create:after-volume', 'vdi_create:after-image', 'vdi_create:before-introduce'],
   vdi_delete: ['vdi_delete:after-destroy'],
-  vdi_resize: ['vdi_resize:before-vhd-resize', ...INFLATE],
+  vdi_resize: ['vdi_resize:before-vhd-resize'],
   vdi_snapshot: VERB_FAULT_POINTS['vdi_snapshot'] ?? [],
   vdi_clone: VERB_FAULT_POINTS['vdi_clone'] ?? [],
-  vdi_attach: INFLATE,
-  sr_scan: UNDO,
+  vdi_activate: INFLATE,
 };
 
-export const GC_POINTS: readonly string[] = [
-  'gc:coalesce:after-inflate',
-  'gc:coalesce:after-journal',
-  'gc:coalesce:after-merge',
-  'gc:coalesce:after-unjournal',
-  'gc:relink:after-journal',
-  'gc:relink:after-child',
-  'gc:relink:after-unjournal',
-  'gc:leaf:after-journal',
-  'gc:leaf:after-pause',
-  'gc:leaf:after-merge',
-  'gc:leaf:after-rename-leaf',
-  'gc:leaf:after-rename-parent',
-  'gc:leaf:after-commit',
-  'gc:leaf:after-unpause',
-  'gc:leaf:after-unjournal',
-  ...INFLATE,
-];
+/** The collector's named points (a gc fault may also stop it at the n-th point it crosses). */
+export const GC_POINTS: readonly string[] = [...COALESCE_POINTS, ...LEAF_POINTS, ...INFLATE];
+
+/** The n-th point crossed for a counted gc fault is drawn in 1..this (a coalesce crosses 4 to 7, a leaf-coalesce 8). */
+const GC_NTH_MAX = 4;
+
+/** Ops after which the collector runs (as sm kicks it after vdi_delete and sr_scan), so that a gc fault may go with them. */
+const COLLECTING: ReadonlySet<PlannedOp['kind']> = new Set(['gc', 'destroy', 'revert', 'scan']);
+
+/** Ops that never reach LINSTOR (guest I/O through a tapdisk): no LINSTOR-side fault goes with them. */
+const GUEST_IO: ReadonlySet<PlannedOp['kind']> = new Set(['write', 'read']);
+
+/** Weights of the kinds among those an op can carry, before balancing. */
+const BASE_WEIGHT: Readonly<Record<FaultKind, number>> = {
+  'driver-kill': 26,
+  'driver-throw': 14,
+  'plugin-kill': 10,
+  'gc-kill': 25,
+  'gc-throw': 10,
+  'linstor-error': 10,
+  'linstor-drop': 7,
+  'controller-down': 5,
+  'controller-move': 4,
+  'host-cycle': 5,
+};
+
+/** How often a planned fault of each kind fires (measured on long soaks): balancing aims at fired counts. */
+const FIRE_RATE: Readonly<Record<FaultKind, number>> = {
+  'driver-kill': 0.5,
+  'driver-throw': 0.5,
+  'plugin-kill': 0.6,
+  'gc-kill': 0.3,
+  'gc-throw': 0.3,
+  'linstor-error': 0.85,
+  'linstor-drop': 0.8,
+  'controller-down': 0.8,
+  'controller-move': 1,
+  'host-cycle': 0.7,
+};
+
+/**
+ * A worker's faults planned so far, as expected firings per kind. Given to `planFault`, it balances the
+ * kinds: the fewer a kind has, the likelier it is on an op that can carry it, so that rare chances (a
+ * collector run, a plugin call) carry their kinds and a long soak fires every kind about as often.
+ */
+export type FaultHistory = Map<FaultKind, number>;
 
 /** Where a verb or plugin call of the op runs: the pool master, or the host of the op's VM. */
 export type Where = 'master' | 'vm';
@@ -56,6 +90,7 @@ export type FaultPlan =
   /** `undoKill`: also killed at this point of the undo the throw sets off (a crash during the rollback). */
   | { readonly kind: 'driver-kill' | 'driver-throw'; readonly verb: string; readonly where: Where; readonly point: string; readonly undoKill?: string }
   | { readonly kind: 'plugin-kill'; readonly fn: string; readonly where: Where; readonly when: 'start' | 'end' }
+  /** `point`: a named point, or `*#<n>` — the n-th point the collector crosses, whatever the work it finds. */
   | { readonly kind: 'gc-kill' | 'gc-throw'; readonly point: string }
   | { readonly kind: 'linstor-error' | 'linstor-drop' | 'controller-down'; readonly nth: number }
   | { readonly kind: 'controller-move'; readonly delayMs: number }
@@ -77,9 +112,7 @@ export function verbsOf(op: PlannedOp): { verb: string; where: Where }[] {
     case 'revert':
       return [master('vdi_clone')];
     case 'plug':
-      return [{ verb: 'vdi_attach', where: 'vm' }];
-    case 'scan':
-      return [master('sr_scan')];
+      return [{ verb: 'vdi_activate', where: 'vm' }];
     default:
       return [];
   }
@@ -109,39 +142,48 @@ function pointsOf(all: readonly string[], filter: FaultFilter): readonly string[
 }
 
 /**
- * The fault of an op, if any. `running`: the op's target disk runs in a VM. Always draws 6 numbers.
+ * The fault of an op, if any. `running`: the op's target disk runs in a VM. `history`: the worker's own
+ * (updated here), to balance the kinds; without it the base weights apply. Always draws 6 numbers.
  */
-export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}): FaultPlan | undefined {
+export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan | undefined {
   const [p, k, a, b, c, d] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
   if (p >= rate) return undefined;
   const verbs = verbsOf(op).filter((v) => pointsOf(DRIVER_POINTS[v.verb] ?? [], filter).length > 0);
-  const gcPoints = pointsOf(GC_POINTS, filter);
+  const namedGcPoints = pointsOf(GC_POINTS, filter);
+  // A counted gc fault names no point: only without a point filter.
+  const gcEligible = COLLECTING.has(op.kind) && (filter.points === undefined || filter.points.length === 0 || namedGcPoints.length > 0);
   const plugins = pluginCallsOf(op, running);
-  const weights: Record<FaultKind, number> = {
-    'driver-kill': verbs.length > 0 ? 26 : 0,
-    'driver-throw': verbs.length > 0 ? 14 : 0,
-    'plugin-kill': plugins.length > 0 ? 10 : 0,
-    'gc-kill': op.kind === 'gc' && gcPoints.length > 0 ? 25 : 0,
-    'gc-throw': op.kind === 'gc' && gcPoints.length > 0 ? 10 : 0,
-    'linstor-error': 10,
-    'linstor-drop': 7,
-    'controller-down': 5,
-    'controller-move': 4,
-    'host-cycle': 5,
+  const eligible: Record<FaultKind, boolean> = {
+    'driver-kill': verbs.length > 0,
+    'driver-throw': verbs.length > 0,
+    'plugin-kill': plugins.length > 0,
+    'gc-kill': gcEligible,
+    'gc-throw': gcEligible,
+    'linstor-error': !GUEST_IO.has(op.kind),
+    'linstor-drop': !GUEST_IO.has(op.kind),
+    'controller-down': !GUEST_IO.has(op.kind),
+    'controller-move': true,
+    'host-cycle': true,
   };
-  if (filter.kinds !== undefined && filter.kinds.length > 0) for (const kind of Object.keys(weights) as FaultKind[]) if (!filter.kinds.includes(kind)) weights[kind] = 0;
+  const weights = {} as Record<FaultKind, number>;
+  for (const kind of FAULT_KINDS) {
+    const wanted = filter.kinds === undefined || filter.kinds.length === 0 || filter.kinds.includes(kind);
+    const expected = history?.get(kind) ?? 0;
+    weights[kind] = !eligible[kind] || !wanted ? 0 : history ? 1 / (1 + expected) ** 2 : BASE_WEIGHT[kind];
+  }
   const total = Object.values(weights).reduce((s, w) => s + w, 0);
   if (total === 0) return undefined;
   let x = k * total;
-  let kind: FaultKind = 'linstor-error';
-  for (const [name, w] of Object.entries(weights) as [FaultKind, number][]) {
-    if (w <= 0) continue;
-    x -= w;
+  let kind: FaultKind = FAULT_KINDS.find((name) => weights[name] > 0)!;
+  for (const name of FAULT_KINDS) {
+    if (weights[name] <= 0) continue;
+    x -= weights[name];
     if (x < 0) {
       kind = name;
       break;
     }
   }
+  history?.set(kind, (history.get(kind) ?? 0) + FIRE_RATE[kind]);
   const pickOf = <T>(items: readonly T[], u: number): T => items[Math.min(items.length - 1, Math.floor(u * items.length))]!;
   switch (kind) {
     case 'driver-kill':
@@ -156,8 +198,10 @@ export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: numbe
       return { kind, fn: call.fn, where: call.where, when: b < 0.5 ? 'start' : 'end' };
     }
     case 'gc-kill':
-    case 'gc-throw':
-      return { kind, point: pickOf(gcPoints, a) };
+    case 'gc-throw': {
+      const counted = namedGcPoints.length === 0 || ((filter.points === undefined || filter.points.length === 0) && b < 0.8);
+      return { kind, point: counted ? `*#${1 + Math.floor(c * GC_NTH_MAX)}` : pickOf(namedGcPoints, a) };
+    }
     case 'linstor-error':
     case 'linstor-drop':
     case 'controller-down':
@@ -179,7 +223,7 @@ export function describeFault(f: FaultPlan): string {
       return `plugin-kill ${f.fn}@${f.where} at its ${f.when}`;
     case 'gc-kill':
     case 'gc-throw':
-      return `${f.kind} at ${f.point}`;
+      return `${f.kind} of the collector at ${f.point.startsWith('*#') ? `the point it crosses ${f.point.slice(1)}` : f.point}`;
     case 'linstor-error':
     case 'linstor-drop':
     case 'controller-down':

@@ -4,7 +4,7 @@
  * `armFault`, i.e. LINSTOR_SR_FAULTS), a plugin run killed at its start or end, a LINSTOR request
  * failed or cut (the controller simulator's `addFault`), the controller refusing connections from a
  * request on (`refuseFromNth`, accepted again after the op), the controller moved, or a host without
- * VMs powered off during the op. A collector fault goes to the gc op itself (`gcFaults`).
+ * VMs powered off during the op. A collector fault goes to the collector run of the op (`gcFaults`).
  */
 import { PLUGIN_END_KILL, PLUGIN_START_KILL } from '../xapi/plugins.js';
 import type { ChaosContext } from './context.js';
@@ -19,8 +19,8 @@ export type ArmedFault = {
   readonly kind: FaultKind;
   /** LINSTOR_SR_FAULTS for the collector run of a gc op. */
   readonly gcFaults: string | undefined;
-  /** Set by the gc op: whether its fault point was crossed. */
-  gcFired: boolean;
+  /** Set by the collector run that carried `gcFaults`: the point it was stopped at, if it was. */
+  gcStoppedAt: string | undefined;
   /**
    * Removes what is left of the fault; answers whether it fired, with a note for the log. `deferred`: it
    * stays armed (a LINSTOR request fault not reached yet) and is counted when the next check clears it.
@@ -40,7 +40,7 @@ function xapiFault(ctx: ChaosContext, kind: FaultKind, host: string, verb: strin
     ctx.armed.add(key);
   }
   return {
-    kind, gcFaults: undefined, gcFired: false,
+    kind, gcFaults: undefined, gcStoppedAt: undefined,
     async settle() {
       if (taken) return { fired: false, note: `${verb} on ${host} already had a fault armed` };
       ctx.armed.delete(key);
@@ -56,7 +56,7 @@ function linstorFault(ctx: ChaosContext, plan: { readonly kind: 'linstor-error' 
   const sim = ctx.pool.runtime.controller.runningOn === undefined ? undefined : ctx.pool.runtime.controller.sim;
   const armed = sim?.controls.addFault(plan.kind === 'linstor-drop' ? { nth: plan.nth, drop: true } : { nth: plan.nth, status: 500, message: 'injected by the chaos soak' });
   return {
-    kind: plan.kind, gcFaults: undefined, gcFired: false,
+    kind: plan.kind, gcFaults: undefined, gcStoppedAt: undefined,
     async settle() {
       if (!armed) return { fired: false, note: 'no controller ran' };
       if (armed.used > 0) return { fired: true, note: `LINSTOR request +${plan.nth} failed` };
@@ -71,7 +71,7 @@ function controllerDown(ctx: ChaosContext, nth: number): ArmedFault {
   sim?.controls.refuseFromNth(nth);
   const from = sim?.controls.refuseFrom;
   return {
-    kind: 'controller-down', gcFaults: undefined, gcFired: false,
+    kind: 'controller-down', gcFaults: undefined, gcStoppedAt: undefined,
     async settle() {
       if (!sim || from === undefined) return { fired: false, note: 'no controller ran' };
       const fired = sim.controls.counters().total >= from;
@@ -84,7 +84,7 @@ function controllerDown(ctx: ChaosContext, nth: number): ArmedFault {
 
 function background(kind: FaultKind, work: () => Promise<{ fired: boolean; note: string }>): ArmedFault {
   const done = work().catch((error: unknown) => ({ fired: false, note: `${kind} failed: ${(error as Error).message}` }));
-  return { kind, gcFaults: undefined, gcFired: false, settle: () => done };
+  return { kind, gcFaults: undefined, gcStoppedAt: undefined, settle: () => done };
 }
 
 /**
@@ -136,8 +136,11 @@ export function arm(ctx: ChaosContext, plan: FaultPlan, vmHost: string | undefin
     case 'gc-kill':
     case 'gc-throw': {
       const armed: ArmedFault = {
-        kind: plan.kind, gcFaults: `${plan.point}:${plan.kind === 'gc-kill' ? 'kill' : 'throw'}`, gcFired: false,
-        settle: async () => ({ fired: armed.gcFired, note: armed.gcFired ? `collector stopped at ${plan.point}` : `collector never reached ${plan.point}` }),
+        kind: plan.kind, gcFaults: `${plan.point}:${plan.kind === 'gc-kill' ? 'kill' : 'throw'}`, gcStoppedAt: undefined,
+        settle: async () => ({
+          fired: armed.gcStoppedAt !== undefined,
+          note: armed.gcStoppedAt !== undefined ? `collector stopped at ${armed.gcStoppedAt}` : `collector never reached ${plan.point.startsWith('*#') ? `a ${plan.point.slice(2)}th point` : plan.point}`,
+        }),
       };
       return armed;
     }

@@ -1,7 +1,8 @@
 /**
  * The guest's side of the soak: writes and reads on a running disk through the tapdisk of its host (a
  * read is checked against the model at once), and the pool ops any host may trigger: a collector run
- * (killed or made to throw at a fault point when the op carries a gc fault) and an SR scan.
+ * (killed or made to throw at a fault point when the op carries a gc fault, also after a destroy, a
+ * revert or a scan) and an SR scan.
  */
 import { learnFromReads, verifyReads } from './checker.js';
 import type { ChaosContext, OpId, OpResult } from './context.js';
@@ -41,14 +42,27 @@ export async function readOp(ctx: ChaosContext, uuid: string, first: number, cou
   return { ok: true, note: `${count} sectors at ${first} on ${host}: ${r.findings.length === 0 ? 'as expected' : `${r.findings.length} mismatching run(s)`}` };
 }
 
+/** A collector run on the master, carrying the op's gc fault if it has one. */
 export async function gcOp(ctx: ChaosContext, armed: ArmedFault | undefined): Promise<OpResult> {
   const run = await runGc(ctx, [], armed?.gcFaults);
   const out = gcOutcome(run);
   if (armed?.gcFaults !== undefined) {
-    const point = armed.gcFaults.slice(0, armed.gcFaults.lastIndexOf(':'));
-    armed.gcFired = run.signal === 'SIGKILL' || `${run.stdout}${run.stderr}`.includes(`injected fault at ${point}`);
+    const output = `${run.stdout}\n${run.stderr}`;
+    const at = /injected (?:fault|kill) at (\S+)/.exec(output)?.[1];
+    armed.gcStoppedAt = at ?? (run.signal === 'SIGKILL' ? 'an unnamed point' : undefined);
   }
   return out.ok ? { ok: true, note: out.code } : { ok: false, code: out.code, error: out.text };
+}
+
+/**
+ * After an op that carries a gc fault (a destroy, a revert, a scan), the collector runs as sm's kick
+ * would start it, with the fault. The op's own outcome is what the op reports.
+ */
+export async function thenCollect(ctx: ChaosContext, armed: ArmedFault | undefined, result: OpResult): Promise<OpResult> {
+  if (armed?.gcFaults === undefined) return result;
+  const gc = await gcOp(ctx, armed);
+  const after = `then the collector: ${gc.ok ? gc.note : `${gc.code ?? ''} ${gc.error ?? ''}`.trim()}`;
+  return { ...result, note: result.note === undefined ? after : `${result.note}; ${after}` };
 }
 
 export async function scanOp(ctx: ChaosContext): Promise<OpResult> {

@@ -1,7 +1,8 @@
 /**
  * The soak's VDI ops through XenAPI, each applied to the model as its outcome allows (model.ts): create,
  * destroy, resize (grow), snapshot, clone, and revert by clone (the snapshot's clone takes the place of
- * the disk it was taken of, which is destroyed, as VM.revert does).
+ * the disk it was taken of, which is destroyed, as VM.revert does), and a backup job's snapshot and
+ * destroy.
  */
 import { opName, type ChaosContext, type OpId, type OpResult } from './context.js';
 import { attempt, driverRun, madeUuid, mark, onVdi } from './xen-call.js';
@@ -85,4 +86,15 @@ export async function revert(ctx: ChaosContext, id: OpId, snapshot: string, repl
   }
   const gone = await destroyVdi(ctx, id, replaces);
   return gone.ok ? { ok: true, note: `${made.uuid} replaces ${replaces}` } : { ...gone, note: `reverted into ${made.uuid}; ${gone.note ?? ''}` };
+}
+
+/**
+ * What a backup job does to a disk (snapshot, export, destroy the snapshot): it leaves its base with one
+ * child, work for the collector run that follows.
+ */
+export async function backupCycle(ctx: ChaosContext, id: OpId, disk: string): Promise<OpResult> {
+  const snap = await copyVdi(ctx, id, disk, 'snapshot', 'backup');
+  if (snap.uuid === undefined) return { ...snap, note: `backup snapshot of ${disk}: ${snap.note ?? ''}` };
+  const gone = await destroyVdi(ctx, id, snap.uuid);
+  return gone.ok ? { ok: true, note: `backup snapshot ${snap.uuid} of ${disk} taken and destroyed` } : { ...gone, note: `backup snapshot ${snap.uuid}: ${gone.note ?? ''}` };
 }

@@ -6,13 +6,13 @@
  * workers' ops on the SR, its locks, the controller and the hosts.
  */
 import { opName, type ChaosContext, type OpId, type OpResult } from './context.js';
-import { describeFault, planFault } from './fault-plan.js';
+import { describeFault, planFault, type FaultHistory } from './fault-plan.js';
 import type { CheckGate } from './gate.js';
 import { arm, type LingeringFault } from './injector.js';
-import { gcOp, readOp, scanOp, writeOp } from './io-actions.js';
+import { gcOp, readOp, scanOp, thenCollect, writeOp } from './io-actions.js';
 import { planOp, type PlannedOp, type WorkerView } from './op-mix.js';
 import { createRng } from './prng.js';
-import { copyVdi, createDisk, destroyVdi, resizeVdi, revert } from './vdi-actions.js';
+import { backupCycle, copyVdi, createDisk, destroyVdi, resizeVdi, revert } from './vdi-actions.js';
 import { dropStaleVms, plug, unplug } from './vm-actions.js';
 import type { ArmedFault } from './injector.js';
 
@@ -54,12 +54,20 @@ function lockedBy(op: PlannedOp): string[] {
   return 'target' in op ? [op.target] : [];
 }
 
-function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedFault | undefined): Promise<OpResult> {
+/**
+ * A gc op that carries a gc fault first runs a backup cycle on one of the worker's disks, so that the
+ * collector has a coalesce to do and the fault something to stop.
+ */
+function backupTarget(ctx: ChaosContext, w: number, op: PlannedOp, armed: ArmedFault | undefined): string | undefined {
+  return op.kind === 'gc' && armed?.gcFaults !== undefined ? workerView(ctx, w).disks[0]?.uuid : undefined;
+}
+
+async function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedFault | undefined, backup: string | undefined): Promise<OpResult> {
   switch (op.kind) {
     case 'create':
       return createDisk(ctx, id, op.sizeBytes);
     case 'destroy':
-      return destroyVdi(ctx, id, op.target);
+      return thenCollect(ctx, armed, await destroyVdi(ctx, id, op.target));
     case 'resize':
       return resizeVdi(ctx, op.target, op.sizeBytes);
     case 'snapshot':
@@ -67,7 +75,7 @@ function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedFault |
     case 'clone':
       return copyVdi(ctx, id, op.target, 'clone');
     case 'revert':
-      return revert(ctx, id, op.snapshot, op.replaces);
+      return thenCollect(ctx, armed, await revert(ctx, id, op.snapshot, op.replaces));
     case 'plug':
       return plug(ctx, op.target, op.host, id.worker);
     case 'unplug':
@@ -76,10 +84,13 @@ function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedFault |
       return writeOp(ctx, id, op.target, op.first, op.count);
     case 'read':
       return readOp(ctx, op.target, op.first, op.count);
-    case 'gc':
-      return gcOp(ctx, armed);
+    case 'gc': {
+      const prepared = backup === undefined ? undefined : await backupCycle(ctx, id, backup);
+      const gc = await gcOp(ctx, armed);
+      return prepared === undefined ? gc : { ...gc, note: `${prepared.ok ? '' : 'failed: '}${prepared.note ?? ''}; ${gc.note ?? gc.code ?? ''}` };
+    }
     case 'scan':
-      return scanOp(ctx);
+      return thenCollect(ctx, armed, await scanOp(ctx));
   }
 }
 
@@ -95,6 +106,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function runWorker(ctx: ChaosContext, w: number, count: number, gate: CheckGate, lingering: LingeringFault[]): Promise<void> {
   const opsRng = createRng(ctx.options.seed, `worker-${w}/ops`);
   const faultRng = createRng(ctx.options.seed, `worker-${w}/faults`);
+  const history: FaultHistory = new Map();
   for (let index = 0; index < count; index += 1) {
     await gate.beforeOp();
     try {
@@ -104,10 +116,12 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
       const target = targetOf(op);
       const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
       const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };
-      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter);
+      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter, history);
       const armed = plan ? arm(ctx, plan, vmHost, lingering) : undefined;
       const started = performance.now();
-      const result = await withTimeout(ctx.diskLocks.run(lockedBy(op), () => execute(ctx, id, op, armed)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
+      const backup = backupTarget(ctx, w, op, armed);
+      const locks = backup === undefined ? lockedBy(op) : [backup];
+      const result = await withTimeout(ctx.diskLocks.run(locks, () => execute(ctx, id, op, armed, backup)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
       const settled = armed ? await withTimeout(armed.settle(), OP_TIMEOUT_MS, `the fault of ${opName(id)}`) : undefined;
       if (armed && settled && !settled.deferred) ctx.tally.fault(armed.kind, settled.fired);
       ctx.tally.ops += 1;

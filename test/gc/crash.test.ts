@@ -3,19 +3,23 @@
  * every visible VDI's content is unchanged byte for byte, the chain ends coalesced, no journal is left.
  */
 import test from 'ava';
+import { GC_POINTS } from '../../gc/fault-points.js';
+import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 import { srFixture } from '../e2e/sr-fixture.js';
 import { buildChain, contentOf, parents, runGc, type Layer } from './helpers.js';
 
+const { coalesce, relink } = GC_POINTS;
+/** In the order a thin merge crosses them. */
 const POINTS = [
-  'gc:coalesce:after-journal',
-  'inflate:after-journal',
-  'inflate:after-resize',
-  'gc:coalesce:after-inflate',
-  'gc:coalesce:after-merge',
-  'gc:relink:after-journal',
-  'gc:coalesce:after-unjournal',
-  'gc:relink:after-child',
-  'gc:relink:after-unjournal',
+  coalesce.afterJournal,
+  INFLATE_POINTS.afterJournal,
+  INFLATE_POINTS.afterResize,
+  coalesce.afterInflate,
+  coalesce.afterMerge,
+  relink.afterJournal,
+  coalesce.afterUnjournal,
+  relink.afterChild,
+  relink.afterUnjournal,
 ];
 
 function uuid(n: number, i: number): string {
@@ -43,7 +47,7 @@ test('killed at every step of a coalesce, the next run resumes or redoes it with
     const before = { leaf: await contentOf(fx, leaf), snap: await contentOf(fx, snap) };
     const killed = await runGc(fx, [], { LINSTOR_SR_FAULTS: `${point}:kill` });
     t.is(killed.signal, 'SIGKILL', `${point}: the fault point was not reached\n${killed.stdout}\n${killed.stderr}`);
-    if (point === 'gc:relink:after-child') {
+    if (point === relink.afterChild) {
       // The killed run's "Garbage Collection" task stays behind in XAPI with the progress it reached.
       const tasks = fx.pool.xapi.db.refsWhere('task', (r) => r['name_label'] === 'Garbage Collection');
       t.true(tasks.some((ref) => Number(fx.pool.xapi.db.get('task', ref)['progress']) > 0), 'the task reports progress');

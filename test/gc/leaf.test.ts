@@ -4,11 +4,13 @@
  * the leaf's bytes are unchanged and the chain ends as one layer under the leaf's uuid.
  */
 import test from 'ava';
+import { GC_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
 import { srFixture } from '../e2e/sr-fixture.js';
 import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
 
-const POINTS = [undefined, 'gc:leaf:after-journal', 'gc:leaf:after-merge', 'gc:leaf:after-rename-leaf', 'gc:leaf:after-rename-parent', 'gc:leaf:after-commit', 'gc:leaf:after-unjournal'];
+const { leaf } = GC_POINTS;
+const POINTS = [undefined, leaf.afterJournal, leaf.afterMerge, leaf.afterRenameLeaf, leaf.afterRenameParent, leaf.afterCommit, leaf.afterUnjournal];
 const uuid = (n: number, i: number) => `88888888-8888-4888-8${String(n).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
 
 function chain(n: number): Layer[] {

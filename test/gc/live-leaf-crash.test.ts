@@ -4,20 +4,12 @@
  * layer under the leaf's uuid with no journal entry and no OLD_ volume left.
  */
 import test from 'ava';
+import { LEAF_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
 import { buildChain, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
 import { guest, runningOnSlave } from './live-helpers.js';
 
-const POINTS = [
-  'gc:leaf:after-journal',
-  'gc:leaf:after-pause',
-  'gc:leaf:after-merge',
-  'gc:leaf:after-rename-leaf',
-  'gc:leaf:after-rename-parent',
-  'gc:leaf:after-commit',
-  'gc:leaf:after-unpause',
-  'gc:leaf:after-unjournal',
-];
+const POINTS = LEAF_POINTS;
 const uuid = (n: number, i: number) => `99999999-9999-4999-9${String(n).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
 
 function chain(n: number): Layer[] {

@@ -1,0 +1,68 @@
+import test from 'ava';
+import { DRIVER_POINTS, planFault, type FaultHistory, type FaultPlan } from '../../../sim/chaos/fault-plan.js';
+import { OP_WEIGHTS, type OpKind, type PlannedOp } from '../../../sim/chaos/op-mix.js';
+import { createRng } from '../../../sim/chaos/prng.js';
+import { FAULT_KINDS, type FaultKind } from '../../../sim/chaos/summary.js';
+
+const OPS: Readonly<Record<OpKind, PlannedOp>> = {
+  create: { kind: 'create', sizeBytes: 8 << 20 },
+  destroy: { kind: 'destroy', target: 'a' },
+  resize: { kind: 'resize', target: 'a', sizeBytes: 16 << 20 },
+  snapshot: { kind: 'snapshot', target: 'a' },
+  clone: { kind: 'clone', target: 'a' },
+  revert: { kind: 'revert', snapshot: 's', replaces: 'a' },
+  plug: { kind: 'plug', target: 'a', host: 'host2' },
+  unplug: { kind: 'unplug', target: 'a' },
+  write: { kind: 'write', target: 'a', first: 0, count: 8 },
+  read: { kind: 'read', target: 'a', first: 0, count: 8 },
+  gc: { kind: 'gc' },
+  scan: { kind: 'scan' },
+};
+
+/** `n` ops drawn by the op weights (running ones half the time), each with its planned fault. */
+function plans(n: number, history: FaultHistory | undefined): { op: PlannedOp; fault: FaultPlan }[] {
+  const ops = createRng(9, 'ops');
+  const faults = createRng(9, 'faults');
+  const out: { op: PlannedOp; fault: FaultPlan }[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const op = OPS[ops.weighted(OP_WEIGHTS)];
+    const fault = planFault(faults, op, ops.next() < 0.5, 1, {}, history);
+    if (fault) out.push({ op, fault });
+  }
+  return out;
+}
+
+test('a fault only goes with an op that can meet it', (t) => {
+  for (const { op, fault } of plans(3000, new Map())) {
+    if (op.kind === 'write' || op.kind === 'read') t.false(['linstor-error', 'linstor-drop', 'controller-down'].includes(fault.kind), `${op.kind} never reaches LINSTOR`);
+    if (fault.kind === 'gc-kill' || fault.kind === 'gc-throw') t.true(['gc', 'destroy', 'revert', 'scan'].includes(op.kind), `no collector runs after ${op.kind}`);
+    if (fault.kind === 'driver-kill' || fault.kind === 'driver-throw') t.true((DRIVER_POINTS[fault.verb] ?? []).includes(fault.point));
+    if (op.kind === 'plug' && (fault.kind === 'driver-kill' || fault.kind === 'driver-throw')) t.is(fault.verb, 'vdi_activate', 'a VM start inflates in vdi_activate');
+  }
+});
+
+test('with a history, every kind is planned about as often as it is expected to fire', (t) => {
+  const count = (history: FaultHistory | undefined) => {
+    const expected = new Map<FaultKind, number>();
+    for (const { fault } of plans(4000, history)) expected.set(fault.kind, (expected.get(fault.kind) ?? 0) + 1);
+    return FAULT_KINDS.map((k) => expected.get(k) ?? 0);
+  };
+  const balanced = count(new Map());
+  const mean = balanced.reduce((s, n) => s + n, 0) / balanced.length;
+  // Fire rates differ (0.5–1), so planned counts may differ by 2×; no kind starves.
+  for (const [i, n] of balanced.entries()) t.true(n > mean * 0.4, `${FAULT_KINDS[i]}: ${n} planned, mean ${mean.toFixed(0)}`);
+  const unbalanced = count(undefined);
+  const gc = unbalanced[FAULT_KINDS.indexOf('gc-throw')]!;
+  t.true(gc < mean * 0.4, `without a history the collector's rare runs carry few faults (${gc})`);
+});
+
+test('a gc fault names a collector point or the n-th point crossed', (t) => {
+  const seen = new Set<string>();
+  for (const { fault } of plans(3000, new Map())) if (fault.kind === 'gc-kill' || fault.kind === 'gc-throw') seen.add(fault.point.startsWith('*#') ? 'counted' : fault.point.split(':')[0]!);
+  t.deepEqual([...seen].sort(), ['counted', 'gc', 'inflate']);
+  const filtered = createRng(3, 'f');
+  for (let i = 0; i < 200; i += 1) {
+    const f = planFault(filtered, OPS.gc, false, 1, { kinds: ['gc-kill'], points: ['relink'] });
+    t.true(f?.kind === 'gc-kill' && f.point.startsWith('gc:relink:'), 'a point filter never yields a counted fault');
+  }
+});
