@@ -20,6 +20,7 @@
  */
 import { faultPoint } from '../lib/host/faults.js';
 import { GC_POINTS } from './fault-points.js';
+import { coalesceOn } from './remote-coalesce.js';
 import type { Journal } from '../lib/journal/index.js';
 import { FLAG_ENTRY } from '../lib/journal/index.js';
 import { deflate, inflate, usableBytes } from '../lib/thin/thin.js';
@@ -119,9 +120,7 @@ async function mergeWhereOpen(ctx: GcContext, m: PreparedMerge, onProgress?: Mer
   }
   ctx.log.info(`merging on ${elsewhere.hostname}, where ${m.resource} is open (pid ${elsewhere.pid} ${elsewhere.process}): no progress until it ends`, { childBytes });
   onProgress?.(0, childBytes);
-  const answer = await ctx.callPlugin(elsewhere.hostRef, 'coalesce', { devicePath: childPath });
-  const sectors = Number(answer);
-  if (!Number.isSafeInteger(sectors)) throw new Error(`coalesce on ${elsewhere.hostname} answered ${JSON.stringify(answer)}`);
+  const sectors = await coalesceOn((h, fn, args) => ctx.callPlugin(h, fn, args), elsewhere.hostRef, childPath, ctx.groupName);
   onProgress?.(childBytes, childBytes);
   return { sectors, ms: performance.now() - started };
 }

@@ -81,12 +81,24 @@ export const NUMBER = rule(/^\d{1,6}$/, 'a number');
 export const HOSTNAME: Check = (v) => (v.length <= 253 && HOSTNAME_RE.test(v) ? undefined : 'must be a host name');
 /** A LINSTOR net interface name (first character a letter or _, at most 32). */
 export const INTERFACE = rule(/^[A-Za-z_][A-Za-z0-9_-]{0,31}$/, 'a LINSTOR interface name');
-/** sm's image type names (vhd, aio, qcow2): accepted, LINSTOR VDIs are VHD or RAW. */
-export const VDI_TYPE = rule(/^[a-z0-9]{1,16}$/, 'an image type');
+/**
+ * The image type of a COW call (sm sends its cowutil's type since 2026; missing or empty means vhd):
+ * on LINSTOR the only COW type is VHD, so anything else (aio, qcow2) is refused rather than misread.
+ */
+export const VDI_TYPE = rule(/^(vhd)?$/, 'vhd (the only COW image type on LINSTOR)');
 /** Free text that only ever reaches XAPI fields (names, descriptions). */
 export const TEXT: Check = (v) => (/[\0-\x1f\x7f]/.test(v) ? 'must not hold control characters' : undefined);
 /** A word passed on to a command (tap-ctl's secondary): never an option, no spaces or control characters. */
 export const WORD: Check = (v) => (v.startsWith('-') ? 'must not start with -' : /^[\x21-\x7e]{1,1024}$/.test(v) ? undefined : 'must be printable, without spaces');
 
-/** What LinstorVhdUtil sends with every VHD call besides the function's own arguments. */
+/** What LinstorVhdUtil (LinstorCowUtil since 2026) sends with every VHD call besides the function's own arguments. */
 export const VHD_CALL = { devicePath: required(DRBD_DEVICE), groupName: optional(GROUP), vdiType: optional(VDI_TYPE) };
+
+/**
+ * Whether the caller speaks the 2026 protocol: LinstorCowUtil always sends `vdiType` and expects
+ * `check` to answer a CheckResult and `coalesce` bytes; older callers send no `vdiType` and expect
+ * 'True' and a sector count.
+ */
+export function isCowCaller(args: Readonly<Record<string, string>>): boolean {
+  return Object.hasOwn(args, 'vdiType');
+}

@@ -1,11 +1,11 @@
 /**
  * VHD getters other hosts ask through the plugin when they cannot open a device themselves
  * (spec/sm-linstor.md §4.2): read-only queries of the VHD on this host's DRBD device, natively.
- * `getVHDInfo` and `getParent`, which also need the KV to name VDIs, are in vhd-info.ts.
+ * `getInfo` (`getVHDInfo`) and `getParent`, which also need the KV to name VDIs, are in vhd-info.ts.
  */
 import { deflateSync } from 'node:zlib';
 import { blockBitmap, checkVhd, getKeyHash, queryDepth, queryVhd } from '../../lib/vhd/index.js';
-import { checkArgs, optional, TRUTH, VHD_CALL } from './args.js';
+import { checkArgs, isCowCaller, optional, TRUTH, VHD_CALL } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
 import { strtobool } from './true-false.js';
 
@@ -40,12 +40,42 @@ export const getDrbdSize: PluginFunction = async (ctx, args) => {
   return size;
 };
 
-/** 'True', or a failure with vhd-util check's reason. */
+/** sm's CheckResult (cowutil, 2026), sent as the decimal string of its value. */
+export const CHECK_RESULT = { Success: '0', Fail: '1', Unavailable: '2' } as const;
+
+/** Errors that mean the image cannot be opened here (sm's CowUtil.check answers Unavailable for them). */
+const UNAVAILABLE = new Set(['ENOENT', 'EROFS', 'EMEDIUMTYPE']);
+
+function unavailable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.name === 'VhdNotFoundError' || UNAVAILABLE.has(String((e as NodeJS.ErrnoException).code))) return true;
+  }
+  return false;
+}
+
+/**
+ * vhd-util check. To a 2026 caller (isCowCaller): a CheckResult, '0' Success, '1' Fail (with the reason
+ * logged), '2' Unavailable when the image cannot be opened here (missing, read-only, in use elsewhere).
+ * To an older caller: 'True', or a failure with the reason, as the plugin always answered.
+ */
 export const check: PluginFunction = async (ctx, args) => {
   const a = checkArgs(args, { ...VHD_CALL, ignoreMissingFooter: optional(TRUTH), fast: optional(TRUTH) });
-  const result = await checkVhd(ctxOf(ctx), a.devicePath, { ignoreMissingFooter: strtobool(a.ignoreMissingFooter), fast: strtobool(a.fast) });
-  if (!result.ok) throw new Error(result.reason);
-  return 'True';
+  const options = { ignoreMissingFooter: strtobool(a.ignoreMissingFooter), fast: strtobool(a.fast) };
+  if (!isCowCaller(args)) {
+    const result = await checkVhd(ctxOf(ctx), a.devicePath, options);
+    if (!result.ok) throw new Error(result.reason);
+    return 'True';
+  }
+  try {
+    const result = await checkVhd(ctxOf(ctx), a.devicePath, options);
+    if (result.ok) return CHECK_RESULT.Success;
+    ctx.log.warn(`check ${a.devicePath}: ${result.reason}`);
+    return CHECK_RESULT.Fail;
+  } catch (error) {
+    if (!unavailable(error)) throw error;
+    ctx.log.warn(`check ${a.devicePath}: unavailable here`, { error: String(error) });
+    return CHECK_RESULT.Unavailable;
+  }
 };
 
 /** The key hash (hex), or '' when the VHD holds none. */

@@ -1,5 +1,6 @@
 /**
- * `getVHDInfo` and `getParent` (spec/sm-linstor.md §4.2, §6): the VHD getters whose answer names VDIs,
+ * `getInfo` (`getVHDInfo` before 2026, still answered under both names) and `getParent`
+ * (spec/sm-linstor.md §4.2, §6): the VHD getters whose answer names VDIs,
  * so the device paths vhd-util reports are mapped back to VDI uuids through the SR's KV (`volume-name`).
  */
 import { connectController } from '../../lib/discovery/connect.js';
@@ -38,10 +39,10 @@ function pythonJson(entries: [string, string | number][]): string {
 }
 
 /**
- * JSON of sm's VHDInfo `__dict__`: uuid, sizeVirt (bytes), sizePhys, then parentPath and parentUuid only
+ * JSON of sm's VHDInfo `__dict__` (CowImageInfo's since 2026, the same fields): uuid, sizeVirt (bytes), sizePhys, then parentPath and parentUuid only
  * when there is a parent and includeParent is set, hidden (0 or 1, vhdutil's int), sizeAllocated, path.
  */
-export const getVHDInfo: PluginFunction = async (ctx, args) => {
+export const getInfo: PluginFunction = async (ctx, args) => {
   // resolveParent is sent by the Python callers and ignored, as the Python plugin ignores it.
   const a = checkArgs(args, { ...WITH_GROUP, includeParent: optional(TRUTH), resolveParent: optional(TRUTH) });
   const [path, groupName] = [a.devicePath, a.groupName];

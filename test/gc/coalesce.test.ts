@@ -90,12 +90,16 @@ test('merged where the chain is open: 0% then 100%, and the log says the merge r
   const calls: [number, number][] = [];
   const plugin: { host: string; fn: string; progressBefore: number }[] = [];
   // host2's plugin stands in for itself: the merge is done here, on the same devices.
+  // It speaks the 2026 protocol: it knows getInfo and answers bytes to a caller that sends vdiType.
   const ctx = contextOn(fx, sink, async (host, fn, args) => {
     plugin.push({ host, fn, progressBefore: calls.length });
-    return String(await coalesceVhd({ root }, args['devicePath'] ?? ''));
+    t.like(args, { devicePath: args['devicePath'], groupName: fx.groupName, vdiType: 'vhd' });
+    if (fn === 'getInfo') return '{}';
+    return String((await coalesceVhd({ root }, args['devicePath'] ?? '')) * 512);
   });
   const r = await mergeIntoParent(ctx, underLockOf(fx, ctx), MID, BASE, (done, total) => calls.push([done, total]));
-  t.deepEqual(plugin, [{ host: fx.pool.xapi.host('host2').ref, fn: 'coalesce', progressBefore: 1 }], '0% is reported before the remote merge starts');
+  const host2 = fx.pool.xapi.host('host2').ref;
+  t.deepEqual(plugin, [{ host: host2, fn: 'getInfo', progressBefore: 1 }, { host: host2, fn: 'coalesce', progressBefore: 1 }], '0% is reported before the remote merge starts');
   t.deepEqual(calls, [[0, 6 * MiB], [6 * MiB, 6 * MiB]]);
   t.is(r.sectors, (2 * MiB + 4096) / 512);
   t.regex(sink.text(), /merging on host2, where .* is open \(pid 4242 tapdisk\): no progress until it ends/);

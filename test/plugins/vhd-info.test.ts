@@ -8,7 +8,7 @@ const CHILD = '22222222-2222-4222-8222-222222222222';
 const GARBAGE = '33333333-3333-4333-8333-333333333333';
 const MIB = 1024 * 1024;
 
-test('getVHDInfo answers VHDInfo.__dict__ with VDI uuids resolved through the KV; getParent names the parent or fails cleanly', async (t) => {
+test('getInfo and getVHDInfo answer VHDInfo.__dict__ with VDI uuids resolved through the KV; getParent names the parent or fails cleanly', async (t) => {
   const f = await srFixture(t, { hosts: 2, redundancy: 2 });
   await seedVhdChain(f.pool, f.groupName, 'host1', { parent: PARENT, child: CHILD, garbage: GARBAGE });
   const kv = await f.linstor.keyValueStore.props(`xcp-sr-${f.groupName.replace('/', '_')}`);
@@ -33,6 +33,8 @@ test('getVHDInfo answers VHDInfo.__dict__ with VDI uuids resolved through the KV
   t.deepEqual(Object.keys(parent), ['uuid', 'sizeVirt', 'sizePhys', 'hidden', 'sizeAllocated', 'path'], 'no parent keys without a parent');
   t.is(parent['uuid'], PARENT);
   t.is(parent['hidden'], 1);
+  t.is(await on('host2', 'getInfo', dev(CHILD), { includeParent: 'True', vdiType: 'vhd' }), raw, 'getInfo (2026, with vdiType) answers what getVHDInfo does');
+  t.is(await on('host2', 'getVHDInfo', dev(CHILD), { includeParent: 'True', vdiType: '' }), raw, 'an empty vdiType means vhd');
   const noParent = JSON.parse(await on('host1', 'getVHDInfo', dev(CHILD), { includeParent: 'False' })) as Record<string, unknown>;
   t.false('parentUuid' in noParent);
 
