@@ -20,6 +20,12 @@ export type ReconcileOptions = {
   readonly introduce: boolean;
   /** sr_scan: forget XAPI VDIs whose volume is gone. */
   readonly forget: boolean;
+  /**
+   * VDIs some journal entry names: one whose volume is missing is in the middle of a rename (a
+   * leaf-coalesce killed between its two renames leaves the leaf as OLD_<uuid> until the collector
+   * finishes it) and keeps its XAPI record.
+   */
+  readonly pending?: ReadonlySet<string>;
 };
 
 /** `kept`: gone from LINSTOR but still plugged, so not forgotten. */
@@ -122,6 +128,11 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
     const present = new Set<string>(volumes.list());
     for (const [location, [ref, record]] of byLocation) {
       if (present.has(location)) continue;
+      if (o.pending?.has(location) || present.has(`OLD_${location}`)) {
+        ctx.log.warn(`VDI ${location} has no LINSTOR volume while an operation on it is unfinished: not forgotten, the collector finishes it`, { vdi: location });
+        report.kept.push(location);
+        continue;
+      }
       // A VM that runs on it keeps its VBD: forgetting would leave the VBD dangling, and the volume
       // under it may only be out of sight for a moment. Reported, never forgotten while plugged.
       if (await pluggedSomewhere(o.xapi, record.VBDs)) {

@@ -28,7 +28,8 @@ export async function srScan(ctx: DriverContext, request: SmapiRequest<'sr_scan'
     // Interrupted inflates and clones undone first: their volumes are not final (spec §5).
     await masterPrelude(ctx, session, node);
     const clones = await journal.getAll('clone');
-    const report = await reconcileVdis(ctx, volumes, { xapi: session.xapi, srRef, node, introduce: clones.size === 0, forget: true });
+    const pending = new Set((await journal.entries()).map((e) => e.id));
+    const report = await reconcileVdis(ctx, volumes, { xapi: session.xapi, srRef, node, introduce: clones.size === 0, forget: true, pending });
     const pauses = await unpauseLeftovers({ xapi: session.xapi, journal, srUuid: session.srUuid, log: ctx.log }, records);
     if (pauses.failed.length > 0) ctx.log.error('VDIs left paused could not be unpaused; the next scan tries again', { vdis: pauses.failed });
     ctx.log.info(`sr_scan: ${report.introduced.length} introduced, ${report.updated.length} updated, ${report.forgotten.length} forgotten`);

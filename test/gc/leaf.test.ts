@@ -6,8 +6,7 @@
 import test from 'ava';
 import { GC_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { buildChain, contentOf, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
 
 const { leaf } = GC_POINTS;
 const POINTS = [undefined, leaf.afterJournal, leaf.afterMerge, leaf.afterRenameLeaf, leaf.afterRenameParent, leaf.afterCommit, leaf.afterUnjournal];
@@ -22,18 +21,21 @@ function chain(n: number): Layer[] {
 
 test('leaf-coalesce, killed at each step then run again: same bytes, one layer named after the leaf, XAPI rows fixed', async (t) => {
   t.timeout(15 * 60_000);
-  const fx = await srFixture(t, { hosts: 2 });
+  const fx = await createdSr(t, 2);
   const db = fx.pool.xapi.db;
   const kv = `xcp-sr-${fx.groupName.replace('/', '_')}`;
   for (const [n, point] of POINTS.entries()) {
     const [base, leaf] = [uuid(n, 1), uuid(n, 2)];
     await buildChain(fx, chain(n));
-    const baseRow = db.create('VDI', { SR: fx.srRef, name_label: 'base copy', managed: false, sm_config: { vdi_type: 'vhd' } }, base);
-    const leafRow = db.create('VDI', { SR: fx.srRef, name_label: 'disk', managed: true, sm_config: { vdi_type: 'vhd', 'vhd-parent': base } }, leaf);
+    const baseRow = db.create('VDI', { SR: fx.srRef, location: base, name_label: 'base copy', managed: false, sm_config: { vdi_type: 'vhd' } }, base);
+    const leafRow = db.create('VDI', { SR: fx.srRef, location: leaf, name_label: 'disk', managed: true, sm_config: { vdi_type: 'vhd', 'vhd-parent': base } }, leaf);
     const before = await contentOf(fx, leaf);
     if (point !== undefined) {
       const killed = await runGc(fx, [], { LINSTOR_SR_FAULTS: `${point}:kill` });
       t.is(killed.signal, 'SIGKILL', `${point}: not reached\n${killed.stdout}\n${killed.stderr}`);
+      // A scan before the collector's next run: the leaf may be OLD_<leaf> for now, its VDI stays.
+      await fx.xapi.call('SR.scan', fx.srRef);
+      t.true(db.has('VDI', leafRow), `${point}: the scan kept the leaf's XAPI record`);
     }
     const r = await runGc(fx, []);
     t.is(r.exitCode, 0, `${point}: ${r.stderr}\n${r.log}`);
