@@ -28,6 +28,7 @@ export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   vdi_epoch_end: async () => (await import('./verbs/vdi-epoch.js')).vdiEpochEnd,
   vdi_snapshot: async () => (await import('./verbs/vdi-snapshot.js')).vdiSnapshot,
   vdi_clone: async () => (await import('./verbs/vdi-clone.js')).vdiClone,
+  vdi_revert: async () => (await import('./verbs/vdi-revert.js')).vdiRevert,
   sr_create: async () => (await import('./verbs/sr-create.js')).srCreate,
   sr_attach: async () => (await import('./verbs/sr-attach.js')).srAttach,
   sr_detach: async () => (await import('./verbs/sr-detach.js')).srDetach,

@@ -33,6 +33,8 @@ export type ChainRequest = {
   /** A's XAPI record before the verb (names and type for the new records). */
   readonly record: VdiRecord;
   readonly now: Date;
+  /** False: the second leaf gets no XAPI record (a revert adopts it under another VDI's uuid). */
+  readonly introduceResult?: boolean;
 };
 
 export type ChainResult = {
@@ -110,7 +112,7 @@ export async function buildChain(d: CloneDeps, r: ChainRequest, entry: CloneEntr
   d.volumes.invalidateResources();
   const allocated = async (uuid: VdiUuid) => (await d.volumes.sizes(uuid))?.allocatedBytes ?? 0;
   const record = { srRef: r.srRef, nameLabel: r.record.name_label, nameDescription: r.record.name_description, xapiType: r.record.type, virtualSize: baseInfo.virtualSize };
-  if (entry.snapUuid !== undefined) {
+  if (entry.snapUuid !== undefined && r.introduceResult !== false) {
     const snap = asVdiUuid(entry.snapUuid);
     await introduceSnapshot(d.xapi, { ...record, uuid: snap, utilisation: await allocated(snap), parent: snapParent }, r.clone ? undefined : r.vdiRef, r.now);
     faultPoint(d.faults, CLONE_POINTS.afterIntroduceSnap);

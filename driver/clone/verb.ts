@@ -127,86 +127,120 @@ function retryOptions(ctx: DriverContext, log: Logger): Omit<RetryOptions, 'what
   return { attempts: 6, delayMs: Math.max(1, Math.round(1_000 * scale)), maxDelayMs: Math.max(1, Math.round(8_000 * scale)), log };
 }
 
+/** One snapshot or clone, run by a verb that already holds the SR lock in `session`. */
+export type CloneRun = {
+  readonly uuid: VdiUuid;
+  readonly vdiRef: Ref;
+  readonly srRef: Ref;
+  readonly kind: SnapshotKind;
+  readonly clone: boolean;
+  readonly code: 'VDISnapshot' | 'VDIClone';
+  /** The SMAPI verb, for logs and errors. */
+  readonly verb: string;
+  readonly mirror: string | undefined;
+  /** False: the result leaf gets no XAPI record (a revert adopts it under another VDI's uuid). */
+  readonly introduceResult?: boolean;
+  /**
+   * What becomes of `unreturned/<result>` once the chain is done and the answer may go: removed
+   * (the default), or replaced by the caller's own entry, in one KV transaction, when the caller goes on.
+   */
+  readonly settle?: (journal: Journal, result: VdiUuid) => Promise<void>;
+};
+
 export async function snapshotVerb(ctx: DriverContext, request: SmapiRequest<'vdi_snapshot'> | SmapiRequest<'vdi_clone'>, clone: boolean): Promise<VdiResult> {
   const uuid = vdiUuidOf(request);
-  const kind: SnapshotKind = clone ? 'double' : snapshotKind(request.driverParams['type']);
-  const code = clone ? 'VDIClone' : 'VDISnapshot';
   const vdiRef = request.vdiRef;
   const srRef = request.srRef;
   if (vdiRef === undefined || srRef === undefined) throw new SrError('BadRequest', `${request.verb} needs vdi_ref and sr_ref`);
+  const kind: SnapshotKind = clone ? 'double' : snapshotKind(request.driverParams['type']);
+  const run: CloneRun = { uuid, vdiRef, srRef, kind, clone, code: clone ? 'VDIClone' : 'VDISnapshot', verb: request.verb, mirror: request.driverParams['mirror'] || undefined };
   return withVdiSession(ctx, request, async (session) => {
     const node = await localNodeName(session);
     await openVolumes(session); // an unreachable controller is SRUnavailable, not a failed snapshot
     await masterPrelude(ctx, session, node);
-    await check(ctx, session, uuid, vdiRef, node, code, kind === 'double' ? 2 : 1);
-    const log = ctx.log.child('snapshot');
-    const call = linstorManagerCall(session.xapi);
-    const config = smConfigOf(session.xapi, vdiRef);
-    const journal = await session.journal();
-    const depsWith = (volumes: VolumeManager, j: Journal): CloneDeps => ({ volumes, journal: j, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call });
-    const deps = depsWith(await session.volumes(), journal);
-    const entry = newCloneEntry(kind);
-    const retry = retryOptions(ctx, log);
-    await journal.create('clone', uuid, formatCloneEntry(entry));
-    faultPoint(ctx.env.faults, CLONE_POINTS.afterJournal);
-    const mirror = request.driverParams['mirror'];
-    let result: ChainResult;
-    try {
-      // We hold the SR lock, as any pauser does: a `paused` left now is a killed verb's. Unpause it first.
-      if ((await config.read())['paused'] !== undefined) await tapUnpause(config, call, log, session.srUuid, uuid);
-      if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError(code, `Failed to pause VDI ${uuid}`);
-    } catch (error) {
-      await journal.remove('clone', uuid).catch((removeError: unknown) => log.warn('cannot remove the clone entry of a snapshot that never paused', { vdi: uuid, error: removeError }));
-      throw error;
-    }
-    try {
-      faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
-      const record = await session.xapi.vdi.getRecord(vdiRef);
-      result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date() }, entry);
-      if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { vdi: uuid, error }));
-      faultPoint(ctx.env.faults, CLONE_POINTS.beforeCommit);
-      // The commit point. A double snapshot's or a clone's entry becomes `unreturned/<result>` in the
-      // same transaction: should the verb die before it answers, the recovery drops the result VDI
-      // (xapi reported a failure), never the chain. A removal whose answer was lost and that fails on
-      // every retry leaves one entry or the other: the guest is still paused, the recovery decides.
-      await retrying({ ...retry, what: `committing the ${request.verb} of ${uuid}` }, () =>
-        entry.snapUuid === undefined ? journal.remove('clone', uuid) : journal.replace({ type: 'clone', id: uuid }, { type: UNRETURNED, id: entry.snapUuid, value: uuid }),
-      );
-    } catch (error) {
-      await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: request.verb });
-      throw error;
-    }
-    const unpause = () => tapUnpauseRetried(config, call, session.srUuid, uuid, retry, mirror || undefined);
-    try {
-      faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
-      // Committed: a host that stays paused is released by the next sr_scan.
-      if (!(await unpause())) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
-      faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
-      // sm backs up after every snapshot and clone (they share `_do_snapshot`); before the answer's
-      // marker goes, so that a verb killed during the backup still leaves no result behind.
-      await backupAfterCommit(ctx, session.linstor, 'snapshot');
-      if (entry.snapUuid !== undefined) await retrying({ ...retry, what: `answering the ${request.verb} of ${uuid}` }, () => journal.remove(UNRETURNED, entry.snapUuid!));
-    } catch (error) {
-      // Past the commit the chain stays; the guest runs on, and the result goes, as the failure says.
-      log.warn(`${request.verb} failed after its commit point: the chain stays, its result is dropped`, { vdi: uuid, error });
-      if (!(await unpause())) log.error('a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
-      if (entry.snapUuid === undefined) {
-        // A single or internal snapshot's result is the base the chain needs: it stays, and so the verb succeeds.
-        log.warn('the result of a single snapshot is the base of the chain: kept, the verb answers success', { vdi: uuid });
-      } else {
-        const snapUuid = asVdiUuid(entry.snapUuid);
-        await retrying({ ...retry, what: `dropping the result of the ${request.verb} of ${uuid}` }, async () => {
-          const d = await freshDeps(session, depsWith, log);
-          await dropUnreturnedResult(d, snapUuid);
-          await d.journal.remove(UNRETURNED, snapUuid);
-        }).catch((dropError: unknown) => log.error('cannot drop the result now: the next recovery does', { vdi: uuid, result: snapUuid, error: dropError }));
-        throw error;
-      }
-    }
-    log.info(`${request.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
-    if (kind !== 'internal') {
-      await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));
-    }
+    const result = await cloneInSession(ctx, session, node, run);
     return { uuid: result.resultUuid, location: result.resultUuid };
   });
+}
+
+/**
+ * The snapshot or clone of `run.uuid` (the caller ran the master prelude under the SR lock): checks,
+ * journal, pause, chain, commit, unpause, answer marker settled. Returns the chain's result.
+ */
+export async function cloneInSession(ctx: DriverContext, session: SrSession, node: string, run: CloneRun): Promise<ChainResult> {
+  const { uuid, vdiRef, srRef, kind, clone, code, mirror } = run;
+  await check(ctx, session, uuid, vdiRef, node, code, kind === 'double' ? 2 : 1);
+  const log = ctx.log.child('snapshot');
+  const call = linstorManagerCall(session.xapi);
+  const config = smConfigOf(session.xapi, vdiRef);
+  const journal = await session.journal();
+  const depsWith = (volumes: VolumeManager, j: Journal): CloneDeps => ({ volumes, journal: j, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call });
+  const deps = depsWith(await session.volumes(), journal);
+  const entry = newCloneEntry(kind);
+  const retry = retryOptions(ctx, log);
+  await journal.create('clone', uuid, formatCloneEntry(entry));
+  faultPoint(ctx.env.faults, CLONE_POINTS.afterJournal);
+  let result: ChainResult;
+  try {
+    // We hold the SR lock, as any pauser does: a `paused` left now is a killed verb's. Unpause it first.
+    if ((await config.read())['paused'] !== undefined) await tapUnpause(config, call, log, session.srUuid, uuid);
+    if (!(await tapPause(config, call, log, session.srUuid, uuid))) throw new SrError(code, `Failed to pause VDI ${uuid}`);
+  } catch (error) {
+    await journal.remove('clone', uuid).catch((removeError: unknown) => log.warn('cannot remove the clone entry of a snapshot that never paused', { vdi: uuid, error: removeError }));
+    throw error;
+  }
+  try {
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterPause);
+    const record = await session.xapi.vdi.getRecord(vdiRef);
+    result = await buildChain(deps, { vdi: uuid, vdiRef, srRef, kind, clone, record, now: new Date(), introduceResult: run.introduceResult ?? true }, entry);
+    if (mirror) await session.xapi.vdi.putInMap(vdiRef, 'other_config', 'leaf-coalesce', 'false').catch((error: unknown) => log.warn('cannot disable leaf-coalesce', { vdi: uuid, error }));
+    faultPoint(ctx.env.faults, CLONE_POINTS.beforeCommit);
+    // The commit point. A double snapshot's or a clone's entry becomes `unreturned/<result>` in the
+    // same transaction: should the verb die before it answers, the recovery drops the result VDI
+    // (xapi reported a failure), never the chain. A removal whose answer was lost and that fails on
+    // every retry leaves one entry or the other: the guest is still paused, the recovery decides.
+    await retrying({ ...retry, what: `committing the ${run.verb} of ${uuid}` }, () =>
+      entry.snapUuid === undefined ? journal.remove('clone', uuid) : journal.replace({ type: 'clone', id: uuid }, { type: UNRETURNED, id: entry.snapUuid, value: uuid }),
+    );
+  } catch (error) {
+    await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: run.verb });
+    throw error;
+  }
+  const unpause = () => tapUnpauseRetried(config, call, session.srUuid, uuid, retry, mirror);
+  try {
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterCommit);
+    // Committed: a host that stays paused is released by the next sr_scan.
+    if (!(await unpause())) log.error('the snapshot is done but a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
+    faultPoint(ctx.env.faults, CLONE_POINTS.afterUnpause);
+    // sm backs up after every snapshot and clone (they share `_do_snapshot`); before the answer's
+    // marker goes, so that a verb killed during the backup still leaves no result behind.
+    await backupAfterCommit(ctx, session.linstor, 'snapshot');
+    if (entry.snapUuid !== undefined) {
+      const snap = asVdiUuid(entry.snapUuid);
+      await retrying({ ...retry, what: `answering the ${run.verb} of ${uuid}` }, () => (run.settle ? run.settle(journal, snap) : journal.remove(UNRETURNED, snap)));
+    }
+  } catch (error) {
+    // Past the commit the chain stays; the guest runs on, and the result goes, as the failure says.
+    log.warn(`${run.verb} failed after its commit point: the chain stays, its result is dropped`, { vdi: uuid, error });
+    if (!(await unpause())) log.error('a host did not unpause: the next sr_scan unpauses it', { vdi: uuid });
+    if (entry.snapUuid === undefined) {
+      // A single or internal snapshot's result is the base the chain needs: it stays, and so the verb succeeds.
+      log.warn('the result of a single snapshot is the base of the chain: kept, the verb answers success', { vdi: uuid });
+    } else {
+      const snapUuid = asVdiUuid(entry.snapUuid);
+      await retrying({ ...retry, what: `dropping the result of the ${run.verb} of ${uuid}` }, async () => {
+        const d = await freshDeps(session, depsWith, log);
+        // A settle whose answer was lost may have replaced the marker already: only an unreturned result goes.
+        if ((await d.journal.get(UNRETURNED, snapUuid)) === undefined) return;
+        await dropUnreturnedResult(d, snapUuid);
+        await d.journal.remove(UNRETURNED, snapUuid);
+      }).catch((dropError: unknown) => log.error('cannot drop the result now: the next recovery does', { vdi: uuid, result: snapUuid, error: dropError }));
+      throw error;
+    }
+  }
+  log.info(`${run.verb} done`, { vdi: uuid, kind, result: result.resultUuid });
+  if (kind !== 'internal' && run.introduceResult !== false) {
+    await updateSrStats(session, srRef, kind === 'double' ? result.virtualSize : 0, ctx.log).catch((error: unknown) => log.warn('cannot update the SR sizes', { error }));
+  }
+  return result;
 }

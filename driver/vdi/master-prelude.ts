@@ -2,7 +2,7 @@
  * What the master does before its own VDI commands, sr_scan and sr_attach (spec/sm-linstor.md §5,
  * `_load_vdis`): undo any interrupted inflate, so that the VHD footers match what the next command reads,
  * then any interrupted snapshot or clone, then drop the results of those that died past their commit
- * point without answering. Costs nothing when the journal is empty (the KV is already
+ * point without answering, then undo or finish any interrupted revert (revert/adopt.ts). Costs nothing when the journal is empty (the KV is already
  * cached by the volume manager).
  *
  * Only a command holding the SR lock may run it: every owner of a clone entry holds that lock for its
@@ -15,7 +15,8 @@ import { replayInflateJournal } from '../../lib/thin/thin.js';
 import { linstorManagerCall } from '../clone/deps.js';
 import { undoInterruptedClones } from '../clone/undo.js';
 import { dropUnreturnedResults } from '../clone/unreturned.js';
-import { UNRETURNED } from '../../lib/journal/index.js';
+import { REVERT, UNRETURNED } from '../../lib/journal/index.js';
+import { recoverReverts } from '../revert/adopt.js';
 
 /** Recovery without the SR lock would race the operation it recovers. */
 export class RecoveryWithoutLockError extends Error {
@@ -29,10 +30,11 @@ export async function masterPrelude(ctx: DriverContext, session: SrSession, node
   if ((await journal.getAll('inflate')).size > 0) {
     await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
   }
-  const [clones, unreturned] = await Promise.all([journal.getAll('clone'), journal.getAll(UNRETURNED)]);
-  if (clones.size > 0 || unreturned.size > 0) {
+  const [clones, unreturned, reverts] = await Promise.all([journal.getAll('clone'), journal.getAll(UNRETURNED), journal.getAll(REVERT)]);
+  if (clones.size > 0 || unreturned.size > 0 || reverts.size > 0) {
     const deps = { volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('clone-undo'), hostCall: linstorManagerCall(session.xapi) };
     if (clones.size > 0) await undoInterruptedClones(deps);
     if (unreturned.size > 0) await dropUnreturnedResults(deps);
+    if (reverts.size > 0) await recoverReverts(deps);
   }
 }

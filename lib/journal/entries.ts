@@ -15,6 +15,13 @@ export const JOURNAL_TYPES = ['inflate', 'clone', 'zero', 'leaf', 'coalesce', 'r
  * `has_entries` only keeps the result VDI from being attached meanwhile.
  */
 export const UNRETURNED = 'unreturned';
+/**
+ * Ours too: `revert/<reverted vdi>` = the leaf that takes its place (a clone of the snapshot with no XAPI
+ * record), written in place of that clone's `unreturned/` entry. While both volumes exist the revert is
+ * not committed and the recovery drops the leaf; once the reverted VDI's volume is renamed aside, the
+ * recovery finishes it. Python's driver ignores the type; `has_entries` keeps the VDI from being attached.
+ */
+export const REVERT = 'revert';
 /** One of {@link JOURNAL_TYPES}. */
 export type JournalType = (typeof JOURNAL_TYPES)[number];
 

@@ -7,6 +7,9 @@
  *   type, sharable, other_config, xenstore_data, on_boot, allow_caching and tags;
  * - VDI.resize: vdi_resize; xapi then answers from its DB (the driver must have set virtual_size);
  * - VDI.destroy: vdi_delete, then the row goes if the driver left it;
+ * - VDI.revert(snapshot): with VDI_REVERT, vdi_revert on the SR master with the snapshot as the VDI and
+ *   the VDI it is a snapshot of as args[0] (spec/smapi-protocol.md); refused while that VDI is attached;
+ *   answers the reverted VDI, whose ref and uuid stay;
  * - VDI.db_introduce/db_forget: only from the SM session of the SR (19 args, LOCATION_NOT_UNIQUE).
  */
 import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
@@ -72,6 +75,18 @@ async function copyVdi(ctx: CallContext, verb: 'vdi_snapshot' | 'vdi_clone', vdi
   return ref;
 }
 
+async function revertVdi(ctx: CallContext, snapshot: string): Promise<string> {
+  const { sim } = ctx;
+  const { db } = sim;
+  const sr = db.str('VDI', snapshot, 'SR');
+  requireCapability(sim, sr, 'VDI_REVERT');
+  const target = db.str('VDI', snapshot, 'snapshot_of');
+  if (target === NULL || !db.has('VDI', target)) fail('VALUE_NOT_SUPPORTED', 'snapshot', snapshot, 'not a snapshot of a VDI');
+  if (db.refsWhere('VBD', (r) => r['VDI'] === target && r['currently_attached'] === true).length > 0) fail('VDI_IN_USE', target, 'revert');
+  await execSm(sim, { verb: 'vdi_revert', host: srMasterHost(sim, sr), sr, vdi: snapshot, args: [target] });
+  return target;
+}
+
 async function destroyVdi(ctx: CallContext, vdi: string): Promise<void> {
   const { sim } = ctx;
   const { db } = sim;
@@ -124,6 +139,7 @@ export function vdiMethods(): MethodTable {
     'VDI.destroy': { arity: 1, fn: async (ctx, [vdi]) => (await destroyVdi(ctx, argRef(ctx, vdi, 'VDI', 'self')), '') },
     'VDI.snapshot': { arity: 2, fn: (ctx, [vdi, dp]) => copyVdi(ctx, 'vdi_snapshot', argRef(ctx, vdi, 'VDI', 'vdi'), argMap(dp, 'driver_params')) },
     'VDI.clone': { arity: 2, fn: (ctx, [vdi, dp]) => copyVdi(ctx, 'vdi_clone', argRef(ctx, vdi, 'VDI', 'vdi'), argMap(dp, 'driver_params')) },
+    'VDI.revert': { arity: 1, fn: (ctx, [snapshot]) => revertVdi(ctx, argRef(ctx, snapshot, 'VDI', 'snapshot')) },
     'VDI.resize': { arity: 2, fn: vdiOp('vdi_resize') },
     'VDI.resize_online': { arity: 2, fn: vdiOp('vdi_resize') },
     'VDI.update': { arity: 1, fn: vdiOp('vdi_update') },
