@@ -7,6 +7,8 @@ import { rm } from 'node:fs/promises';
 import { hostPath } from '../lib/host/env.js';
 import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { isXapiError } from '../lib/xapi/index.js';
+import { faultPoint } from '../lib/host/faults.js';
+import { GC_POINTS } from './fault-points.js';
 import type { GcContext } from './sr-context.js';
 
 /** The volume lock wait of the collector (sm: 30 s). */
@@ -16,6 +18,7 @@ export const GC_LOCK_WAIT_MS = 30_000;
 export async function deleteVdi(ctx: GcContext, volumes: VolumeManager, uuid: string, xapiRef: string | undefined): Promise<void> {
   const vdi = asVdiUuid(uuid);
   if (volumes.has(vdi)) await volumes.destroy(vdi, { timeoutMs: GC_LOCK_WAIT_MS });
+  faultPoint(ctx.env.faults, GC_POINTS.delete.afterDestroy);
   if (xapiRef !== undefined) {
     try {
       // VDI.forget, as sm's GC: db_forget is for the SM backend session of a driver call only.

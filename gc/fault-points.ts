@@ -4,6 +4,10 @@
  * also crosses lib/thin's `inflate:*` points.
  */
 export const GC_POINTS = {
+  delete: {
+    /** The volume destroyed, its XAPI record not yet forgotten (the next sr_scan forgets it). */
+    afterDestroy: 'gc:delete:after-destroy',
+  },
   coalesce: {
     afterJournal: 'gc:coalesce:after-journal',
     afterInflate: 'gc:coalesce:after-inflate',
@@ -29,5 +33,7 @@ export const GC_POINTS = {
 
 /** The points of a non-leaf coalesce and its relink. */
 export const COALESCE_POINTS: readonly string[] = [...Object.values(GC_POINTS.coalesce), ...Object.values(GC_POINTS.relink)];
+/** The point of a garbage VDI's deletion. */
+export const DELETE_POINTS: readonly string[] = Object.values(GC_POINTS.delete);
 /** The points of a leaf-coalesce, in order. */
 export const LEAF_POINTS: readonly string[] = Object.values(GC_POINTS.leaf);

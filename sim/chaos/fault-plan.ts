@@ -10,7 +10,7 @@
  * gc/fault-points.ts, lib/thin's INFLATE_POINTS).
  */
 import { CLONE_POINTS, VERB_FAULT_POINTS } from '../../driver/clone/points.js';
-import { COALESCE_POINTS, LEAF_POINTS } from '../../gc/fault-points.js';
+import { COALESCE_POINTS, DELETE_POINTS, LEAF_POINTS } from '../../gc/fault-points.js';
 import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 import type { PlannedOp } from './op-mix.js';
 import type { Rng } from './prng.js';
@@ -34,7 +34,7 @@ export const DRIVER_POINTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The collector's named points (a gc fault may also stop it at the n-th point it crosses). */
-export const GC_POINTS: readonly string[] = [...COALESCE_POINTS, ...LEAF_POINTS, ...INFLATE];
+export const GC_POINTS: readonly string[] = [...DELETE_POINTS, ...COALESCE_POINTS, ...LEAF_POINTS, ...INFLATE];
 
 /** The n-th point crossed for a counted gc fault is drawn in 1..this (a coalesce crosses 4 to 7, a leaf-coalesce 8). */
 const GC_NTH_MAX = 4;
@@ -211,6 +211,27 @@ export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: numbe
     case 'host-cycle':
       return { kind, delayMs: Math.floor(d * 800), downMs: 500 + Math.floor(c * 2500) };
   }
+}
+
+/** Faults aimed at the op's own processes: a verb, a plugin call, the collector. */
+export const TARGETED: readonly FaultKind[] = ['driver-kill', 'driver-throw', 'plugin-kill', 'gc-kill', 'gc-throw'];
+/** Faults of the op's surroundings: the controller, its connections, a host. */
+export const SURROUNDINGS: readonly FaultKind[] = ['linstor-error', 'linstor-drop', 'controller-down', 'controller-move', 'host-cycle'];
+
+/**
+ * The faults of an op: one aimed at its own processes and one of its surroundings, each drawn at
+ * `rate` (the second at half of it when the first was drawn, so that an op is not mostly stopped before
+ * its own fault point), from two halves of the worker's fault stream. Always draws 12 numbers.
+ */
+export function planFaults(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan[] {
+  const draw = (group: readonly FaultKind[], at: number): FaultPlan | undefined => {
+    const kinds = filter.kinds === undefined || filter.kinds.length === 0 ? group : group.filter((k) => filter.kinds!.includes(k));
+    // Rate 0 still draws its 6 numbers: the stream stays aligned whatever the filter.
+    return planFault(rng, op, running, kinds.length > 0 ? at : 0, { ...filter, kinds }, history);
+  };
+  const own = draw(TARGETED, rate);
+  const around = draw(SURROUNDINGS, own === undefined ? rate : rate / 2);
+  return [own, around].filter((f): f is FaultPlan => f !== undefined);
 }
 
 /** One line for the op log. */

@@ -54,9 +54,9 @@ export const OP_WEIGHTS: Readonly<Record<OpKind, number>> = {
   revert: 4,
   plug: 7,
   unplug: 4,
-  write: 34,
+  write: 31,
   read: 14,
-  gc: 4,
+  gc: 7,
   scan: 3,
 };
 

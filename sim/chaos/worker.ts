@@ -6,7 +6,7 @@
  * workers' ops on the SR, its locks, the controller and the hosts.
  */
 import { opName, type ChaosContext, type OpId, type OpResult } from './context.js';
-import { describeFault, planFault, type FaultHistory } from './fault-plan.js';
+import { describeFault, planFaults, type FaultHistory } from './fault-plan.js';
 import type { CheckGate } from './gate.js';
 import { arm, type LingeringFault } from './injector.js';
 import { gcOp, readOp, scanOp, thenCollect, writeOp } from './io-actions.js';
@@ -116,14 +116,19 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
       const target = targetOf(op);
       const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
       const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };
-      const plan = planFault(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter, history);
-      const armed = plan ? arm(ctx, plan, vmHost, lingering) : undefined;
+      const plans = planFaults(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter, history);
+      const armed = plans.map((plan) => arm(ctx, plan, vmHost, lingering));
+      const gcArmed = armed.find((a) => a.gcFaults !== undefined);
       const started = performance.now();
-      const backup = backupTarget(ctx, w, op, armed);
+      const backup = backupTarget(ctx, w, op, gcArmed);
       const locks = backup === undefined ? lockedBy(op) : [backup];
-      const result = await withTimeout(ctx.diskLocks.run(locks, () => execute(ctx, id, op, armed, backup)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
-      const settled = armed ? await withTimeout(armed.settle(), OP_TIMEOUT_MS, `the fault of ${opName(id)}`) : undefined;
-      if (armed && settled && !settled.deferred) ctx.tally.fault(armed.kind, settled.fired);
+      const result = await withTimeout(ctx.diskLocks.run(locks, () => execute(ctx, id, op, gcArmed, backup)), OP_TIMEOUT_MS, `op ${opName(id)} (${op.kind})`);
+      const settled: string[] = [];
+      for (const a of armed) {
+        const s = await withTimeout(a.settle(), OP_TIMEOUT_MS, `the fault of ${opName(id)}`);
+        if (!s.deferred) ctx.tally.fault(a.kind, s.fired);
+        settled.push(s.note);
+      }
       ctx.tally.ops += 1;
       if (!result.ok) {
         ctx.tally.opsFailed += 1;
@@ -131,7 +136,7 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
       }
       if (result.note === 'not running' || result.note === 'no host can start a VM now') ctx.tally.opsIdle += 1;
       ctx.log.entry({
-        op: opName(id), ...op, fault: plan ? describeFault(plan) : undefined, fired: settled?.note,
+        op: opName(id), ...op, fault: plans.length > 0 ? plans.map(describeFault).join(' + ') : undefined, fired: settled.length > 0 ? settled.join(' + ') : undefined,
         ok: result.ok, code: result.code, error: result.error, note: result.note, ms: Math.round(performance.now() - started),
       });
     } finally {

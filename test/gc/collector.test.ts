@@ -1,6 +1,8 @@
 import test from 'ava';
 import { srFixture } from '../e2e/sr-fixture.js';
-import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { GC_POINTS } from '../../gc/fault-points.js';
+import { asVdiUuid } from '../../lib/volume/index.js';
+import { buildChain, contentOf, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
 
 const BASE = '11111111-1111-4111-8111-000000000001';
 const MID = '11111111-1111-4111-8111-000000000002';
@@ -56,6 +58,22 @@ test('a run deletes the garbage, coalesces the hidden middle layer and relinks i
   const again = await runGc(fx, ['--once']);
   t.is(again.exitCode, 0);
   t.notRegex(again.stdout, /done:/);
+});
+
+test('killed after destroying a garbage volume, before forgetting its record: the next scan forgets it, nothing else changes', async (t) => {
+  const fx = await createdSr(t, 2);
+  await buildChain(fx, [CHAIN[4]!]);
+  const db = fx.pool.xapi.db;
+  const row = db.create('VDI', { SR: fx.srRef, location: GARBAGE, name_label: 'old snapshot', managed: false, sm_config: { vdi_type: 'vhd' } }, GARBAGE);
+  const killed = await runGc(fx, [], { LINSTOR_SR_FAULTS: `${GC_POINTS.delete.afterDestroy}:kill` });
+  t.is(killed.signal, 'SIGKILL', killed.stderr);
+  t.regex(killed.stderr, /injected kill at gc:delete:after-destroy/);
+  t.false((await openVolumes(fx)).has(asVdiUuid(GARBAGE)), 'the volume is gone');
+  t.true(db.has('VDI', row), 'its record is not forgotten yet');
+  await fx.xapi.call('SR.scan', fx.srRef);
+  t.false(db.has('VDI', row), 'the scan forgot it');
+  const again = await runGc(fx, ['--once']);
+  t.is(again.exitCode, 0, again.stderr);
 });
 
 test('sm switches: SR other-config gc=false stops the collector; VDI other-config leaf-coalesce=false keeps the leaf apart', async (t) => {

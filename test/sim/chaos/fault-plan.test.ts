@@ -1,5 +1,5 @@
 import test from 'ava';
-import { DRIVER_POINTS, planFault, type FaultHistory, type FaultPlan } from '../../../sim/chaos/fault-plan.js';
+import { DRIVER_POINTS, planFault, planFaults, SURROUNDINGS, TARGETED, type FaultHistory, type FaultPlan } from '../../../sim/chaos/fault-plan.js';
 import { OP_WEIGHTS, type OpKind, type PlannedOp } from '../../../sim/chaos/op-mix.js';
 import { createRng } from '../../../sim/chaos/prng.js';
 import { FAULT_KINDS, type FaultKind } from '../../../sim/chaos/summary.js';
@@ -65,4 +65,21 @@ test('a gc fault names a collector point or the n-th point crossed', (t) => {
     const f = planFault(filtered, OPS.gc, false, 1, { kinds: ['gc-kill'], points: ['relink'] });
     t.true(f?.kind === 'gc-kill' && f.point.startsWith('gc:relink:'), 'a point filter never yields a counted fault');
   }
+});
+
+test('an op carries at most one fault of its own processes and one of its surroundings', (t) => {
+  const rng = createRng(4, 'faults');
+  let both = 0;
+  for (let i = 0; i < 2000; i += 1) {
+    const faults = planFaults(rng, OPS.snapshot, true, 1, {}, new Map());
+    t.true(faults.length >= 1 && faults.length <= 2);
+    t.true(TARGETED.includes(faults[0]!.kind), 'a snapshot can always carry a fault of its own');
+    if (faults.length === 2) {
+      both += 1;
+      t.true(SURROUNDINGS.includes(faults[1]!.kind));
+    }
+  }
+  t.true(both > 800 && both < 1200, `the second at half the rate: ${both}`);
+  const filtered = planFaults(createRng(4, 'faults'), OPS.write, true, 1, { kinds: ['host-cycle'] });
+  t.deepEqual(filtered.map((f) => f.kind), ['host-cycle'], 'a filter keeps only its kinds');
 });
