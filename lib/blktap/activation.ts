@@ -18,7 +18,7 @@ import type { Logger } from '../log/logger.js';
 import { backendExists, backendMinor, ensureSymlink, makeBackend, removePath } from './links.js';
 import { backendPath, nbdLinkPath, nbdSocketPath, phyPath } from './paths.js';
 import type { TapCtl } from './tap-ctl.js';
-import { hostKey, NotNow, tagActivation, type IsOpenOn, type VdiSmConfig } from './vdi-tags.js';
+import { ActivatingElsewhere, hostKey, NotNow, tagActivation, type IsOpenOn, type VdiSmConfig } from './vdi-tags.js';
 
 /** What the driver does for the device itself (LINSTOR: inflate, chain paths; deflate, diskless cleanup). */
 export type DeviceDriver = {
@@ -46,7 +46,17 @@ export class VdiLockedError extends Error {
   override name = 'VdiLockedError';
 }
 
+/**
+ * Attempts in a row that met `activating` before it counts as stale. An activation holds the key only
+ * from its tagging to its tapdisk's open; one that died there (killed, host reset) leaves it for good,
+ * and sm then refuses every read-write activation of the VDI until someone removes it by hand. Past a
+ * minute of seeing it on every attempt, it is removed (and the removal logged): an activation still
+ * alive that long would at worst lose the key that keeps the collector's relink away from it.
+ */
+export const STALE_ACTIVATING_ATTEMPTS = 60;
+
 async function withRetries(deps: ActivationDeps, vdi: string, attempt: () => Promise<void>): Promise<void> {
+  let activatingSeen = 0;
   for (let i = 1; i <= 120; i += 1) {
     const lock = await deps.locks.acquire(vdi, 'vdi');
     try {
@@ -54,7 +64,14 @@ async function withRetries(deps: ActivationDeps, vdi: string, attempt: () => Pro
       return;
     } catch (error) {
       if (!(error instanceof NotNow)) throw error;
-      deps.log.info(`${error.message}: retrying (${i}/120)`);
+      activatingSeen = error instanceof ActivatingElsewhere ? activatingSeen + 1 : 0;
+      if (activatingSeen >= STALE_ACTIVATING_ATTEMPTS) {
+        deps.log.warn(`VDI ${vdi}: sm-config 'activating' stayed through ${activatingSeen} attempts: removing it as left by a dead activation`);
+        await deps.smConfig.remove('activating');
+        activatingSeen = 0;
+      } else {
+        deps.log.info(`${error.message}: retrying (${i}/120)`);
+      }
     } finally {
       await lock.release();
     }

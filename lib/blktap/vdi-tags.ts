@@ -21,6 +21,11 @@ export class NotNow extends Error {
   override name = 'NotNow';
 }
 
+/** `activating` is set: another activation is in flight, or a dead one left it (see activation.ts). */
+export class ActivatingElsewhere extends NotNow {
+  override name = 'ActivatingElsewhere';
+}
+
 /** The VDI is still open on another host: multiple attach is not allowed. */
 export class NotDetachedCleanlyError extends Error {
   override name = 'NotDetachedCleanlyError';
@@ -60,7 +65,8 @@ export async function tagActivation(
   try {
     await config.add('activating', 'True');
   } catch (error) {
-    if (isMapDuplicate(error) && !writable) throw new NotNow(`VDI ${options.vdi} is being activated elsewhere`);
+    // sm lets a read-write request fail here at once; it waits too, so that a stale key can be told apart.
+    if (isMapDuplicate(error)) throw new ActivatingElsewhere(`VDI ${options.vdi} is being activated elsewhere`);
     throw error;
   }
   // An activation that already tagged this host with the same mode (a retried verb) is not refused:

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
-import { activate, deactivate, VdiLockedError, type ActivationDeps } from '../../../lib/blktap/activation.js';
+import { activate, deactivate, STALE_ACTIVATING_ATTEMPTS, VdiLockedError, type ActivationDeps } from '../../../lib/blktap/activation.js';
 import { pauseLocal, tapPause, tapUnpause, unpauseLocal, type LocalPauseDeps } from '../../../lib/blktap/pause.js';
 import { TapCtl } from '../../../lib/blktap/tap-ctl.js';
 import { NotDetachedCleanlyError, type VdiSmConfig } from '../../../lib/blktap/vdi-tags.js';
@@ -97,6 +97,23 @@ test('a second read-write activation elsewhere is refused while the first host s
   await activate(depsFor('host1'), sr, VDI, true);
   await t.throwsAsync(activate(depsFor('host2'), sr, VDI, true), { instanceOf: NotDetachedCleanlyError });
   t.deepEqual(Object.keys(await smConfig.read()), [`host_${depsFor('host1').hostRef}`], 'nothing left by the refused attempt');
+});
+
+test('an `activating` key left by a dead activation is removed after a minute of attempts, read-write or read-only', async (t) => {
+  const { sr, smConfig, depsFor } = await setup(t);
+  const h1 = depsFor('host1');
+  const warnings: string[] = [];
+  const seen = { ...h1, log: { ...h1.log, warn: (m: string) => warnings.push(m), info: () => undefined, child: () => h1.log } as typeof h1.log };
+  await smConfig.add('activating', 'True');
+  await activate(seen, sr, VDI, true);
+  t.deepEqual(await smConfig.read(), { [`host_${h1.hostRef}`]: 'RW' }, 'activated; the stale key is gone');
+  t.is(warnings.length, 1);
+  t.regex(warnings[0]!, new RegExp(`stayed through ${STALE_ACTIVATING_ATTEMPTS} attempts`));
+  await deactivate(h1, sr, VDI);
+  await smConfig.add('activating', 'True');
+  await activate(seen, sr, VDI, false);
+  t.deepEqual(await smConfig.read(), { [`host_${h1.hostRef}`]: 'RO' }, 'read-only too');
+  await deactivate(h1, sr, VDI);
 });
 
 test('a stale host key (tapdisk gone) is dropped by the reset check', async (t) => {
