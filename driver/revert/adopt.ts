@@ -18,15 +18,8 @@ import { asVdiUuid, deletedVdiUuid, type VdiUuid } from '../../lib/volume/index.
 import { vdiRefOf, type CloneDeps } from '../clone/deps.js';
 import { dropLeaf } from '../clone/undo.js';
 import { setActiveParent } from '../clone/xapi-records.js';
+import { REVERT_POINTS } from './points.js';
 
-/** The fault points of a revert's second half, in the order it crosses them. */
-export const REVERT_POINTS = {
-  afterEntry: 'revert:after-entry',
-  beforeCommit: 'revert:before-commit',
-  afterCommit: 'revert:after-commit',
-  afterRename: 'revert:after-rename',
-  afterXapi: 'revert:after-xapi',
-} as const;
 
 /** Reverted VDI `target` adopts leaf `result` (its `revert/` entry written): up to and past the commit. */
 export async function commitRevert(d: CloneDeps, target: VdiUuid, result: VdiUuid): Promise<void> {

@@ -10,6 +10,7 @@
  * gc/fault-points.ts, lib/thin's INFLATE_POINTS).
  */
 import { CLONE_POINTS, VERB_FAULT_POINTS } from '../../driver/clone/points.js';
+import { REVERT_POINTS } from '../../driver/revert/points.js';
 import { COALESCE_POINTS, DELETE_POINTS, LEAF_POINTS } from '../../gc/fault-points.js';
 import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 import type { PlannedOp } from './op-mix.js';
@@ -30,6 +31,7 @@ export const DRIVER_POINTS: Readonly<Record<string, readonly string[]>> = {
   vdi_resize: ['vdi_resize:before-vhd-resize'],
   vdi_snapshot: VERB_FAULT_POINTS['vdi_snapshot'] ?? [],
   vdi_clone: VERB_FAULT_POINTS['vdi_clone'] ?? [],
+  vdi_revert: [...(VERB_FAULT_POINTS['vdi_clone'] ?? []), ...Object.values(REVERT_POINTS)],
   vdi_activate: INFLATE,
 };
 
@@ -109,8 +111,9 @@ export function verbsOf(op: PlannedOp): { verb: string; where: Where }[] {
     case 'snapshot':
       return [master('vdi_snapshot')];
     case 'clone':
-    case 'revert':
       return [master('vdi_clone')];
+    case 'revert':
+      return [master(op.inPlace ? 'vdi_revert' : 'vdi_clone')];
     case 'plug':
       return [{ verb: 'vdi_activate', where: 'vm' }];
     default:

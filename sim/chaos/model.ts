@@ -94,6 +94,25 @@ export class ChaosModel {
     return this.add({ ...into, sizes: [...from.sizes], content: new Map(from.content) });
   }
 
+  /**
+   * VDI.revert of `target` to its snapshot `snapshot`: on success the target holds the snapshot's cells
+   * and size; after a failure either its own or the snapshot's (a revert past its commit is finished).
+   */
+  reverted(target: string, snapshot: string, ok: boolean): void {
+    const t = this.get(target);
+    const s = this.get(snapshot);
+    if (ok) {
+      t.content.clear();
+      for (const [sector, cell] of s.content) t.content.set(sector, cell);
+      t.sizes = [...s.sizes];
+      return;
+    }
+    for (const sector of new Set([...t.content.keys(), ...s.content.keys()])) {
+      t.content.set(sector, union(t.content.get(sector) ?? [0], s.content.get(sector) ?? [0]));
+    }
+    t.sizes = [...new Set([...t.sizes, ...s.sizes])].sort((a, b) => a - b);
+  }
+
   resize(uuid: string, sizeBytes: number, ok: boolean): void {
     const v = this.get(uuid);
     v.sizes = ok ? [sizeBytes] : [...new Set([...v.sizes, sizeBytes])].sort((a, b) => a - b);

@@ -33,8 +33,12 @@ export type PlannedOp =
   | { readonly kind: 'resize'; readonly target: string; readonly sizeBytes: number }
   | { readonly kind: 'snapshot'; readonly target: string }
   | { readonly kind: 'clone'; readonly target: string }
-  /** Clone `snapshot` and use the clone as the disk in place of `replaces` (destroyed). */
-  | { readonly kind: 'revert'; readonly snapshot: string; readonly replaces: string | undefined }
+  /**
+   * VM.revert: `inPlace`, VDI.revert of `replaces` (the disk the snapshot was taken of) to `snapshot`;
+   * otherwise clone `snapshot` and use the clone as the disk in place of `replaces` (destroyed), as xapi
+   * does without VDI_REVERT.
+   */
+  | { readonly kind: 'revert'; readonly snapshot: string; readonly replaces: string | undefined; readonly inPlace: boolean }
   /** Start the disk's VM on `host` (shut down first if it runs elsewhere). */
   | { readonly kind: 'plug'; readonly target: string; readonly host: string }
   | { readonly kind: 'unplug'; readonly target: string }
@@ -106,7 +110,8 @@ function resolve(kind: OpKind, v: WorkerView, r: Draws): PlannedOp | undefined {
     case 'revert': {
       if (v.snapshots.length === 0) return undefined;
       const s = at(v.snapshots, r.a);
-      return { kind, snapshot: s.uuid, replaces: v.disks.some((d) => d.uuid === s.of) ? s.of : undefined };
+      const replaces = v.disks.some((d) => d.uuid === s.of) ? s.of : undefined;
+      return { kind, snapshot: s.uuid, replaces, inPlace: replaces !== undefined && r.d < 0.5 };
     }
     case 'plug': {
       if (v.disks.length === 0) return undefined;

@@ -1,8 +1,8 @@
 /**
  * The soak's VDI ops through XenAPI, each applied to the model as its outcome allows (model.ts): create,
- * destroy, resize (grow), snapshot, clone, and revert by clone (the snapshot's clone takes the place of
- * the disk it was taken of, which is destroyed, as VM.revert does), and a backup job's snapshot and
- * destroy.
+ * destroy, resize (grow), snapshot, clone, revert in place (VDI.revert) and by clone (the snapshot's
+ * clone takes the place of the disk it was taken of, which is destroyed, as VM.revert does without
+ * VDI_REVERT), and a backup job's snapshot and destroy.
  */
 import { opName, type ChaosContext, type OpId, type OpResult } from './context.js';
 import { attempt, driverRun, madeUuid, mark, onVdi } from './xen-call.js';
@@ -76,7 +76,18 @@ export async function resizeVdi(ctx: ChaosContext, uuid: string, sizeBytes: numb
   return r.ok ? { ok: true } : { ...r, note: `size ${ctx.model.get(uuid).sizes.join(' or ')}` };
 }
 
-/** Revert: clone the snapshot, then the disk it was taken of (shut down if it runs) is destroyed. */
+/** VDI.revert of `disk` (shut down first if it runs) to its snapshot: the disk keeps its uuid and ref. */
+export async function revertInPlace(ctx: ChaosContext, snapshot: string, disk: string): Promise<OpResult> {
+  if (ctx.vms.get(disk)?.host !== undefined) {
+    const down = await unplug(ctx, disk);
+    if (!down.ok) return { ...down, note: `not reverted: ${disk} still runs` };
+  }
+  const r = await attempt(() => onVdi(ctx, snapshot, (ref) => ctx.xapi.call('VDI.revert', ref)));
+  ctx.model.reverted(disk, snapshot, r.ok);
+  return r.ok ? { ok: true, note: `${disk} reverted to ${snapshot}` } : { ...r, note: `${disk} holds its data or the snapshot's` };
+}
+
+/** Revert by clone: clone the snapshot, then the disk it was taken of (shut down if it runs) is destroyed. */
 export async function revert(ctx: ChaosContext, id: OpId, snapshot: string, replaces: string | undefined): Promise<OpResult> {
   const made = await copyVdi(ctx, id, snapshot, 'clone', 'revert');
   if (!made.ok || replaces === undefined) return made;

@@ -12,7 +12,7 @@ import { arm, type LingeringFault } from './injector.js';
 import { gcOp, readOp, scanOp, thenCollect, writeOp } from './io-actions.js';
 import { planOp, type PlannedOp, type WorkerView } from './op-mix.js';
 import { createRng } from './prng.js';
-import { backupCycle, copyVdi, createDisk, destroyVdi, resizeVdi, revert } from './vdi-actions.js';
+import { backupCycle, copyVdi, createDisk, destroyVdi, resizeVdi, revert, revertInPlace } from './vdi-actions.js';
 import { dropStaleVms, plug, unplug } from './vm-actions.js';
 import type { ArmedFault } from './injector.js';
 
@@ -75,7 +75,7 @@ async function execute(ctx: ChaosContext, id: OpId, op: PlannedOp, armed: ArmedF
     case 'clone':
       return copyVdi(ctx, id, op.target, 'clone');
     case 'revert':
-      return thenCollect(ctx, armed, await revert(ctx, id, op.snapshot, op.replaces));
+      return thenCollect(ctx, armed, await (op.inPlace && op.replaces !== undefined ? revertInPlace(ctx, op.snapshot, op.replaces) : revert(ctx, id, op.snapshot, op.replaces)));
     case 'plug':
       return plug(ctx, op.target, op.host, id.worker);
     case 'unplug':

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { CLONE_POINTS } from '../../driver/clone/points.js';
-import { REVERT_POINTS } from '../../driver/revert/adopt.js';
+import { REVERT_POINTS } from '../../driver/revert/points.js';
 import { DRIVER_INFO } from '../../driver/driver-info.js';
 import type { SrFixture } from './sr-fixture.js';
 import { inconsistencies, kvOf, readLeaf, writeLeaf } from './snapshot-helpers.js';

@@ -10,7 +10,7 @@ const OPS: Readonly<Record<OpKind, PlannedOp>> = {
   resize: { kind: 'resize', target: 'a', sizeBytes: 16 << 20 },
   snapshot: { kind: 'snapshot', target: 'a' },
   clone: { kind: 'clone', target: 'a' },
-  revert: { kind: 'revert', snapshot: 's', replaces: 'a' },
+  revert: { kind: 'revert', snapshot: 's', replaces: 'a', inPlace: true },
   plug: { kind: 'plug', target: 'a', host: 'host2' },
   unplug: { kind: 'unplug', target: 'a' },
   write: { kind: 'write', target: 'a', first: 0, count: 8 },
@@ -38,6 +38,7 @@ test('a fault only goes with an op that can meet it', (t) => {
     if (fault.kind === 'gc-kill' || fault.kind === 'gc-throw') t.true(['gc', 'destroy', 'revert', 'scan'].includes(op.kind), `no collector runs after ${op.kind}`);
     if (fault.kind === 'driver-kill' || fault.kind === 'driver-throw') t.true((DRIVER_POINTS[fault.verb] ?? []).includes(fault.point));
     if (op.kind === 'plug' && (fault.kind === 'driver-kill' || fault.kind === 'driver-throw')) t.is(fault.verb, 'vdi_activate', 'a VM start inflates in vdi_activate');
+    if (op.kind === 'revert' && (fault.kind === 'driver-kill' || fault.kind === 'driver-throw')) t.is(fault.verb, 'vdi_revert', 'a revert in place runs vdi_revert');
   }
 });
 
