@@ -1,0 +1,111 @@
+/**
+ * Image formats as today's sm handles them, end to end on the simulated pool: vdi_create picks RAW or
+ * VHD from sm-config `image-format` (legacy `type`) or the SR's `preferred-image-formats` and records the
+ * format in sm-config; refused formats and sizes answer sm's exact fault before any LINSTOR request.
+ */
+import test from 'ava';
+import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import type { VdiRecord } from '../../lib/xapi/index.js';
+import { silentLogger } from './sr-helpers.js';
+import { srFixture, type SrFixture } from './sr-fixture.js';
+
+const MIB = 1024 * 1024;
+
+type XapiFailure = { code?: string; params?: readonly string[] };
+
+async function createVdi(f: SrFixture, sizeBytes: number, extra: Record<string, unknown> = {}): Promise<{ ref: string; uuid: string; record: VdiRecord }> {
+  const ref = await f.xapi.vdi.create({ SR: f.srRef, virtual_size: sizeBytes, name_label: 'disk', ...extra });
+  return { ref, uuid: await f.xapi.vdi.getUuid(ref), record: await f.xapi.vdi.getRecord(ref) };
+}
+
+async function failure(p: Promise<unknown>): Promise<XapiFailure | undefined> {
+  return p.then(
+    () => undefined,
+    (error: unknown) => error as XapiFailure,
+  );
+}
+
+async function kvOf(f: SrFixture): Promise<Record<string, string>> {
+  return f.linstor.keyValueStore.props(`xcp-sr-${f.groupName.replace('/', '_')}`);
+}
+
+async function metadataOf(f: SrFixture, uuid: string): Promise<Record<string, unknown>> {
+  const kv = await kvOf(f);
+  const text = kv[`xcp/volume/${uuid}/metadata`] ?? kv[`/xcp/volume/${uuid}/metadata`];
+  return JSON.parse(text ?? '{}') as Record<string, unknown>;
+}
+
+async function withVolumes<T>(f: SrFixture, fn: (volumes: VolumeManager) => Promise<T>): Promise<T> {
+  return fn(await VolumeManager.open({ linstor: f.linstor, groupName: f.groupName, logger: silentLogger(), timeScale: 0.01 }));
+}
+
+/** Every PBD of the SR gets `extra` on top of the device-config the fixture gave it. */
+function setDeviceConfig(f: SrFixture, extra: Record<string, string>): void {
+  const db = f.pool.xapi.db;
+  for (const pbd of db.refsWhere('PBD', (r) => r['SR'] === f.srRef)) {
+    const base = { ...(db.get('PBD', pbd)['device_config'] as Record<string, string>) };
+    delete base['preferred-image-formats'];
+    db.set('PBD', pbd, { device_config: { ...base, ...extra } });
+  }
+}
+
+test.serial('vdi_create: image-format, else the legacy type, else the SR\'s first preferred format; sm-config records the format', async (t) => {
+  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  const cases: [string, Record<string, string>, string, string][] = [
+    ['image-format raw', { 'image-format': 'raw' }, 'raw', 'aio'],
+    ['image-format vhd', { 'image-format': 'vhd' }, 'vhd', 'vhd'],
+    ['legacy type raw', { type: 'raw' }, 'raw', 'aio'],
+    ['legacy type vhd', { type: 'vhd' }, 'vhd', 'vhd'],
+    ['image-format before type', { 'image-format': 'raw', type: 'vhd' }, 'raw', 'aio'],
+    ['nothing: the default preference', {}, 'vhd', 'vhd'],
+  ];
+  for (const [title, smConfig, format, vdiType] of cases) {
+    const { uuid, record } = await createVdi(f, 8 * MIB, { sm_config: smConfig });
+    t.deepEqual(record.sm_config, { ...smConfig, 'image-format': format, vdi_type: vdiType }, title);
+    t.is((await metadataOf(f, uuid))['vdi_type'], vdiType, `${title}: KV metadata`);
+  }
+
+  // preferred-image-formats: unsupported entries dropped (qcow2), the first one left wins.
+  setDeviceConfig(f, { 'preferred-image-formats': 'qcow2, raw,vhd' });
+  let created = await createVdi(f, 8 * MIB);
+  t.deepEqual(created.record.sm_config, { 'image-format': 'raw', vdi_type: 'aio' }, 'the SR prefers raw');
+  t.is((await metadataOf(f, created.uuid))['vdi_type'], 'aio');
+  created = await createVdi(f, 8 * MIB, { sm_config: { 'image-format': 'vhd' } });
+  t.is(created.record.sm_config['vdi_type'], 'vhd', 'the VDI\'s own format wins over the preference');
+  setDeviceConfig(f, { 'preferred-image-formats': 'qcow2' });
+  created = await createVdi(f, 8 * MIB);
+  t.deepEqual(created.record.sm_config, { 'image-format': 'vhd', vdi_type: 'vhd' }, 'nothing storable left: vhd');
+});
+
+test.serial('vdi_create: an unknown or unsupported format, or a RAW size out of range, answers sm\'s exact fault with no LINSTOR request and nothing created; RAW sizes are rounded as VHD ones', async (t) => {
+  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  const sim = f.pool.runtime.controller.sim;
+  if (!sim) throw new Error('no LINSTOR simulator');
+  const cases: [string, number, Record<string, string>, string, string][] = [
+    ['unknown image-format', 8 * MIB, { 'image-format': 'vhdx' }, 'SR_BACKEND_FAILURE_66', 'Invalid VDI type [opterr=Unknown image format `vhdx`]'],
+    ['unknown legacy type', 8 * MIB, { type: 'aio' }, 'SR_BACKEND_FAILURE_66', 'Invalid VDI type [opterr=Unknown image format `aio`]'],
+    ['qcow2', 8 * MIB, { 'image-format': 'qcow2' }, 'SR_BACKEND_FAILURE_66', 'Invalid VDI type [opterr=Unsupported image format `qcow2`]'],
+    ['legacy type qcow2', 8 * MIB, { type: 'qcow2' }, 'SR_BACKEND_FAILURE_66', 'Invalid VDI type [opterr=Unsupported image format `qcow2`]'],
+    ['RAW above 2040 GiB', 2040 * 1024 * MIB + 1, { 'image-format': 'raw' }, 'SR_BACKEND_FAILURE_79', 'VDI Invalid size [opterr=VDI size must be between 1 MB and 2088960 MB]'],
+    ['VHD above 2040 GiB', 2041 * 1024 * MIB, {}, 'SR_BACKEND_FAILURE_79', 'VDI Invalid size [opterr=VDI size must be between 1 MB and 2088960 MB]'],
+  ];
+  const kvBefore = await kvOf(f);
+  for (const [title, size, smConfig, code, faultString] of cases) {
+    const before = sim.controls.counters().total;
+    const error = await failure(createVdi(f, size, { sm_config: smConfig }));
+    t.is(sim.controls.counters().total - before, 0, `${title}: no LINSTOR request`);
+    t.is(error?.code, code, `${title}: ${JSON.stringify(error?.params)}`);
+    t.is(error?.params?.[1], faultString, title);
+  }
+  t.deepEqual(await kvOf(f), kvBefore, 'no KV write');
+  t.deepEqual([...(await f.placement()).keys()], [], 'no volume');
+  t.deepEqual(Object.keys(await f.xapi.vdi.getAllRecords()), [], 'no VDI');
+
+  // A tiny RAW disk gets the 2 MiB minimum, and a RAW size is rounded up to 2 MiB before LINSTOR sees it.
+  for (const [size, kib] of [[1, 2048], [2 * MIB + 1, 4096]] as const) {
+    const { uuid, record } = await createVdi(f, size, { sm_config: { 'image-format': 'raw' } });
+    const rd = String(await withVolumes(f, async (v) => v.resourceName(asVdiUuid(uuid))));
+    t.is((await f.linstor.volumeDefinitions.get(rd, 0)).size_kib, kib, `${size} bytes → ${kib} KiB`);
+    t.true(Number(record.virtual_size) >= kib * 1024, 'the disk is the whole device');
+  }
+});
