@@ -1,7 +1,8 @@
 /**
  * Image formats as today's sm handles them, end to end on the simulated pool: vdi_create picks RAW or
  * VHD from sm-config `image-format` (legacy `type`) or the SR's `preferred-image-formats` and records the
- * format in sm-config; refused formats and sizes answer sm's exact fault before any LINSTOR request.
+ * format in sm-config; refused formats and sizes answer sm's exact fault before any LINSTOR request; the
+ * VDI type of an existing VDI comes from the KV metadata only.
  */
 import test from 'ava';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
@@ -108,4 +109,24 @@ test.serial('vdi_create: an unknown or unsupported format, or a RAW size out of 
     t.is((await f.linstor.volumeDefinitions.get(rd, 0)).size_kib, kib, `${size} bytes → ${kib} KiB`);
     t.true(Number(record.virtual_size) >= kib * 1024, 'the disk is the whole device');
   }
+});
+
+test.serial('an existing VDI\'s type comes from the KV metadata only: XAPI\'s sm-config vdi_type is never used instead', async (t) => {
+  const f = await srFixture(t, { hosts: 2, redundancy: 2 });
+  const vhd = await createVdi(f, 8 * MIB);
+  t.is(vhd.record.sm_config['vdi_type'], 'vhd');
+  const original = await metadataOf(f, vhd.uuid);
+  const { vdi_type: _dropped, ...withoutType } = original;
+  await withVolumes(f, (v) => v.setMetadata(asVdiUuid(vhd.uuid), withoutType));
+  let error = await failure(f.xapi.vdi.resize(vhd.ref, 16 * MIB));
+  t.is(error?.code, 'SR_BACKEND_FAILURE_46', JSON.stringify(error?.params));
+  t.is(error?.params?.[1], `The VDI is not available [opterr=failed to get vdi_type in metadata of ${vhd.uuid}]`);
+  await withVolumes(f, (v) => v.setMetadata(asVdiUuid(vhd.uuid), {}));
+  error = await failure(f.xapi.vdi.resize(vhd.ref, 16 * MIB));
+  t.is(error?.params?.[1], `The VDI is not available [opterr=failed to get metadata of ${vhd.uuid}]`);
+  t.is(Number(await f.xapi.vdi.get(vhd.ref, 'virtual_size')), 8 * MIB, 'nothing resized');
+
+  await withVolumes(f, (v) => v.setMetadata(asVdiUuid(vhd.uuid), original));
+  await f.xapi.vdi.resize(vhd.ref, 16 * MIB);
+  t.is(Number(await f.xapi.vdi.get(vhd.ref, 'virtual_size')), 16 * MIB, 'with its metadata back the VDI serves again');
 });
