@@ -2,13 +2,15 @@
  * Image formats as today's sm handles them, end to end on the simulated pool: vdi_create picks RAW or
  * VHD from sm-config `image-format` (legacy `type`) or the SR's `preferred-image-formats` and records the
  * format in sm-config; refused formats and sizes answer sm's exact fault before any LINSTOR request; the
- * VDI type of an existing VDI comes from the KV metadata only.
+ * VDI type of an existing VDI comes from the KV metadata only; and sr_scan gives a VDI it introduces the
+ * record the Python driver's scan gives it, and backfills `image-format` where it is missing.
  */
 import test from 'ava';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import type { VdiRecord } from '../../lib/xapi/index.js';
 import { silentLogger } from './sr-helpers.js';
 import { srFixture, type SrFixture } from './sr-fixture.js';
+import { createdSr } from './vdi-io.js';
 
 const MIB = 1024 * 1024;
 
@@ -109,6 +111,90 @@ test.serial('vdi_create: an unknown or unsupported format, or a RAW size out of 
     t.is((await f.linstor.volumeDefinitions.get(rd, 0)).size_kib, kib, `${size} bytes → ${kib} KiB`);
     t.true(Number(record.virtual_size) >= kib * 1024, 'the disk is the whole device');
   }
+});
+
+/**
+ * The fields a scan must give back, with refs turned into uuids. snapshot_time is left to the caller: xapi
+ * stamps a snapshot after the driver returns, so the record's time and the KV's can differ by a second,
+ * and a scan (Python's too) can only give back the KV's.
+ */
+async function comparable(f: SrFixture, record: VdiRecord): Promise<Record<string, unknown>> {
+  const snapshotOf = record.snapshot_of === 'OpaqueRef:NULL' ? '' : await f.xapi.vdi.getUuid(record.snapshot_of);
+  return {
+    uuid: record.uuid,
+    location: record.location,
+    name_label: record.name_label,
+    name_description: record.name_description,
+    type: record.type,
+    sharable: record.sharable,
+    read_only: record.read_only,
+    managed: record.managed,
+    sm_config: record.sm_config,
+    virtual_size: String(record.virtual_size),
+    physical_utilisation: String(record.physical_utilisation),
+    is_a_snapshot: record.is_a_snapshot,
+    snapshot_of: snapshotOf,
+  };
+}
+
+async function byUuid(f: SrFixture): Promise<Map<string, { ref: string; record: VdiRecord }>> {
+  const records = await f.xapi.vdi.recordsOfSr(f.srRef);
+  return new Map(Object.entries(records).map(([ref, record]) => [record.uuid, { ref, record }]));
+}
+
+/** A VHD with a snapshot (so a base copy and a VHD child) and a read-only RAW disk of type `system`. */
+async function seedVdis(f: SrFixture): Promise<{ vhd: string; raw: string; snap: string; base: string; refs: Map<string, string> }> {
+  const vhd = await createVdi(f, 8 * MIB, { name_label: 'disk A', name_description: 'a VHD' });
+  const raw = await createVdi(f, 8 * MIB, { name_label: 'disk B', name_description: 'a RAW disk', type: 'system', read_only: true, sm_config: { 'image-format': 'raw' } });
+  const snapRef = await f.xapi.vdi.snapshot(vhd.ref);
+  const snap = await f.xapi.vdi.getUuid(snapRef);
+  const base = (await f.xapi.vdi.getSmConfig(vhd.ref))['vhd-parent'] ?? '';
+  return { vhd: vhd.uuid, raw: raw.uuid, snap, base, refs: new Map([[vhd.uuid, vhd.ref], [raw.uuid, raw.ref], [snap, snapRef]]) };
+}
+
+test.serial('sr_scan backfills image-format, from the KV type, where sm-config lacks it', async (t) => {
+  // A scan forgets nothing without the controller database, so this SR is made by sr_create.
+  const f = await createdSr(t, 2);
+  const { vhd, raw, snap, base, refs } = await seedVdis(f);
+  t.truthy(base, 'the snapshot made a base copy');
+  // What older drivers (and sm's snapshot) leave: no image-format.
+  await f.xapi.vdi.removeFromSmConfig(refs.get(raw)!, 'image-format');
+  await f.xapi.vdi.removeFromSmConfig(refs.get(vhd)!, 'image-format');
+  let vdis = await byUuid(f);
+  for (const uuid of [vhd, raw, snap, base]) t.is(vdis.get(uuid)!.record.sm_config['image-format'], undefined, `${uuid} before`);
+  await f.xapi.sr.scan(f.srRef);
+  vdis = await byUuid(f);
+  t.is(vdis.get(raw)!.record.sm_config['image-format'], 'raw');
+  for (const uuid of [vhd, snap, base]) t.is(vdis.get(uuid)!.record.sm_config['image-format'], 'vhd', uuid);
+  t.is(vdis.get(vhd)!.record.sm_config['vhd-parent'], base, 'other keys kept');
+});
+
+test.serial('a VDI forgotten from XAPI comes back on sr_scan with every field it had', async (t) => {
+  const f = await createdSr(t, 2);
+  const { vhd, raw, snap, base, refs } = await seedVdis(f);
+  // The steady state: the scan has synced the utilisation and given every record its image-format.
+  await f.xapi.sr.scan(f.srRef);
+  let vdis = await byUuid(f);
+  const forgotten = [vhd, raw, snap];
+  const before = new Map<string, Record<string, unknown>>();
+  for (const uuid of forgotten) before.set(uuid, await comparable(f, vdis.get(uuid)!.record));
+  const snapTimeBefore = new Date(vdis.get(snap)!.record.snapshot_time).getTime();
+  t.like(before.get(snap), { is_a_snapshot: true, snapshot_of: vhd, managed: true, sm_config: { vdi_type: 'vhd', 'image-format': 'vhd', 'vhd-parent': base } });
+  t.like(before.get(vhd), { name_label: 'disk A', name_description: 'a VHD', sm_config: { vdi_type: 'vhd', 'image-format': 'vhd', 'vhd-parent': base } });
+  t.like(before.get(raw), { read_only: true, type: 'system', sm_config: { vdi_type: 'aio', 'image-format': 'raw' } });
+  for (const uuid of forgotten) await f.xapi.call('VDI.forget', refs.get(uuid)!);
+  t.deepEqual([...(await byUuid(f)).keys()], [base]);
+
+  await f.xapi.sr.scan(f.srRef);
+  vdis = await byUuid(f);
+  t.deepEqual([...vdis.keys()].sort(), [base, ...forgotten].sort());
+  for (const uuid of forgotten) t.deepEqual(await comparable(f, vdis.get(uuid)!.record), before.get(uuid), `VDI ${uuid}`);
+  const kvTime = /^(\d{4})(\d{2})(\d{2})T(\d{2}:\d{2}:\d{2})Z$/.exec(String((await metadataOf(f, snap))['snapshot_time']));
+  t.truthy(kvTime, 'the KV holds the snapshot time in sm\'s format');
+  const introducedTime = new Date(vdis.get(snap)!.record.snapshot_time).getTime();
+  t.is(introducedTime, Date.parse(`${kvTime![1]}-${kvTime![2]}-${kvTime![3]}T${kvTime![4]}Z`), 'snapshot_time from the KV');
+  t.true(Math.abs(introducedTime - snapTimeBefore) <= 2000, 'within a second or two of the time xapi stamped');
+  t.is(new Date(vdis.get(vhd)!.record.snapshot_time).getTime(), 0, 'no snapshot time for a VDI that is not a snapshot');
 });
 
 test.serial('an existing VDI\'s type comes from the KV metadata only: XAPI\'s sm-config vdi_type is never used instead', async (t) => {
