@@ -64,7 +64,7 @@ async function check(ctx: DriverContext, session: SrSession, uuid: VdiUuid, vdiR
   if (await (await session.journal()).hasEntries(uuid)) {
     throw new SrError('VDIUnavailable', 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair');
   }
-  if ((await vdiTypeOf(session, volumes, uuid, vdiRef)) !== 'vhd') {
+  if ((await vdiTypeOf(volumes, uuid)) !== 'vhd') {
     // xapi answers Unimplemented on snapshot with UNIMPLEMENTED_IN_SM_BACKEND, and on clone by copying.
     throw new SrError('Unimplemented', `snapshots of RAW VDIs are not supported (VDI ${uuid})`);
   }

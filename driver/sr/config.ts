@@ -1,6 +1,7 @@
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
 import { groupNameProblem } from '../../lib/volume/group-name.js';
+import { parsePreferredImageFormats, type ImageFormat } from '../vdi/image-format.js';
 
 /** The device-config of a LINSTOR SR (spec/sm-linstor.md §2.1–§2.2). */
 export type SrConfig = {
@@ -11,6 +12,8 @@ export type SrConfig = {
   readonly provisioning: 'thin' | 'thick';
   /** Disable the controller when only one host is online (DRBD quorum on the database). */
   readonly monitorDbQuorum: boolean;
+  /** `preferred-image-formats`: the first is what vdi_create makes when the VDI's sm-config names none. */
+  readonly preferredImageFormats: readonly ImageFormat[];
 };
 
 const TRUE = ['y', 'yes', 't', 'true', 'on', '1'];
@@ -18,8 +21,9 @@ const FALSE = ['n', 'no', 'f', 'false', 'off', '0'];
 
 /**
  * Validates device-config as the Python driver's load() does: group-name (5004) and redundancy (5005)
- * required, provisioning thin|thick (InvalidArg), monitor-db-quorum a truth value (default true). The SR's
- * sm-config `provisioning`, when valid, overrides device-config's.
+ * required, provisioning thin|thick (InvalidArg), monitor-db-quorum a truth value (default true),
+ * preferred-image-formats a comma list whose entries this SR cannot store are dropped (never an error, as in
+ * sm). The SR's sm-config `provisioning`, when valid, overrides device-config's.
  */
 export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, srSmConfig: Readonly<Record<string, string>> = {}): SrConfig {
   const groupName = deviceConfig['group-name'] ?? '';
@@ -42,7 +46,13 @@ export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, sr
   if (!TRUE.includes(quorumText) && !FALSE.includes(quorumText)) {
     throw new SrError('InvalidArg', `monitor-db-quorum must be true or false, got ${JSON.stringify(deviceConfig['monitor-db-quorum'])}`);
   }
-  return { groupName, redundancy: Number(redundancyText), provisioning, monitorDbQuorum: TRUE.includes(quorumText) };
+  return {
+    groupName,
+    redundancy: Number(redundancyText),
+    provisioning,
+    monitorDbQuorum: TRUE.includes(quorumText),
+    preferredImageFormats: parsePreferredImageFormats(deviceConfig['preferred-image-formats']),
+  };
 }
 
 /** Commands that hold the SR lock for their whole run, and whose master runs repair (Python OPS_EXCLUSIVE + probe). */

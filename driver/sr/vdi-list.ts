@@ -1,14 +1,24 @@
 /**
- * Making XAPI's VDI list match LINSTOR (spec/sm-linstor.md §2.5, smapi-protocol.md §4.3): introduce the
- * volumes XAPI does not know (location = VDI uuid), update the sizes of those it knows, and — for sr_scan
- * only, after the database check — forget the VDIs LINSTOR no longer holds. Idempotent, so xapi's
- * "scan until the VDI refs stop changing" settles after one run. Every LINSTOR read is one cached view,
- * whatever the number of volumes; only new VHD volumes cost a device read each.
+ * Making XAPI's VDI list match LINSTOR (spec/sm-linstor.md §2.5, sm-changes-2026.md §5.3, smapi-protocol.md
+ * §4.3): introduce the volumes XAPI does not know (location = VDI uuid) with the record the Python driver's
+ * scan leaves, update the sizes of those it knows and give them the sm-config `image-format` sm's scan
+ * backfills, and — for sr_scan only, after the database check — forget the VDIs LINSTOR no longer holds.
+ * Idempotent, so xapi's "scan until the VDI refs stop changing" settles after one run. Every LINSTOR read
+ * is one cached view, whatever the number of volumes; only new VHD volumes cost a device read each.
+ *
+ * An introduced VDI gets, from the KV metadata: name_label, name_description, type (default `user`),
+ * read_only (also true for a VHD parent), is_a_snapshot, snapshot_time and snapshot_of (when that VDI is
+ * in XAPI); from the volume: sm-config `vdi_type`, `image-format` and, for a VHD child, `vhd-parent`,
+ * virtual_size (the VHD's, or the device's for RAW), physical_utilisation (allocated bytes) and
+ * managed = not hidden. Hidden leaves (GC garbage) and volumes whose `vdi_type` is neither `vhd` nor
+ * `aio` are left out.
  */
 import { queryVhd } from '../../lib/vhd/index.js';
 import { isDeletedVdiUuid, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
 import { NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { imageFormatOfVdiType } from '../vdi/image-format.js';
 import { pluggedSomewhere } from '../vdi/plugged.js';
+import type { VdiType } from '../vdi/sizes.js';
 import type { DriverContext } from '../context.js';
 
 export type ReconcileOptions = {
@@ -31,8 +41,10 @@ export type ReconcileOptions = {
 /** `kept`: gone from LINSTOR but still plugged, so not forgotten. */
 export type ReconcileReport = { introduced: string[]; forgotten: string[]; updated: string[]; kept: string[] };
 
-
-const VDI_TYPES = new Set(['vhd', 'aio', 'raw']);
+/** The types every verb serves (driver/vdi/vdi-type.ts): a volume of another type is never introduced. */
+function vdiTypeOfMetadata(metadata: VdiMetadata): VdiType | undefined {
+  return metadata.vdi_type === 'vhd' || metadata.vdi_type === 'aio' ? metadata.vdi_type : undefined;
+}
 
 /** `20240101T12:00:00Z` (how sm stores snapshot_time) or RFC 3339 → Date; the epoch when unreadable. */
 function snapshotTime(value: unknown): Date {
@@ -42,18 +54,21 @@ function snapshotTime(value: unknown): Date {
   return Number.isNaN(date.getTime()) ? new Date(0) : date;
 }
 
-type Found = { uuid: VdiUuid; metadata: VdiMetadata; virtualSize: number; allocated: number; hidden: boolean; parent: string | undefined };
+type Found = { uuid: VdiUuid; type: VdiType; metadata: VdiMetadata; virtualSize: number; allocated: number; hidden: boolean; parent: string | undefined };
 
 /** Reads what a new volume needs for `db_introduce`; undefined (logged) when it cannot be used. */
 async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid, metadata: VdiMetadata, usable: number, allocated: number, node: string): Promise<Found | undefined> {
-  const type = String(metadata.vdi_type ?? '');
-  if (!VDI_TYPES.has(type)) return undefined;
-  if (type !== 'vhd') return { uuid, metadata, virtualSize: usable, allocated, hidden: metadata.hidden === true, parent: undefined };
+  const type = vdiTypeOfMetadata(metadata);
+  if (type === undefined) {
+    ctx.log.warn(`VDI ${uuid}: no usable vdi_type in its metadata, not introduced`, { vdiType: metadata.vdi_type });
+    return undefined;
+  }
+  if (type === 'aio') return { uuid, type, metadata, virtualSize: usable, allocated, hidden: metadata.hidden === true, parent: undefined };
   try {
     const path = await volumes.localDevicePath(uuid, node, ctx.env.root);
     const info = await queryVhd({ root: ctx.env.root, exec: ctx.exec }, path);
     const parent = info.parentPath !== undefined ? volumes.vdiUuidFromDevicePath(info.parentPath) : undefined;
-    return { uuid, metadata, virtualSize: info.virtualSize, allocated, hidden: info.hidden, parent };
+    return { uuid, type, metadata, virtualSize: info.virtualSize, allocated, hidden: info.hidden, parent };
   } catch (error) {
     ctx.log.warn(`VDI ${uuid}: its VHD cannot be read, not introduced`, { error: String(error) });
     return undefined;
@@ -74,10 +89,19 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
     const existing = byLocation.get(uuid);
     if (existing) {
       const [ref, record] = existing;
+      let updated = false;
       if (size && String(size.allocatedBytes) !== String(record.physical_utilisation)) {
         await o.xapi.vdi.setPhysicalUtilisation(ref, size.allocatedBytes);
-        report.updated.push(uuid);
+        updated = true;
       }
+      // VDIs made before sm wrote `image-format`, and snapshots and clones (neither sm nor this driver
+      // writes it there), get it from the metadata's type; without a type it stays absent, not guessed.
+      const type = vdiTypeOfMetadata(meta);
+      if (type !== undefined && record.sm_config['image-format'] === undefined) {
+        await o.xapi.vdi.addToSmConfig(ref, 'image-format', imageFormatOfVdiType(type));
+        updated = true;
+      }
+      if (updated) report.updated.push(uuid);
       continue;
     }
     if (!o.introduce || Object.keys(meta).length === 0 || size === undefined) continue;
@@ -105,7 +129,7 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       other_config: {},
       location: f.uuid,
       xenstore_data: {},
-      sm_config: f.parent ? { 'vhd-parent': f.parent } : {},
+      sm_config: { vdi_type: f.type, 'image-format': imageFormatOfVdiType(f.type), ...(f.parent ? { 'vhd-parent': f.parent } : {}) },
       managed: !f.hidden,
       virtual_size: f.virtualSize,
       physical_utilisation: f.allocated,

@@ -22,7 +22,7 @@ export function journalWait(ctx: DriverContext): JournalWait {
 export async function activationDeps(ctx: DriverContext, session: SrSession, uuid: VdiUuid, vdiRef: string | undefined, srRef: string | undefined): Promise<ActivationDeps> {
   if (vdiRef === undefined) throw new SrError('BadRequest', 'activation needs vdi_ref');
   const volumes = await session.volumes();
-  const [type, node, journal] = await Promise.all([vdiTypeOf(session, volumes, uuid, vdiRef), localNodeName(session), session.journal()]);
+  const [type, node, journal] = await Promise.all([vdiTypeOf(volumes, uuid), localNodeName(session), session.journal()]);
   const log = ctx.log.child('blktap');
   const vdi = session.xapi.vdi;
   return {

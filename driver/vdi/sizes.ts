@@ -16,10 +16,13 @@ export const MAX_VDI_SIZE = 2040 * 1024 * MIB;
 /** The two image types the driver writes: VHD, or RAW (`aio`). */
 export type VdiType = 'vhd' | 'aio';
 
-/** `validate_and_round_vhd_size`: VDISize out of [0, 2040 GiB]; below 2 MiB → 2 MiB; else up to 2 MiB. */
+/**
+ * sm's `validateAndRoundImageSize`, applied to RAW and VHD alike (spec/sm-changes-2026.md §5.4): VDISize
+ * out of [0, 2040 GiB], with sm's exact text (it names no size); below 2 MiB → 2 MiB; else up to 2 MiB.
+ */
 export function validateAndRoundSize(sizeBytes: number): number {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0 || sizeBytes > MAX_VDI_SIZE) {
-    throw new SrError('VDISize', `VDI size must be between 1 MB and ${MAX_VDI_SIZE / MIB} MB, got ${sizeBytes} bytes`);
+    throw new SrError('VDISize', `VDI size must be between 1 MB and ${MAX_VDI_SIZE / MIB} MB`);
   }
   if (sizeBytes < MIN_VDI_SIZE) return MIN_VDI_SIZE;
   return Math.ceil(sizeBytes / VHD_BLOCK) * VHD_BLOCK;

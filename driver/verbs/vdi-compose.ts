@@ -67,8 +67,8 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
     const journal = await session.journal();
     if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `VDI ${uuid} has no LINSTOR volume`);
     const parent = await parentOf(session, volumes, request, uuid);
-    if ((await vdiTypeOf(session, volumes, uuid, vdiRef)) !== 'vhd') throw new SrError('Unimplemented', 'compose of a RAW VDI is not supported');
-    if ((await vdiTypeOf(session, volumes, parent, undefined)) !== 'vhd') throw new SrError('VDIUnavailable', `the parent VDI ${parent} is RAW: only a VHD can be composed onto`);
+    if ((await vdiTypeOf(volumes, uuid)) !== 'vhd') throw new SrError('Unimplemented', 'compose of a RAW VDI is not supported');
+    if ((await vdiTypeOf(volumes, parent)) !== 'vhd') throw new SrError('VDIUnavailable', `the parent VDI ${parent} is RAW: only a VHD can be composed onto`);
     await refusePendingJournal(journal, uuid);
     await refusePendingJournal(journal, parent);
     const childPath = await volumes.localDevicePath(uuid, node, ctx.env.root);

@@ -1,9 +1,11 @@
 /**
- * vdi_create (master only; spec/sm-linstor.md §2.4, §3.4; smapi-protocol.md §4.3):
+ * vdi_create (master only; spec/sm-linstor.md §2.4, §3.4; sm-changes-2026.md §5.3–§5.4; smapi-protocol.md §4.3):
  *
- *   size rules (VDISize) ─▶ space check (SRNoSpace) ─▶ volume CREATING ─▶ VHD (or RAW) on the device
- *   ─▶ KV metadata ─▶ volume EXISTS ─▶ VDI.db_introduce ─▶ {uuid, location}
+ *   image format (VDIType) ─▶ size rules (VDISize) ─▶ space check (SRNoSpace) ─▶ volume CREATING
+ *   ─▶ VHD (or RAW) on the device ─▶ KV metadata ─▶ volume EXISTS ─▶ VDI.db_introduce ─▶ {uuid, location}
  *
+ * The format is the VDI's sm-config `image-format` (legacy `type`), else the SR's first preferred format;
+ * it is checked with the size before the session opens, so a refused create sends no LINSTOR request.
  * Thin VHDs start with a volume holding the VHD metadata only (inflated at writable attach); thick VHDs
  * and RAW get their full size at once. The HA statefile and redo log use their persistent names in the
  * HA resource group. Any failure destroys what was made: the volume is still CREATING until the very
@@ -18,20 +20,14 @@ import { createVhd, MAX_PREALLOCATED_SIZE } from '../../lib/vhd/index.js';
 import { asVdiUuid, HA_STATEFILE_VOLUME_NAME, REDO_LOG_VOLUME_NAME, type CreateVolumeOptions, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
 import { EPOCH, NULL_REF } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
+import { parseSrConfig } from '../sr/config.js';
 import { backupAfterCommit } from '../sr/database-backup.js';
 import type { SrSession } from '../sr/session.js';
+import { requestedImageFormat, vdiTypeOfImageFormat, type ImageFormat } from '../vdi/image-format.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 import { fullVolumeSize, THIN_VHD_INITIAL_SIZE, validateAndRoundSize, type VdiType } from '../vdi/sizes.js';
 import { updateSrStats } from '../vdi/sr-stats.js';
 import { localNodeName, withVdiSession } from '../vdi/vdi-session.js';
-
-/** `vdi_sm_config:type`: absent or `vhd` → VHD, `raw` → RAW (`aio`); anything else is refused. */
-function imageType(smConfig: Readonly<Record<string, string>>): VdiType {
-  const type = smConfig['type'];
-  if (type === undefined || type === '' || type === 'vhd') return 'vhd';
-  if (type === 'raw') return 'aio';
-  throw new SrError('VDICreate', `Invalid VDI type ${JSON.stringify(type)}`);
-}
 
 /** HA volumes have fixed names and live in the HA resource group. */
 function placement(xapiType: string): CreateVolumeOptions {
@@ -41,8 +37,11 @@ function placement(xapiType: string): CreateVolumeOptions {
 }
 
 export async function vdiCreate(ctx: DriverContext, request: SmapiRequest<'vdi_create'>): Promise<VdiResult> {
+  // sm's order: the SR's device-config, then the VDI's format (at its load), then the size.
+  const { preferredImageFormats } = parseSrConfig(request.deviceConfig, request.srSmConfig);
+  const format = requestedImageFormat(request.vdiSmConfig, preferredImageFormats);
+  const type = vdiTypeOfImageFormat(format);
   const size = validateAndRoundSize(request.args.virtualSizeBytes);
-  const type = imageType(request.vdiSmConfig);
   const xapiType = request.vdiType ?? 'user';
   return withVdiSession(ctx, request, async (session) => {
     const node = await localNodeName(session);
@@ -81,8 +80,8 @@ export async function vdiCreate(ctx: DriverContext, request: SmapiRequest<'vdi_c
       const utilisation = (await volumes.sizes(uuid))?.allocatedBytes ?? 0;
       await volumes.markPersistent(uuid);
       faultPoint(ctx.env.faults, 'vdi_create:before-introduce');
-      await introduce(session, request, uuid, xapiType, type, virtualSize, utilisation);
-      ctx.log.info('VDI created', { vdi: uuid, resource: rd, type, virtualSize, volumeSize });
+      await introduce(session, request, uuid, xapiType, format, virtualSize, utilisation);
+      ctx.log.info('VDI created', { vdi: uuid, resource: rd, format, virtualSize, volumeSize });
       await updateSrStats(session, request.srRef, virtualSize, ctx.log);
       await backupAfterCommit(ctx, session.linstor, 'create');
       return { uuid, location: uuid };
@@ -104,7 +103,7 @@ async function writeImage(ctx: DriverContext, volumes: VolumeManager, uuid: VdiU
   return size;
 }
 
-async function introduce(session: SrSession, request: SmapiRequest<'vdi_create'>, uuid: string, xapiType: string, type: VdiType, virtualSize: number, utilisation: number): Promise<void> {
+async function introduce(session: SrSession, request: SmapiRequest<'vdi_create'>, uuid: string, xapiType: string, format: ImageFormat, virtualSize: number, utilisation: number): Promise<void> {
   await session.xapi.vdi.dbIntroduce({
     uuid,
     name_label: request.args.nameLabel,
@@ -116,7 +115,8 @@ async function introduce(session: SrSession, request: SmapiRequest<'vdi_create'>
     other_config: {},
     location: uuid,
     xenstore_data: {},
-    sm_config: { ...request.vdiSmConfig, vdi_type: type },
+    // The caller's keys stay (sm keeps them); the format is written as sm normalises it.
+    sm_config: { ...request.vdiSmConfig, vdi_type: vdiTypeOfImageFormat(format), 'image-format': format },
     managed: true,
     virtual_size: virtualSize,
     physical_utilisation: utilisation,

@@ -35,7 +35,7 @@ export async function vdiResize(ctx: DriverContext, request: SmapiRequest<'vdi_r
     if (vdiRef !== undefined && (await session.xapi.vdi.get(vdiRef, 'managed')) === false) {
       throw new SrError('VDIUnavailable', `VDI ${uuid} is hidden: cannot resize it`);
     }
-    const type = await vdiTypeOf(session, volumes, uuid, vdiRef);
+    const type = await vdiTypeOf(volumes, uuid);
     const usable = await usableBytes(volumes, uuid);
     const max = await volumes.maxVolumeSizeBytes();
     let virtualSize: number;

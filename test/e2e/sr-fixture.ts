@@ -26,7 +26,14 @@ export type SrFixture = {
   placement(): Promise<Map<string, string[]>>;
 };
 
-export type SrFixtureOptions = { hosts?: number; redundancy?: number; provisioning?: 'thin' | 'thick'; diskGiB?: number };
+export type SrFixtureOptions = {
+  hosts?: number;
+  redundancy?: number;
+  provisioning?: 'thin' | 'thick';
+  diskGiB?: number;
+  /** More device-config keys for every PBD (e.g. `preferred-image-formats`). */
+  deviceConfig?: Record<string, string>;
+};
 
 export async function srFixture(t: { teardown(fn: () => Promise<void>): void }, options: SrFixtureOptions = {}): Promise<SrFixture> {
   const provisioning = options.provisioning ?? 'thin';
@@ -54,7 +61,7 @@ export async function srFixture(t: { teardown(fn: () => Promise<void>): void }, 
   }
   const db = pool.xapi.db;
   const srRef = db.create('SR', { type: 'linstor', name_label: 'XOSTOR', shared: true, content_type: 'user', sm_config: {} });
-  const deviceConfig = { 'group-name': groupName, redundancy: String(redundancy), provisioning };
+  const deviceConfig = { ...options.deviceConfig, 'group-name': groupName, redundancy: String(redundancy), provisioning };
   for (const h of pool.xapi.hosts) db.create('PBD', { host: h.ref, SR: srRef, device_config: deviceConfig, currently_attached: true });
   const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
   await xapi.client.loginWithPassword('root', '');

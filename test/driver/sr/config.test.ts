@@ -8,12 +8,14 @@ test('a complete device-config', (t) => {
     redundancy: 2,
     provisioning: 'thin',
     monitorDbQuorum: true,
+    preferredImageFormats: ['vhd'],
   });
   t.deepEqual(parseSrConfig({ 'group-name': 'linstor_group', redundancy: '3', provisioning: 'thick', 'monitor-db-quorum': 'False' }), {
     groupName: 'linstor_group',
     redundancy: 3,
     provisioning: 'thick',
     monitorDbQuorum: false,
+    preferredImageFormats: ['vhd'],
   });
 });
 
@@ -21,6 +23,25 @@ test('the SR sm-config provisioning overrides device-config', (t) => {
   t.is(parseSrConfig({ 'group-name': 'g', redundancy: '1', provisioning: 'thin' }, { provisioning: 'thick' }).provisioning, 'thick');
   t.is(parseSrConfig({ 'group-name': 'g', redundancy: '1' }, { provisioning: 'bogus' }).provisioning, 'thin');
 });
+
+const preferred = test.macro({
+  exec(t, given: string | undefined, expected: string[]) {
+    const dc: Record<string, string> = { 'group-name': 'g', redundancy: '1' };
+    if (given !== undefined) dc['preferred-image-formats'] = given;
+    t.deepEqual(parseSrConfig(dc).preferredImageFormats, expected);
+  },
+  title: (_, given: string | undefined, expected: string[]) => `preferred-image-formats ${JSON.stringify(given)} → [${expected.join(', ')}]`,
+});
+test(preferred, undefined, ['vhd']);
+test(preferred, '', ['vhd']);
+test(preferred, 'raw', ['raw']);
+test(preferred, 'raw,vhd', ['raw', 'vhd']);
+test(preferred, ' vhd , raw ', ['vhd', 'raw']);
+test(preferred, 'raw,raw,vhd', ['raw', 'vhd']);
+test(preferred, 'qcow2,raw', ['raw']);
+test(preferred, 'qcow2', ['vhd']);
+test(preferred, 'vhdx,zfs,,', ['vhd']);
+test(preferred, 'RAW', ['vhd']);
 
 const refused = test.macro({
   exec(t, dc: Record<string, string>, code: string, faultCode: number) {
