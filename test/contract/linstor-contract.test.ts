@@ -37,6 +37,7 @@ if (!available && process.env['CI'] !== 'true') {
     await client.resourceDefinitions.setDrbdPeerSlots('xcp-volume-1', 3);
     await client.resources.autoplace('xcp-volume-1', { select_filter: { place_count: 2, diskless_on_remaining: false } });
     await client.resources.makeAvailable('xcp-volume-1', 'h4');
+    await client.resourceDefinitions.syncStatus('xcp-volume-1');
     await client.volumeDefinitions.resize('xcp-volume-1', 0, 4096);
     await client.resources.view();
     await client.storagePools.view({ storagePools: [THIN_POOL] });
