@@ -1,7 +1,8 @@
 // Resync in the controller simulator: the sync-status endpoint, the control that starts a resync for a
-// while, and what the views and the resize rule see meanwhile.
+// while, and what the views and the resize rule see meanwhile; plus the database HA options read back.
 import test from 'ava';
 import { LinstorApiError, LinstorNotFoundError, RC } from '../../../lib/linstor/index.js';
+import { DRBD_HA_PROPERTIES } from '../../../lib/volume/index.js';
 import { addSr, startEnv } from './sim-env.js';
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<Response> {
@@ -44,4 +45,14 @@ test('a resync started for a while: sync-status false, the targets Inconsistent,
   t.is((await control(sim.url, 'PUT', '/sim/resource-definitions/nope', { syncing_for_ms: 10 })).status, 404);
   t.is((await control(sim.url, 'PUT', '/sim/resource-definitions/r1', { syncing_for_ms: 'soon' })).status, 400);
   t.deepEqual(sim.violations, [], 'sync-status answers the OpenAPI shape');
+});
+
+test('the database HA options are stored with override_props and removed with delete_props, other props kept', async (t) => {
+  const { client, sim } = await startEnv(t);
+  await client.resourceDefinitions.create({ resource_definition: { name: 'xcp-persistent-database', props: { 'Aux/kept': 'yes' } } });
+  await client.resourceDefinitions.setProps('xcp-persistent-database', DRBD_HA_PROPERTIES);
+  t.deepEqual((await client.resourceDefinitions.get('xcp-persistent-database')).props, { 'Aux/kept': 'yes', ...DRBD_HA_PROPERTIES });
+  await client.resourceDefinitions.setProps('xcp-persistent-database', {}, Object.keys(DRBD_HA_PROPERTIES));
+  t.deepEqual((await client.resourceDefinitions.get('xcp-persistent-database')).props, { 'Aux/kept': 'yes' });
+  t.deepEqual(sim.violations, []);
 });
