@@ -46,14 +46,18 @@ export class VolumeLockedError extends VolumeError {
   }
 }
 
-/** LINSTOR refused because the DRBD device is open (in use, `FAIL_IN_USE`). */
+/**
+ * A destroy refused because the DRBD device is open (Primary) on some node, seen in the resource view or
+ * answered by LINSTOR (`FAIL_IN_USE`); nothing was changed. The message is the Python driver's
+ * (`ERR_VOLUME_IN_USE`).
+ */
 export class VolumeInUseError extends VolumeError {
   override name = 'VolumeInUseError';
   constructor(
     readonly vdiUuid: VdiUuid,
     options: { cause?: unknown } = {},
   ) {
-    super(`volume of VDI ${vdiUuid} is in use`, options);
+    super(`Could not destroy volume \`${vdiUuid}\` as it is currently in use`, options);
   }
 }
 
