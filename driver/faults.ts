@@ -45,7 +45,9 @@ export function toSrError(error: unknown, verb: Verb | undefined): SrError {
   // (a journal or rename write that failed) carry the network error as their cause.
   if (controllerUnreachable(error)) return new SrError('SRUnavailable', (error as Error).message, { cause: error });
   if (error instanceof VolumeNotFoundError) return new SrError('VDIMissing', error.message, { cause: error });
-  if (error instanceof VolumeInUseError) return new SrError('VDIInUse', error.message, { cause: error });
+  // sm's vdi_delete answers VDIDelete with the volume manager's message when the device is open
+  // (Primary) on some node; its refusal of a VDI attached through XAPI (VDIInUse) comes earlier.
+  if (error instanceof VolumeInUseError) return new SrError(verb === 'vdi_delete' ? 'VDIDelete' : 'VDIInUse', error.message, { cause: error });
   const code = defaultErrorOf(verb);
   if (error instanceof CommandError) {
     // SM's shape for util.CommandException: "Command <cmd> failed (<reason>): <strerror>".

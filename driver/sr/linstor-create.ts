@@ -19,8 +19,6 @@ export type LinstorSrPlan = {
   readonly hosts: readonly PoolMember[];
   readonly redundancy: number;
   readonly thin: boolean;
-  /** `monitor-db-quorum`: DRBD quorum on the database so drbd-reactor never promotes a lone node. */
-  readonly autoQuorum: boolean;
 };
 
 /** What was created, for the undo. */
@@ -120,9 +118,8 @@ async function createDatabase(ctx: DriverContext, linstor: LinstorApi, plan: Lin
       : { resource: { node_name: h.hostname, flags: ['DRBD_DISKLESS'] } },
   );
   await linstor.resources.create(DATABASE_VOLUME_NAME, resources);
-  if (plan.autoQuorum) {
-    await linstor.resourceDefinitions.setProps(DATABASE_VOLUME_NAME, { 'DrbdOptions/auto-quorum': 'disabled', 'DrbdOptions/Resource/quorum': 'majority' });
-  }
+  // No quorum or HA options here: the master's sr_attach, which xapi runs right after, sets them
+  // (`monitor-db-quorum`); with auto-promote off the mkfs below could not open the device.
   const dev = await waitForDevice(ctx);
   for (let attempt = 1; ; attempt += 1) {
     const r = await ctx.exec('mkfs.ext4', [dev], { allowFailure: true, timeoutMs: 120_000 });

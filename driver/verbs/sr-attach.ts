@@ -1,11 +1,13 @@
 /**
  * sr_attach (PBD.plug, on every host; spec/sm-linstor.md §2.2–§2.3): activate the volume group, reach the
- * controller and the SR. On the master also (load with repair) introduce the volumes XAPI does not know —
- * never forgetting any, that is sr_scan's — write the SR uuid into the KV (for sr_probe) and push XAPI's
- * SR name into `xcp/sr/metadata`.
+ * controller and the SR. On the master also: set the database volume's HA DRBD options (every attach,
+ * unless `monitor-db-quorum` is false; spec/sm-changes-2026.md §7), (load with repair) introduce the
+ * volumes XAPI does not know — never forgetting any, that is sr_scan's — write the SR uuid into the KV
+ * (for sr_probe) and push XAPI's SR name into `xcp/sr/metadata`.
  */
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';
+import { DATABASE_VOLUME_NAME, setDrbdHaProperties } from '../../lib/volume/index.js';
 import type { DriverContext } from '../context.js';
 import { localNode, openVolumes } from '../sr/open-volumes.js';
 import { openSrSession } from '../sr/session.js';
@@ -21,6 +23,8 @@ export async function srAttach(ctx: DriverContext, request: SmapiRequest<'sr_att
     if (active.exitCode !== 0) ctx.log.info(`volume group ${vg} not activated: ${active.stderr.trim()}`);
     const volumes = await openVolumes(session);
     if (!session.isMaster) return null;
+    // At every attach, not once: an SR created by an older driver, or options changed by hand, are put right.
+    if (session.config.monitorDbQuorum) await setDrbdHaProperties(await session.linstor(), DATABASE_VOLUME_NAME);
     const srRef = request.srRef ?? '';
     const journal = await session.journal();
     await masterPrelude(ctx, session, await localNode(session));

@@ -66,7 +66,7 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
       await ctx.exec('systemctl', ['start', 'linstor-controller']);
       linstor = createLinstorClient({ controllers: [`linstor://${self.address}`], logger: ctx.log.child('linstor') });
       await waitForController(ctx, linstor);
-      await createLinstorSr(ctx, linstor, { names, hosts, redundancy: config.redundancy, thin: config.provisioning === 'thin', autoQuorum: config.monitorDbQuorum }, created);
+      await createLinstorSr(ctx, linstor, { names, hosts, redundancy: config.redundancy, thin: config.provisioning === 'thin' }, created);
       faultPoint(ctx.env.faults, 'sr-create:after-database');
       // The controller's files move onto the database volume; it then restarts from there.
       await ctx.exec('systemctl', ['stop', 'linstor-controller']);

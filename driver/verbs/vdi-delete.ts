@@ -1,9 +1,13 @@
 /**
- * vdi_delete (master only; spec/sm-linstor.md §2.4): refused with VDIInUse while the VDI is attached
- * anywhere (an sm-config `host_<ref>` key, or a DRBD device open on some node), refused for a non-leaf
- * (unmanaged) VDI; otherwise the volume is destroyed (KV NOT_EXISTS first, so a crash leaves what
- * repair finishes), the XAPI row forgotten and sm's lock folder of the VDI removed. Deleting a VDI whose
- * volume is already gone only forgets the row: the verb is idempotent.
+ * vdi_delete (master only; spec/sm-linstor.md §2.4, spec/sm-changes-2026.md §7, §10): refused with
+ * VDIInUse while XAPI has it attached (an sm-config `host_<ref>` key), refused for a non-leaf (unmanaged)
+ * VDI; otherwise the volume is destroyed (KV NOT_EXISTS first, so a crash leaves what repair finishes),
+ * the XAPI row forgotten and sm's lock folder of the VDI removed. A device open on some node by something
+ * XAPI does not know of (DRBD Primary) makes the destroy refuse before it changes anything: VDIDelete
+ * with "Could not destroy volume `<uuid>` as it is currently in use", the VDI kept in XAPI and the KV.
+ * A destroy failing after that check fails the verb with the KV left NOT_EXISTS, for repair (or the next
+ * vdi_delete, which then only forgets the row) to finish. Deleting a VDI whose volume is already gone
+ * only forgets the row: the verb is idempotent.
  */
 import { rm } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
@@ -35,8 +39,7 @@ export async function vdiDelete(ctx: DriverContext, request: SmapiRequest<'vdi_d
     const volumes = await session.volumes();
     if (volumes.has(uuid)) {
       if (record !== undefined && record.managed === false) throw new SrError('VDIDelete', 'Deleting non-leaf node not permitted');
-      const openOn = [...(await volumes.usageStates(uuid))].filter(([, inUse]) => inUse).map(([node]) => node);
-      if (openOn.length > 0) throw new SrError('VDIInUse', `VDI ${uuid} is open on ${openOn.join(', ')}`);
+      // Refuses (VolumeInUseError) while the device is open on some node.
       await volumes.destroy(uuid);
       faultPoint(ctx.env.faults, 'vdi_delete:after-destroy');
     } else {

@@ -46,7 +46,7 @@ async function targetOf(session: SrSession, request: SmapiRequest<'vdi_revert'>,
   const volumes = await session.volumes();
   if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `the VDI to revert (${uuid}) has no LINSTOR volume`);
   if (!record.managed) throw new SrError('VDIUnavailable', `VDI ${uuid} is hidden (a base copy of a snapshot chain): it cannot be reverted`);
-  if ((await vdiTypeOf(session, volumes, uuid, ref)) !== 'vhd' || (await vdiTypeOf(session, volumes, snapshot, request.vdiRef)) !== 'vhd') {
+  if ((await vdiTypeOf(volumes, uuid)) !== 'vhd' || (await vdiTypeOf(volumes, snapshot)) !== 'vhd') {
     throw new SrError('Unimplemented', `revert of RAW VDIs is not supported (${uuid} to ${snapshot})`);
   }
   const attached = Object.keys(record.sm_config).filter((k) => k === 'paused' || k.startsWith('host_'));

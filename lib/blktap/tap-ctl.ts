@@ -2,7 +2,7 @@
  * `tap-ctl` as sm runs it (spec/blktap2.md §1.5, §1.7): one process per step, by absolute path on dom0
  * (found on PATH here, where the simulator's stand-in is), the output of `list` parsed as `key=value`
  * fields, exit statuses that are errno values, and sm's retries (spawn on status 1; open on EIO, EROFS,
- * EAGAIN; list on EPROTO, ENOENT).
+ * EMEDIUMTYPE, EAGAIN; unpause on ENODATA; list on EPROTO, ENOENT).
  */
 import { CommandError } from '../exec/command-error.js';
 import type { Exec } from '../exec/run.js';
@@ -11,6 +11,10 @@ import type { Logger } from '../log/logger.js';
 export const EIO = 5;
 export const EAGAIN = 11;
 export const EROFS = 30;
+/** DRBD: no data reachable here (a diskless, or Inconsistent, without a connected UpToDate peer). */
+export const ENODATA = 61;
+/** DRBD: a read-only open of a device another host has open for writing. */
+export const EMEDIUMTYPE = 124;
 export const ENOENT = 2;
 export const EPROTO = 71;
 
@@ -95,8 +99,12 @@ export class TapCtl {
     return this.#run(['attach', '-p', String(pid), '-m', String(minor)]);
   }
 
+  /**
+   * Opens the image; retried 5 times 1 s apart while DRBD says another host still holds the device
+   * (EROFS for a read-write open, EMEDIUMTYPE for a read-only one: it may be closing it right now).
+   */
   open(pid: number, minor: number, type: string, path: string, readOnly: boolean): Promise<string> {
-    return this.#run(['open', '-p', String(pid), '-m', String(minor), '-a', `${type}:${path}`, ...(readOnly ? ['-R'] : [])], [EIO, EROFS, EAGAIN], 5, 1000);
+    return this.#run(['open', '-p', String(pid), '-m', String(minor), '-a', `${type}:${path}`, ...(readOnly ? ['-R'] : [])], [EIO, EROFS, EMEDIUMTYPE, EAGAIN], 5, 1000);
   }
 
   close(pid: number, minor: number): Promise<string> {
@@ -115,10 +123,15 @@ export class TapCtl {
     return this.#run(['pause', '-p', String(pid), '-m', String(minor)]);
   }
 
+  /**
+   * Reopens the image of a paused tapdisk. ENODATA (the device here has no data to serve until a peer is
+   * UpToDate again, e.g. after a reconnection) is transient: retried 10 times 0.5 s apart (the period of
+   * `list`'s retries; sm's count for this one is not known), the tapdisk staying paused meanwhile.
+   */
   unpause(pid: number, minor: number, image?: { type: string; path: string }, secondary?: string): Promise<string> {
     const args = ['unpause', '-p', String(pid), '-m', String(minor)];
     if (image) args.push('-a', `${image.type}:${image.path}`);
     if (secondary) args.push('-2', secondary);
-    return this.#run(args);
+    return this.#run(args, [ENODATA], 10, 500);
   }
 }

@@ -1,6 +1,6 @@
 import type { LinstorHttp } from './http.js';
 import type { ApiCallRc } from './json.js';
-import type { ResourceDefinition, ResourceDefinitionCreate, ResourceDefinitionModify } from './resource-types.js';
+import type { ResourceDefinition, ResourceDefinitionCreate, ResourceDefinitionModify, ResourceDefinitionSyncStatus } from './resource-types.js';
 import { arrayOf, objectOf, rcListOf, seg } from './response.js';
 import type { Props } from './types.js';
 
@@ -23,6 +23,8 @@ export interface ResourceDefinitions {
   setProps(name: string, props: Props, deleteProps?: readonly string[]): Promise<ApiCallRc[]>;
   /** DRBD peer slots of new resources (XCP-ng sets 3 after spawn). */
   setDrbdPeerSlots(name: string, peerSlots: number): Promise<ApiCallRc[]>;
+  /** Whether every replica is in sync (LinstorNotFoundError when the RD is absent). */
+  syncStatus(name: string): Promise<ResourceDefinitionSyncStatus>;
   /** Deletes resources, VDs and the RD; a missing RD is a warning. Fails with 997 while in use. */
   delete(name: string): Promise<ApiCallRc[]>;
 }
@@ -56,6 +58,11 @@ export class ResourceDefinitionService implements ResourceDefinitions {
   }
   setDrbdPeerSlots(name: string, peerSlots: number): Promise<ApiCallRc[]> {
     return this.modify(name, { drbd_peer_slots: peerSlots });
+  }
+  async syncStatus(name: string): Promise<ResourceDefinitionSyncStatus> {
+    const status = objectOf<Partial<ResourceDefinitionSyncStatus>>(await this.#http.request('GET', `/v1/resource-definitions/${seg(name)}/sync-status`), 'sync status');
+    // The schema's default is false: anything but true is "not synced yet".
+    return { synced_on_all: status.synced_on_all === true };
   }
   async delete(name: string): Promise<ApiCallRc[]> {
     return rcListOf(await this.#http.request('DELETE', `/v1/resource-definitions/${seg(name)}`), 'resource-definition delete');

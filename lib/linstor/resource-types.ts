@@ -29,6 +29,9 @@ export type ResourceDefinitionModify = PropsModify & {
   readonly resource_group?: string;
 };
 
+/** `GET /v1/resource-definitions/{rd}/sync-status`: true once every replica is UpToDate (no resync running). */
+export type ResourceDefinitionSyncStatus = { readonly synced_on_all: boolean };
+
 /** A volume definition. */
 export type VolumeDefinition = {
   readonly volume_number?: number;

@@ -46,14 +46,18 @@ export class VolumeLockedError extends VolumeError {
   }
 }
 
-/** LINSTOR refused because the DRBD device is open (in use, `FAIL_IN_USE`). */
+/**
+ * A destroy refused because the DRBD device is open (Primary) on some node, seen in the resource view or
+ * answered by LINSTOR (`FAIL_IN_USE`); nothing was changed. The message is the Python driver's
+ * (`ERR_VOLUME_IN_USE`).
+ */
 export class VolumeInUseError extends VolumeError {
   override name = 'VolumeInUseError';
   constructor(
     readonly vdiUuid: VdiUuid,
     options: { cause?: unknown } = {},
   ) {
-    super(`volume of VDI ${vdiUuid} is in use`, options);
+    super(`Could not destroy volume \`${vdiUuid}\` as it is currently in use`, options);
   }
 }
 
@@ -79,14 +83,30 @@ export class VolumeDestroyError extends VolumeError {
   }
 }
 
-/** Growing the volume failed (LINSTOR never shrinks). */
+/** Growing the volume failed (LINSTOR never shrinks); the message is the Python driver's. */
 export class VolumeResizeError extends VolumeError {
   override name = 'VolumeResizeError';
   constructor(
     readonly vdiUuid: VdiUuid,
+    /** The SR's resource group, which the Python message calls the SR. */
+    readonly resourceGroup: string,
     options: { cause?: unknown } = {},
   ) {
-    super(`cannot resize volume of VDI ${vdiUuid}${causeText(options.cause)}`, options);
+    super(`Could not resize volume \`${vdiUuid}\` from SR \`${resourceGroup}\`: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+  }
+}
+
+/**
+ * The replicas were still not in sync when the wait before a resize ran out: the size was not changed.
+ * The message is the Python driver's word for word; what goes on in the background is the resync.
+ */
+export class VolumeResizeTimeoutError extends VolumeError {
+  override name = 'VolumeResizeTimeoutError';
+  constructor(
+    readonly vdiUuid: VdiUuid,
+    readonly resourceGroup: string,
+  ) {
+    super(`Volume resizing of \`${vdiUuid}\` from SR \`${resourceGroup}\` is incomplete: timeout reached but it continues in background.`);
   }
 }
 

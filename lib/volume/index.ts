@@ -2,6 +2,7 @@
 export { ViewCache, type CachedView, type ViewCacheStats } from './cache.js';
 export type { DrbdHostOps, VolumeManagerOptions } from './context.js';
 export * from './errors.js';
+export { DRBD_HA_PROPERTIES, DrbdHaPropertiesError, setDrbdHaProperties } from './drbd-ha.js';
 export { groupNameProblem, isGroupName, volumeGroupNameProblem } from './group-name.js';
 export * from './kv-layout.js';
 export type { CreateVolumeOptions } from './lifecycle.js';

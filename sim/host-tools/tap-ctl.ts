@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openChain } from '../../lib/vhd/index.js';
+import { isDiskless } from '../linstor/deploy.js';
+import { diskStateOf } from '../linstor/sync.js';
 import type { HostRuntime, PoolRuntime, Tapdisk } from '../pool/runtime.js';
 import { TAP_PAUSE_REQUESTED, TAP_PAUSED } from '../pool/runtime.js';
 
@@ -19,6 +21,7 @@ const ENOENT = 2;
 const EINVAL = 22;
 const EROFS = 30;
 const EBUSY = 16;
+const ENODATA = 61;
 
 const BY_RES = /^\/dev\/drbd\/by-res\/([^/]+)\/0$/;
 
@@ -62,6 +65,19 @@ async function writeOpeners(host: HostRuntime, rds: Iterable<string>): Promise<v
   }
 }
 
+/**
+ * A resource of the chain that has diskful replicas but none UpToDate (all Inconsistent or detached):
+ * DRBD has no data to serve on any host, and an open fails with ENODATA until a replica is back.
+ */
+function withoutData(pool: PoolRuntime, rds: readonly string[]): string | undefined {
+  const state = pool.controller.state();
+  return rds.find((name) => {
+    const rd = state?.resourceDefinitions[name.toUpperCase()];
+    const diskful = Object.values(rd?.resources ?? {}).filter((r) => !isDiskless(r));
+    return rd !== undefined && diskful.length > 0 && !diskful.some((r) => diskStateOf(rd, r, Date.now()) === 'UpToDate');
+  });
+}
+
 async function openImage(pool: PoolRuntime, host: HostRuntime, t: Tapdisk, spec: string, readOnly: boolean): Promise<ToolResult> {
   const colon = spec.indexOf(':');
   const type = spec.slice(0, colon);
@@ -69,6 +85,8 @@ async function openImage(pool: PoolRuntime, host: HostRuntime, t: Tapdisk, spec:
   if (colon <= 0 || !['vhd', 'aio'].includes(type)) return fail(EINVAL, `open: unsupported image type '${type}'`);
   if (!existsSync(host.local(dom0Path))) return fail(ENOENT, `open: ${dom0Path}: No such file or directory`);
   const rds = await chainResources(host, type, dom0Path);
+  const noData = withoutData(pool, rds);
+  if (noData !== undefined) return fail(ENODATA, `open: ${dom0Path}: No data available (${noData} has no UpToDate replica)`);
   const leaf = rds[0];
   if (leaf && !readOnly) {
     const holder = pool.primaryOf(leaf);

@@ -7,6 +7,7 @@
  *   DELETE /sim/faults
  *   POST   /sim/refuse                       {} now, {"for_ms": t} now for t ms, or {"from_request": k}
  *   PUT    /sim/resources/{rd}/{node}        {"in_use": true, "disk_state": "Inconsistent"}
+ *   PUT    /sim/resource-definitions/{rd}    {"syncing_for_ms": 5000} a resync runs that long (0: ends it)
  *   PUT    /sim/nodes/{node}                 {"online": false} or {"connection_status": "VERSION_MISMATCH"}
  *   GET    /sim/counters  DELETE /sim/counters
  *   POST   /sim/reset
@@ -19,6 +20,7 @@ import type { SimReply } from './replies.js';
 export type ControlTarget = {
   readonly controls: import('./controls.js').SimControls;
   setResourceState(rd: string, node: string, state: { inUse?: boolean; diskState?: string }): Promise<boolean>;
+  setSyncing(rd: string, forMs: number): Promise<boolean>;
   setNodeOnline(node: string, online: boolean): Promise<boolean>;
   setNodeConnectionStatus(node: string, status: NodeConnectionStatus): Promise<boolean>;
   refuseConnections(): void;
@@ -60,6 +62,12 @@ export async function handleControl(target: ControlTarget, method: string, path:
       if (typeof b['in_use'] === 'boolean') state.inUse = b['in_use'];
       if (typeof b['disk_state'] === 'string') state.diskState = b['disk_state'];
       return (await target.setResourceState(rd, node, state)) ? ok : { status: 404, body: { error: 'no such resource' } };
+    }
+    case 'PUT resource-definitions': {
+      const rd = parts[1];
+      const forMs = b['syncing_for_ms'];
+      if (!rd || typeof forMs !== 'number' || forMs < 0) return bad('use /sim/resource-definitions/{rd} with {"syncing_for_ms": ms}');
+      return (await target.setSyncing(rd, forMs)) ? ok : { status: 404, body: { error: 'no such resource definition' } };
     }
     case 'PUT nodes': {
       const node = parts[1];

@@ -97,6 +97,8 @@ export type SimResourceDefinition = {
   vds: SimVolumeDefinition[];
   /** Keyed by upper-cased node name, in creation order. */
   resources: Record<string, SimResource>;
+  /** A resync runs until then (epoch ms): the replicas are not all in sync (sim/linstor/sync.ts). */
+  syncingUntilMs?: number;
 };
 
 /** A key-value store instance (keys stored sanitised, without a leading `/`). */

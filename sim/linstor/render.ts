@@ -6,6 +6,7 @@
 import { poolCapacity, thickAllocatedKib } from './capacity.js';
 import type { SimContext } from './context.js';
 import { isDiskless } from './deploy.js';
+import { diskStateOf } from './sync.js';
 import { nonEmpty } from './handlers/common.js';
 import { poolKey, type SimNode, type SimResource, type SimResourceDefinition, type SimStoragePool, type SimVolumeDefinition } from './model.js';
 import { rc } from './replies.js';
@@ -92,7 +93,7 @@ function volumeFacts(ctx: SimContext, rd: SimResourceDefinition, r: SimResource,
     meta_disk: diskless ? undefined : 'internal',
     allocated_size_kib: drbdAllocated,
     usable_size_kib: vd.sizeKib,
-    disk_state: r.diskState,
+    disk_state: diskStateOf(rd, r, ctx.nowMs()),
   });
   const storage = diskless
     ? undefined
@@ -146,7 +147,7 @@ export function renderResource(ctx: SimContext, rd: SimResourceDefinition, r: Si
       allocated_size_kib: allocatedKib,
       state: online
         ? nonEmpty({
-            disk_state: r.diskState,
+            disk_state: diskStateOf(rd, r, ctx.nowMs()),
             replication_states: Object.fromEntries(peers.map((p) => [p.node, { replication_state: 'Established' }])),
           })
         : undefined,

@@ -62,6 +62,8 @@ export type LinstorSim = {
   readonly violations: ContractViolation[];
   /** Marks a resource in use (Primary) on a node, or changes its disk state. */
   setResourceState(rd: string, node: string, state: { inUse?: boolean; diskState?: string }): Promise<boolean>;
+  /** Starts a resync of `rd` that lasts `forMs` from now (sim/linstor/sync.ts); 0 ends a running one. */
+  setSyncing(rd: string, forMs: number): Promise<boolean>;
   /** Takes a node offline (no `state` in views, never placed on) or back online. */
   setNodeOnline(node: string, online: boolean): Promise<boolean>;
   /** Sets the `connection_status` a node reports (`VERSION_MISMATCH`: a satellite of another version). */
@@ -109,6 +111,14 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
       if (!r) return false;
       if (state.inUse !== undefined) r.inUse = state.inUse;
       if (state.diskState !== undefined) r.diskState = state.diskState;
+      await store.persist();
+      return true;
+    },
+    async setSyncing(name, forMs) {
+      const rd = store.state.resourceDefinitions[name.toUpperCase()];
+      if (!rd) return false;
+      if (forMs > 0) rd.syncingUntilMs = ctx.nowMs() + forMs;
+      else delete rd.syncingUntilMs;
       await store.persist();
       return true;
     },
@@ -161,6 +171,7 @@ export async function startLinstorSim(options: LinstorSimOptions = {}): Promise<
     controls,
     violations,
     setResourceState: control.setResourceState,
+    setSyncing: control.setSyncing,
     setNodeOnline: control.setNodeOnline,
     setNodeConnectionStatus: control.setNodeConnectionStatus,
     refuseConnections: () => http.refuse(),

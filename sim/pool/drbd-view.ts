@@ -5,6 +5,7 @@
  */
 import type { SimResource, SimResourceDefinition, SimState } from '../linstor/model.js';
 import { DISKLESS_POOL } from '../linstor/model.js';
+import { diskStateOf as linstorDiskState } from '../linstor/sync.js';
 
 export type DrbdPeer = {
   readonly name: string;
@@ -39,8 +40,9 @@ function addressOf(state: SimState, node: string): string {
   return nic?.address ?? '0.0.0.0';
 }
 
-function diskStateOf(r: SimResource): string {
-  return diskless(r) ? 'Diskless' : r.diskState;
+/** The disk state DRBD reports now (a sync target's is Inconsistent while its RD resyncs). */
+function diskStateOf(rd: SimResourceDefinition, r: SimResource): string {
+  return diskless(r) ? 'Diskless' : linstorDiskState(rd, r, Date.now());
 }
 
 function view(state: SimState, rd: SimResourceDefinition, node: string): DrbdResourceView | undefined {
@@ -58,7 +60,7 @@ function view(state: SimState, rd: SimResourceDefinition, node: string): DrbdRes
         address: addressOf(state, r.node),
         connected: online,
         role: online ? (r.inUse ? 'Primary' : 'Secondary') : 'Unknown',
-        diskState: online ? diskStateOf(r) : 'DUnknown',
+        diskState: online ? diskStateOf(rd, r) : 'DUnknown',
         diskless: diskless(r),
       } satisfies DrbdPeer;
     });
@@ -69,7 +71,7 @@ function view(state: SimState, rd: SimResourceDefinition, node: string): DrbdRes
     minor: vd?.minor ?? 0,
     sizeKib: vd?.sizeKib ?? 0,
     diskless: diskless(me),
-    diskState: diskStateOf(me),
+    diskState: diskStateOf(rd, me),
     port: rd.port,
     address: addressOf(state, node),
     backingDisk: diskless(me) || !vg ? undefined : `/dev/${vg}/${rd.name}_00000`,

@@ -2,6 +2,7 @@
 // spec (../shared/linstor/rest_v1_openapi.yaml), with the documented overlay (linstor-rest.md §6).
 import test from 'ava';
 import { LinstorHttp, RC, retCodeCode } from '../../lib/linstor/index.js';
+import { DRBD_HA_PROPERTIES } from '../../lib/volume/index.js';
 import { OPENAPI_SPEC_PATH, OpenApiValidator } from '../../sim/linstor/openapi-validator.js';
 import { LINSTOR_ROUTES } from '../../sim/linstor/routes.js';
 import { addSr, contractValidator, specAvailable, startEnv, THIN_POOL } from '../sim/linstor/sim-env.js';
@@ -30,13 +31,15 @@ if (!available && process.env['CI'] !== 'true') {
       { resource: { node_name: 'h2', props: { StorPoolName: THIN_POOL } } },
       { resource: { node_name: 'h3', flags: ['DISKLESS'] } },
     ]);
-    await client.resourceDefinitions.setProps('xcp-persistent-database', { 'DrbdOptions/auto-quorum': 'disabled', 'DrbdOptions/Resource/quorum': 'majority' });
+    await client.resourceDefinitions.setProps('xcp-persistent-database', DRBD_HA_PROPERTIES);
+    await client.resourceDefinitions.setProps('xcp-persistent-database', {}, Object.keys(DRBD_HA_PROPERTIES));
     await client.resources.makeAvailable('xcp-persistent-database', 'h4', { diskful: false });
     await client.keyValueStore.modify(rg, { override_props: { '/xcp/sr/metadata': '{"name_label":"sr","name_description":""}' } });
     await client.resourceGroups.spawn(rg, { resource_definition_name: 'xcp-volume-1', volume_sizes: [2048], definitions_only: true });
     await client.resourceDefinitions.setDrbdPeerSlots('xcp-volume-1', 3);
     await client.resources.autoplace('xcp-volume-1', { select_filter: { place_count: 2, diskless_on_remaining: false } });
     await client.resources.makeAvailable('xcp-volume-1', 'h4');
+    await client.resourceDefinitions.syncStatus('xcp-volume-1');
     await client.volumeDefinitions.resize('xcp-volume-1', 0, 4096);
     await client.resources.view();
     await client.storagePools.view({ storagePools: [THIN_POOL] });

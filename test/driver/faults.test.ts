@@ -4,7 +4,7 @@ import { SrError } from '../../lib/smapi/sr-error.js';
 import { VERBS, type Verb } from '../../lib/smapi/verbs.js';
 import { JournalWriteError } from '../../lib/journal/index.js';
 import { LinstorNetworkError } from '../../lib/linstor/errors.js';
-import { VolumeError } from '../../lib/volume/index.js';
+import { asVdiUuid, VolumeError, VolumeInUseError } from '../../lib/volume/index.js';
 import { XapiError } from '../../lib/xapi/errors.js';
 import { encodeSrFault } from '../../lib/smapi/response.js';
 import { defaultErrorOf, toSrError } from '../../driver/faults.js';
@@ -81,4 +81,13 @@ test('a XAPI session error becomes a fault whose text carries no session ref', (
   }
   t.is(toSrError(xapi, 'vdi_attach').faultString, 'The VDI is not available [opterr=SESSION_INVALID(OpaqueRef:******) in VDI.get_record]');
   t.is(toSrError(new Error(`cannot read ${vdi}: ${xapi.message}`), 'sr_scan').opterr, `cannot read ${vdi}: SESSION_INVALID(OpaqueRef:******) in VDI.get_record`);
+});
+
+test('a volume in use answers VDIDelete with the volume manager\'s message from vdi_delete, VDIInUse elsewhere', (t) => {
+  const uuid = asVdiUuid('a0000000-0000-4000-8000-000000000001');
+  const fault = toSrError(new VolumeInUseError(uuid), 'vdi_delete');
+  t.is(fault.code, 'VDIDelete');
+  t.is(fault.opterr, `Could not destroy volume \`${uuid}\` as it is currently in use`);
+  t.is(fault.faultCode, 80);
+  t.is(toSrError(new VolumeInUseError(uuid), 'vdi_clone').code, 'VDIInUse');
 });

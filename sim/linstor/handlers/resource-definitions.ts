@@ -5,6 +5,7 @@ import { createRd } from '../definitions.js';
 import { undeployAll } from '../deploy.js';
 import { fail, rc, rcReply, type RcContext, type SimReply } from '../replies.js';
 import { renderResourceDefinition } from '../render.js';
+import { syncedOnAll } from '../sync.js';
 import { applyPropsModify, bodyObject, checkWhitelisted, matchesPropFilters, queryNames, requireRd, requireRg, stringMap } from './common.js';
 
 const CRT: RcContext = { op: MASK_CRT, obj: OBJ.RSC_DFN };
@@ -21,6 +22,12 @@ function list(sim: SimContext, req: SimRequest): SimReply {
 
 function get(sim: SimContext, req: SimRequest): SimReply {
   return { status: 200, body: renderResourceDefinition(requireRd(sim, req.params['resource'] ?? '', null), false) };
+}
+
+/** `ResourceDefinitionSyncStatus`; 404 for an unknown RD. */
+function syncStatus(sim: SimContext, req: SimRequest): SimReply {
+  const rd = requireRd(sim, req.params['resource'] ?? '', null);
+  return { status: 200, body: { synced_on_all: syncedOnAll(rd, sim.nowMs()) } };
 }
 
 async function create(sim: SimContext, req: SimRequest): Promise<SimReply> {
@@ -95,4 +102,5 @@ export const resourceDefinitionRoutes: readonly SimRoute[] = [
   { method: 'GET', template: '/v1/resource-definitions/{resource}', handler: get },
   { method: 'PUT', template: '/v1/resource-definitions/{resource}', handler: modify },
   { method: 'DELETE', template: '/v1/resource-definitions/{resource}', handler: remove },
+  { method: 'GET', template: '/v1/resource-definitions/{resource}/sync-status', handler: syncStatus },
 ];

@@ -10,6 +10,7 @@ import { isDiskless } from '../deploy.js';
 import { poolKey, type SimResourceDefinition, type SimVolumeDefinition } from '../model.js';
 import { fail, rc, rcReply, type RcContext, type SimReply } from '../replies.js';
 import { renderVolumeDefinition } from '../render.js';
+import { diskStateOf } from '../sync.js';
 import { applyPropsModify, bodyObject, checkWhitelisted, requireRd, stringMap } from './common.js';
 
 const CRT: RcContext = { op: MASK_CRT, obj: OBJ.VLM_DFN };
@@ -54,7 +55,7 @@ function checkResize(sim: SimContext, rd: SimResourceDefinition, vd: SimVolumeDe
     fail(RC.FAIL_INVLD_VLM_SIZE, MOD, "Shrinking volumes is not supported by layer 'DRBD'. Volumes can only grow in size.");
   }
   const diskful = deployed.filter((r) => !isDiskless(r));
-  if (diskful.some((r) => r.diskState !== 'UpToDate')) fail(RC.FAIL_NOT_ALL_UPTODATE, MOD, 'Cannot resize volume, because we have a non-UpToDate DRBD device.');
+  if (diskful.some((r) => diskStateOf(rd, r, sim.nowMs()) !== 'UpToDate')) fail(RC.FAIL_NOT_ALL_UPTODATE, MOD, 'Cannot resize volume, because we have a non-UpToDate DRBD device.');
   const grow = sizeKib - vd.sizeKib;
   if (grow <= 0) return;
   const full = diskful.filter((r) => {

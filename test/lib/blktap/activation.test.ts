@@ -195,6 +195,29 @@ test('unpause re-points a LINSTOR VDI to its current resource', async (t) => {
   t.regex(await tapList(pool, 'host1'), new RegExp(`args=vhd:${moved}`));
 });
 
+test('an unpause that finds no UpToDate replica anywhere (ENODATA) is retried until one is back', async (t) => {
+  const { pool, sr, depsFor } = await setup(t);
+  const h1 = depsFor('host1');
+  await activate(h1, sr, VDI, true);
+  t.true(await pauseLocal(h1, sr, VDI, false));
+  const sim = pool.runtime.controller.sim!;
+  const setDisks = async (diskState: string) => {
+    for (const node of ['host1', 'host2']) await sim.setResourceState(RD, node, { diskState });
+  };
+  // Both replicas lose their data while the tapdisk is paused; it comes back during the second wait.
+  await setDisks('Inconsistent');
+  let waits = 0;
+  const sleep = async () => {
+    waits += 1;
+    if (waits === 2) await setDisks('UpToDate');
+  };
+  t.true(await unpauseLocal({ ...h1, tap: new TapCtl({ exec: h1.exec, log, sleep, timeScale: 1 }) }, sr, VDI, false));
+  t.is(waits, 2);
+  const unpauses = pool.runtime.host('host1').toolCalls.filter((c) => c.tool === 'tap-ctl' && c.argv[0] === 'unpause');
+  t.is(unpauses.length, 3, 'two answered ENODATA, the third reopened the image');
+  t.regex(await tapList(pool, 'host1'), new RegExp(`state=0x0 args=vhd:${DEV}`));
+});
+
 test('pausing where nothing is active succeeds; failfast refuses a held VDI lock', async (t) => {
   const { sr, depsFor } = await setup(t);
   const h2 = depsFor('host2');

@@ -34,9 +34,9 @@ export type VolumeEnv = {
   requests(): number;
 };
 
-/** Starts the simulator with an SR of redundancy `placeCount` (2 by default). */
-export async function startVolumeEnv(t: ExecutionContext, placeCount = 2): Promise<VolumeEnv> {
-  const { sim, client, dir } = await startEnv(t);
+/** Starts the simulator (with `simOptions`, e.g. its clock) with an SR of redundancy `placeCount` (2 by default). */
+export async function startVolumeEnv(t: ExecutionContext, placeCount = 2, simOptions: Parameters<typeof startEnv>[1] = {}): Promise<VolumeEnv> {
+  const { sim, client, dir } = await startEnv(t, simOptions);
   await addSr(client, NODES, placeCount, 'LVM_THIN');
   const sink = new MemorySink();
   const logger = createLogger(sink);

@@ -127,9 +127,6 @@ test('resize grows the volume definition (KiB rounded up) and the cached sizes f
   t.is((await volumes.sizes(A))?.usableBytes, GiB);
   await volumes.resize(A, 2 * GiB + 100);
   t.is((await volumes.sizes(A))?.usableBytes, 2 * GiB + 1024, 'read after write');
-  env.sim.controls.addFault({ method: 'PUT', path: '/v1/resource-definitions/{resource}/volume-definitions/{volume_number}', status: 500, retCode: makeRetCode('error', RC.FAIL_NOT_ALL_UPTODATE), count: 2 });
-  await volumes.resize(A, 3 * GiB);
-  t.is((await volumes.sizes(A))?.usableBytes, 3 * GiB, 'retried while peers were not UpToDate');
 });
 
 test('placement: make-available creates a diskless on demand; removal spares replicas', async (t) => {
@@ -216,14 +213,14 @@ test('controller errors surface typed and change nothing', async (t) => {
   const node = Object.values(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.resources ?? {})[0]?.node ?? '';
   await env.sim.setResourceState(rd, node, { inUse: true });
   volumes.invalidateResources();
-  await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeInUseError });
+  await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeInUseError, message: `Could not destroy volume \`${A}\` as it is currently in use` });
   t.is((await env.rawKv())[`xcp/volume/${A}/not-exists`], '0');
   t.deepEqual(volumes.list(), [A]);
   // LINSTOR itself refusing with FAIL_IN_USE restores EXISTS.
   await env.sim.setResourceState(rd, node, { inUse: false });
   volumes.invalidateResources();
   env.sim.controls.addFault({ method: 'DELETE', path: '/v1/resource-definitions/{resource}', status: 500, retCode: makeRetCode('error', RC.FAIL_IN_USE) });
-  await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeInUseError });
+  await t.throwsAsync(volumes.destroy(A), { instanceOf: VolumeInUseError, message: `Could not destroy volume \`${A}\` as it is currently in use` });
   t.is((await env.rawKv())[`xcp/volume/${A}/not-exists`], '0');
   t.deepEqual(volumes.list(), [A]);
   // Controller down: a network error, nothing changed once it is back.

@@ -85,3 +85,20 @@ test('guest I/O goes through the active tapdisk, waits while paused, and is refu
   t.true(done);
   t.true((await readFile(output)).equals(data.subarray(0, 10)));
 });
+
+test('with no UpToDate replica anywhere an open or unpause fails with ENODATA (61); a sync source is enough', async (t) => {
+  const pool = await vdiPool(t);
+  const sim = pool.runtime.controller.sim!;
+  const { pid, minor } = await launch(pool, 'host1', `vhd:${DEV}`);
+  t_ok(await tool(pool, 'host1', 'tap-ctl', ['pause', '-p', String(pid), '-m', String(minor)]));
+  for (const node of ['host1', 'host2']) await sim.setResourceState(RD, node, { diskState: 'Inconsistent' });
+  const unpause = await tool(pool, 'host1', 'tap-ctl', ['unpause', '-p', String(pid), '-m', String(minor)]);
+  t.is(unpause.exitCode, 61, unpause.stderr);
+  t.is((await tool(pool, 'host1', 'tap-ctl', ['list', '-m', String(minor)])).stdout, `pid=${pid} minor=${minor} state=0x20 args=vhd:${DEV}`, 'still paused');
+  t.is((await launch(pool, 'host2', `vhd:${DEV}`, ['-R'])).open.exitCode, 61);
+  // A resync: one replica UpToDate (the source), the other Inconsistent.
+  for (const node of ['host1', 'host2']) await sim.setResourceState(RD, node, { diskState: 'UpToDate' });
+  await sim.setSyncing(RD, 60_000);
+  t_ok(await tool(pool, 'host1', 'tap-ctl', ['unpause', '-p', String(pid), '-m', String(minor)]));
+  t.is(pool.runtime.primaryOf(RD), 'host1');
+});
