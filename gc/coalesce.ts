@@ -1,7 +1,7 @@
 /**
  * Non-leaf coalesce (sm's `_coalesce` for LINSTOR, spec/sm-linstor.md §4.5, journals §5):
  *
- *   1. journal `coalesce/<vdi>=1`                                     (SR lock)
+ *   1. check the plan still holds (still-planned.ts); journal `coalesce/<vdi>=1`   (SR lock)
  *   2. grow the parent to hold a full VHD of its virtual size, footer at the end (thin inflate, with
  *      its own `inflate/` journal); grow the parent's virtual size if the child is larger  (SR lock)
  *   3. merge the child's sectors into the parent                       (no SR lock: it can take long)
@@ -31,6 +31,7 @@ import type { XapiVdi } from './inventory.js';
 import { relinkChildren } from './relink.js';
 import { volumeOpeners } from './openers.js';
 import type { GcContext, Opener } from './sr-context.js';
+import { assertStillPlanned } from './still-planned.js';
 
 /** Runs `fn` under the SR lock with a freshly loaded (and repaired) volume manager and its journal. */
 export type UnderLock = <T>(fn: (volumes: VolumeManager, journal: Journal, xapiVdis: Map<string, XapiVdi>) => Promise<T>) => Promise<T>;
@@ -138,7 +139,8 @@ export async function coalesceNonLeaf(
   merged: () => void = () => undefined,
   onProgress?: MergeProgressFn,
 ): Promise<MergeResult> {
-  const m = await underLock(async (volumes, journal) => {
+  const m = await underLock(async (volumes, journal, xapiVdis) => {
+    await assertStillPlanned(ctx, volumes, xapiVdis, { kind: 'coalesce', vdi, parent, children: [] });
     const created = (await journal.get('coalesce', vdi)) === undefined;
     if (created) await journal.create('coalesce', vdi, FLAG_ENTRY);
     faultPoint(ctx.env.faults, GC_POINTS.coalesce.afterJournal);

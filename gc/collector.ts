@@ -14,6 +14,7 @@ import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from '.
 import { deleteVdi } from './delete.js';
 import { describeOpener, foreign, openersOfVolumes } from './openers.js';
 import { leafStep } from './leaf-step.js';
+import { StalePlanError, assertStillPlanned } from './still-planned.js';
 import { createMergeProgress } from './progress.js';
 import { readInventory } from './inventory.js';
 import { abortCollector, GcAbortedError, GcLocks } from './locks.js';
@@ -157,13 +158,20 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
   for (const a of todo.filter((x) => x.kind === 'purge' || x.kind === 'garbage')) {
     if (await blockedByOpeners(ctx, underLock, failed, o, a, [a.vdi])) continue;
     try {
-      await underLock((volumes, _j, xapiVdis) => deleteVdi(ctx, volumes, a.vdi, xapiVdis.get(a.vdi)?.ref));
+      await underLock(async (volumes, _j, xapiVdis) => {
+        await assertStillPlanned(ctx, volumes, xapiVdis, a);
+        await deleteVdi(ctx, volumes, a.vdi, xapiVdis.get(a.vdi)?.ref);
+      });
       o.print(`done: ${describeAction(a)}`);
       ctx.log.info(describeAction(a));
       worked = true;
       step();
     } catch (error) {
       if (error instanceof GcAbortedError) throw error;
+      if (error instanceof StalePlanError) {
+        replanning(ctx, o, error);
+        continue;
+      }
       report(ctx, o, failed, a.vdi, `${describeAction(a)} failed: ${(error as Error).message}`);
     }
   }
@@ -209,6 +217,8 @@ async function tryCoalesce(x: PassContext, c: Extract<Action, { kind: 'coalesce'
     return true;
   } catch (error) {
     if (error instanceof GcAbortedError) throw error;
+    // Nothing was changed: the next pass plans from what the SR holds now.
+    if (error instanceof StalePlanError) return replanning(ctx, o, error);
     const why = error instanceof NoSpaceError ? error.message : `${describeAction(c)} failed: ${(error as Error).message}`;
     report(ctx, o, x.failed, c.vdi, why);
     return false;
@@ -244,9 +254,17 @@ async function tryLeafCoalesce(x: PassContext, p: Plan, snapshotRounds: Map<stri
     return true;
   } catch (error) {
     if (error instanceof GcAbortedError) throw error;
+    if (error instanceof StalePlanError) return replanning(ctx, o, error);
     report(ctx, o, x.failed, c.vdi, `${describeAction(c)} failed: ${(error as Error).message}`);
     return false;
   }
+}
+
+/** A step the SR no longer calls for: said, not counted as a failure; true makes the run plan again. */
+function replanning(ctx: GcContext, o: RunOptions, error: StalePlanError): true {
+  o.print(`replanning: ${error.message}`);
+  ctx.log.info('replanning', { reason: error.message });
+  return true;
 }
 
 /** The progress reporter of one merge: a bar on a terminal, plain lines otherwise, the XAPI task fraction. */

@@ -6,14 +6,11 @@
 import test from 'ava';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Journal } from '../../lib/journal/index.js';
-import { readHostEnv } from '../../lib/host/env.js';
-import { createLogger, MemorySink } from '../../lib/log/logger.js';
+import { MemorySink } from '../../lib/log/logger.js';
 import { coalesceVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { mergeIntoParent, type UnderLock } from '../../gc/coalesce.js';
-import type { GcContext } from '../../gc/sr-context.js';
-import { buildChain, contentOf, createdSr, openVolumes, type Layer, type SrFixture } from './helpers.js';
+import { mergeIntoParent } from '../../gc/coalesce.js';
+import { buildChain, contentOf, createdSr, gcContextOn as contextOn, openVolumes, underLockOf, type Layer } from './helpers.js';
 
 const BASE = '55555555-5555-4555-8555-000000000001';
 const MID = '55555555-5555-4555-8555-000000000002';
@@ -24,39 +21,6 @@ const CHAIN: Layer[] = [
   { uuid: BASE, label: 'base copy', hidden: true, writes: [{ offset: 0, length: 3 * MiB, fill: 0x61 }] },
   { uuid: MID, label: 'base copy', parent: BASE, hidden: true, writes: [{ offset: MiB, length: 2 * MiB, fill: 0x62 }, { offset: 7 * MiB, length: 4096, fill: 0x63 }] },
 ];
-
-/** The collector's context on host1 (the master), with the plugin calls handed to `callPlugin`. */
-function contextOn(fx: SrFixture, sink: MemorySink, callPlugin: GcContext['callPlugin']): GcContext {
-  const root = fx.pool.runtime.host('host1').spec.root;
-  const refs = ['host1', 'host2'].map((h) => [fx.pool.xapi.host(h).ref, h] as const);
-  return {
-    env: { ...readHostEnv({}), root, timeScale: 0.01 },
-    log: createLogger(sink),
-    exec: () => Promise.reject(new Error('no exec in this test')),
-    srUuid: fx.srUuid,
-    srRef: fx.srRef,
-    groupName: fx.groupName,
-    provisioning: 'thin',
-    xapi: fx.xapi,
-    hostRef: fx.pool.xapi.host('host1').ref,
-    node: 'host1',
-    hostnames: new Map(refs),
-    linstor: fx.linstor,
-    openVolumes: () => openVolumes(fx),
-    plugged: async () => true,
-    srSwitches: async () => ({ gc: true, coalesce: true }),
-    xapiVdis: async () => new Map(),
-    callPlugin,
-    close: async () => undefined,
-  };
-}
-
-function underLockOf(fx: SrFixture, ctx: GcContext): UnderLock {
-  return async (fn) => {
-    const volumes = await openVolumes(fx);
-    return fn(volumes, new Journal(volumes.journalStore(), ctx.log), new Map());
-  };
-}
 
 test('merged here: progress follows the blocks, never backwards, up to the child\'s allocated bytes', async (t) => {
   t.timeout(5 * 60_000);

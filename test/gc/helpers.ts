@@ -12,6 +12,11 @@ import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import type { LinstorApi } from '../../lib/linstor/index.js';
 import type { Xapi } from '../../lib/xapi/index.js';
 import type { SimPool } from '../../sim/pool/pool.js';
+import type { UnderLock } from '../../gc/coalesce.js';
+import type { GcContext } from '../../gc/sr-context.js';
+import { readHostEnv } from '../../lib/host/env.js';
+import { Journal } from '../../lib/journal/index.js';
+import { createLogger, type MemorySink } from '../../lib/log/logger.js';
 import { createSr, linstorOf, silentLogger, startFixture, THIN } from '../e2e/sr-helpers.js';
 
 /** What these helpers need of an SR fixture (test/e2e/sr-fixture.ts, or an SR made by sr_create). */
@@ -114,4 +119,38 @@ export async function runGc(fx: SrFixture, args: readonly string[], extraEnv: Re
   });
   const log = await readFile(logFile, 'utf8').catch(() => '');
   return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1, signal: r.signal, log };
+}
+
+/** The collector's context on host1 (the master), in this process, with the plugin calls handed to `callPlugin`. */
+export function gcContextOn(fx: SrFixture, sink: MemorySink, callPlugin: GcContext['callPlugin']): GcContext {
+  const root = fx.pool.runtime.host('host1').spec.root;
+  const refs = ['host1', 'host2'].map((h) => [fx.pool.xapi.host(h).ref, h] as const);
+  return {
+    env: { ...readHostEnv({}), root, timeScale: 0.01 },
+    log: createLogger(sink),
+    exec: () => Promise.reject(new Error('no exec in this test')),
+    srUuid: fx.srUuid,
+    srRef: fx.srRef,
+    groupName: fx.groupName,
+    provisioning: 'thin',
+    xapi: fx.xapi,
+    hostRef: fx.pool.xapi.host('host1').ref,
+    node: 'host1',
+    hostnames: new Map(refs),
+    linstor: fx.linstor,
+    openVolumes: () => openVolumes(fx),
+    plugged: async () => true,
+    srSwitches: async () => ({ gc: true, coalesce: true }),
+    xapiVdis: async () => new Map(),
+    callPlugin,
+    close: async () => undefined,
+  };
+}
+
+/** The collector's SR-lock windows, in a test that is alone on the SR: a fresh volume manager each. */
+export function underLockOf(fx: SrFixture, ctx: GcContext): UnderLock {
+  return async (fn) => {
+    const volumes = await openVolumes(fx);
+    return fn(volumes, new Journal(volumes.journalStore(), ctx.log), new Map());
+  };
 }
