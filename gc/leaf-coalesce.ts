@@ -2,7 +2,8 @@
  * Leaf-coalesce (sm's `_coalesceLeaf`/`_liveLeafCoalesce` with the `OLD_` rename protocol,
  * spec/sm-linstor.md §4.5): a visible leaf L that is its hidden parent P's only child is merged into P,
  * and P takes L's uuid (KV renames only: the resources and the parent locators never change). The
- * whole operation holds the SR lock, so no attach (exclusive, or a slave's lockVdi) can start meanwhile.
+ * whole operation holds the SR lock, so no attach can start meanwhile (a slave's lockVdi needs it); one
+ * that started before holds the volume lock until it ends, and the caller leaves such a leaf alone.
  * When a VM runs on L, its tapdisks are paused on every host for the merge and the swap (live); the
  * unpause reopens them on the resource L's uuid names now (unpause's LINSTOR path refresh).
  *
@@ -82,7 +83,8 @@ export async function leafCoalesce(ctx: GcContext, volumes: VolumeManager, journ
   const P = asVdiUuid(parent);
   const record = xapiVdis.get(leaf);
   if (o.live && record === undefined) throw new Error(`${leaf} has no XAPI record: it cannot be paused`);
-  await volumes.ensureNotLocked([L, P], { timeoutMs: 30_000 });
+  // No wait: a slave verb that held the lock may have changed who uses the leaf (leaf-step.ts).
+  await volumes.ensureNotLocked([L, P], { timeoutMs: 0 });
   // A leftover of an earlier commit whose destroy failed: the name must be free for this one.
   await dropCommittedOld(ctx, volumes, leaf);
   if (volumes.has(committedOldUuid(leaf))) throw new Error(`${committedOldUuid(leaf)} is still there`);

@@ -7,8 +7,9 @@
  *     `other-config:leaf-coalesce=force`); a bigger leaf is first snapshotted (XAPI `VDI.snapshot`,
  *     type internal: its data moves into a hidden parent that a non-leaf coalesce merges without any
  *     pause), and the fresh, small leaf is merged live on a later pass
- *   - a VBD plugged but no tapdisk yet (between attach and activate): left for a later pass, because
- *     the host's phy link names the leaf's resource and nothing would refresh it after the swap
+ *   - a VBD plugged but no tapdisk yet (between attach and activate), or an activation in flight
+ *     (`activating`): left for a later pass, because the host's phy link names the leaf's resource
+ *     and nothing would refresh it after the swap
  *
  * A VM writing faster than the collector merges would make the snapshot rounds endless: after
  * MAX_SNAPSHOT_ROUNDS in one run, or a round that did not shrink the leaf, it is reported and skipped.
@@ -19,6 +20,8 @@ export const LIVE_LEAF_MAX_BYTES = 20 * 1024 * 1024;
 export const MAX_SNAPSHOT_ROUNDS = 3;
 
 export type LeafFacts = {
+  /** sm-config `activating`: a host is between tagging the VDI and opening its tapdisk. */
+  readonly activating: boolean;
   /** Hosts with a tapdisk on the leaf. */
   readonly activeOn: readonly string[];
   /** A VBD of the leaf is currently attached. */
@@ -34,6 +37,7 @@ export type LeafFacts = {
 export type LeafMode = { readonly kind: 'offline' } | { readonly kind: 'live' } | { readonly kind: 'snapshot-first' } | { readonly kind: 'skip'; readonly reason: string };
 
 export function leafMode(f: LeafFacts): LeafMode {
+  if (f.activating) return { kind: 'skip', reason: 'an activation is in flight (sm-config activating): retried later' };
   if (f.activeOn.length === 0) {
     return f.vbdAttached ? { kind: 'skip', reason: 'a VBD is attached but no tapdisk serves it yet: retried later' } : { kind: 'offline' };
   }

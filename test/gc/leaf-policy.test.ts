@@ -2,12 +2,14 @@ import test from 'ava';
 import { leafMode, LIVE_LEAF_MAX_BYTES, MAX_SNAPSHOT_ROUNDS, type LeafFacts } from '../../gc/leaf-policy.js';
 
 const MIB = 1024 * 1024;
-const facts = (f: Partial<LeafFacts>): LeafFacts => ({ activeOn: [], vbdAttached: false, leafBytes: MIB, leafCoalesceConfig: undefined, rounds: [], ...f });
+const facts = (f: Partial<LeafFacts>): LeafFacts => ({ activating: false, activeOn: [], vbdAttached: false, leafBytes: MIB, leafCoalesceConfig: undefined, rounds: [], ...f });
 
 test('a leaf active nowhere is merged offline; plugged without a tapdisk it waits', (t) => {
   t.deepEqual(leafMode(facts({})), { kind: 'offline' });
   t.deepEqual(leafMode(facts({ leafBytes: 10 * LIVE_LEAF_MAX_BYTES })), { kind: 'offline' }, 'offline has no size limit');
   t.is(leafMode(facts({ vbdAttached: true })).kind, 'skip');
+  t.regex(JSON.stringify(leafMode(facts({ activating: true }))), /"skip".*activation is in flight/, 'an activation in flight: it waits too');
+  t.is(leafMode(facts({ activating: true, activeOn: ['host2'] })).kind, 'skip', 'even where a tapdisk already serves it');
 });
 
 test('a leaf a VM runs on: live up to the limit or when forced, snapshotted first above it', (t) => {
