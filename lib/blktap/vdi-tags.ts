@@ -45,7 +45,11 @@ export async function tagActivation(
   options: { readonly isOpenOn: IsOpenOn; readonly hostExists: (ref: string) => Promise<boolean>; readonly vdi: string },
 ): Promise<void> {
   let sm = await config.read();
-  const others = Object.entries(sm).filter(([k]) => k.startsWith('host_') && k !== hostKey(hostRef));
+  const mode = writable ? 'RW' : 'RO';
+  // This host's own key counts too when its mode is not the one asked for: an activation or
+  // deactivation killed here leaves it, and it would make the add below fail for good (sm's reset
+  // checks every host key, this host's included).
+  const others = Object.entries(sm).filter(([k, v]) => k.startsWith('host_') && !(k === hostKey(hostRef) && v === mode));
   const conflicting = others.filter(([, v]) => v === 'RW' || writable);
   if (conflicting.length > 0) {
     let stillOpen: string | undefined;
@@ -70,8 +74,7 @@ export async function tagActivation(
     throw error;
   }
   // An activation that already tagged this host with the same mode (a retried verb) is not refused:
-  // activate stays idempotent. A key with the other mode is sm's failure.
-  const mode = writable ? 'RW' : 'RO';
+  // activate stays idempotent.
   if (sm[hostKey(hostRef)] !== mode) {
     try {
       await config.add(hostKey(hostRef), mode);

@@ -125,6 +125,22 @@ test('a stale host key (tapdisk gone) is dropped by the reset check', async (t) 
   t.deepEqual(await smConfig.read(), { [`host_${h2.hostRef}`]: 'RW' });
 });
 
+test('this host\'s own key left in the other mode by a killed activation is dropped when nothing serves the VDI here', async (t) => {
+  const { sr, smConfig, depsFor } = await setup(t);
+  const h2 = depsFor('host2');
+  await smConfig.add(`host_${h2.hostRef}`, 'RW');
+  await activate(h2, sr, VDI, false);
+  t.deepEqual(await smConfig.read(), { [`host_${h2.hostRef}`]: 'RO' }, 'read-only over a stale read-write key');
+  await deactivate(h2, sr, VDI);
+  await smConfig.add(`host_${h2.hostRef}`, 'RO');
+  await activate(h2, sr, VDI, true);
+  t.deepEqual(await smConfig.read(), { [`host_${h2.hostRef}`]: 'RW' }, 'read-write over a stale read-only key');
+  // Still served here read-write: a read-only activation is refused, and the key stays.
+  await t.throwsAsync(activate(h2, sr, VDI, false), { instanceOf: NotDetachedCleanlyError });
+  t.deepEqual(await smConfig.read(), { [`host_${h2.hostRef}`]: 'RW' });
+  await deactivate(h2, sr, VDI);
+});
+
 test('pause and unpause through the fan-out; activation and deactivation wait while paused', async (t) => {
   const { pool, sr, smConfig, depsFor } = await setup(t);
   const h1 = depsFor('host1');
