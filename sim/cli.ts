@@ -21,7 +21,7 @@ export const COMMANDS: Readonly<Record<string, SimCommand>> = {
     run: runLinstorCommand,
   },
   up: {
-    summary: 'up --hosts <n> --dir <dir> [--diskless <host,…>] [--disk-size <N>G] [--ha]  run a simulated pool in the foreground',
+    summary: 'up --hosts <n> --dir <dir> [--diskless <host,…>] [--disk-size <N>G] [--ha] [--legacy-plugin-hosts <host,…>]  run a simulated pool in the foreground (the listed hosts answer with the pre-2026 linstor-manager)',
     run: upCommand,
   },
   down: { summary: 'down --dir <dir>  stop the pool running in <dir> and every process it started', run: downCommand },

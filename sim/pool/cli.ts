@@ -42,7 +42,15 @@ export function describe(pool: SimPool): Record<string, unknown> {
     master: pool.spec.master.name,
     control_url: pool.controlUrl,
     hosts: Object.fromEntries(
-      pool.spec.hosts.map((h) => [h.name, { root: h.root, address: h.address, xapi_socket: sockets[h.name] ?? path.join(h.root, 'var/lib/xcp/xapi') }]),
+      pool.spec.hosts.map((h) => [
+        h.name,
+        {
+          root: h.root,
+          address: h.address,
+          xapi_socket: sockets[h.name] ?? path.join(h.root, 'var/lib/xcp/xapi'),
+          ...(pool.xapi.legacyPluginHosts.has(h.name) ? { legacy_plugin: true } : {}),
+        },
+      ]),
     ),
   };
 }
@@ -56,6 +64,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
       diskless: { type: 'string' },
       'disk-size': { type: 'string' },
       ha: { type: 'boolean', default: false },
+      'legacy-plugin-hosts': { type: 'string' },
     },
   });
   if (!values.dir) throw new Error('--dir is required');
@@ -77,6 +86,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     ...(values.diskless ? { diskless: values.diskless.split(',').filter(Boolean) } : {}),
     ...(diskSizeGiB !== undefined ? { diskSizeGiB } : {}),
     ha: values.ha,
+    ...(values['legacy-plugin-hosts'] ? { legacyPluginHosts: values['legacy-plugin-hosts'].split(',').filter(Boolean) } : {}),
     // Settings for the drivers the pool runs, taken from up's own environment.
     env: {
       ...Object.fromEntries(

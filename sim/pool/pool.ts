@@ -57,6 +57,8 @@ export type PoolOptions = PlanOptions & {
   readonly xapiPort?: number;
   /** How long a driver or plugin run may take before it is killed (default: the XAPI simulator's, 120 s). */
   readonly processTimeoutMs?: number;
+  /** Hosts whose `linstor-manager` answers as the pre-2026 Python plugin: a mixed pool (sim/xapi/legacy-plugin.ts). */
+  readonly legacyPluginHosts?: readonly string[];
 };
 
 export type SimPool = {
@@ -88,6 +90,7 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
     ...(options.processTimeoutMs !== undefined ? { driverTimeoutMs: options.processTimeoutMs, pluginTimeoutMs: options.processTimeoutMs } : {}),
     ...(options.logger ? { log: options.logger } : {}),
+    ...(options.legacyPluginHosts ? { legacyPluginHosts: options.legacyPluginHosts } : {}),
   });
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const io = (hostName: string, request: IoRequest) => guestIo(runtime.host(hostName), request, sleep);

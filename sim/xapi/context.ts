@@ -69,6 +69,8 @@ export interface SimState {
   readonly violations: string[];
   /** Hosts powered off (`xostor-sim host … down`): calls to them fail with HOST_OFFLINE. */
   readonly downHosts: Set<string>;
+  /** Hosts whose `linstor-manager` answers as the pre-2026 Python plugin (legacy-plugin.ts). */
+  readonly legacyPluginHosts: ReadonlySet<string>;
   /** Runs `fn` after every earlier holder of the named lock (xapi's in-process mutexes). */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }

@@ -3,7 +3,8 @@
  * `<its root>/etc/xapi.d/plugins/<plugin>` (or the simulator's built-in for that name) with argv
  * `[plugin, methodCall(fn, [session, args])]` and PATH only (plus LINSTOR_SR_* for the simulated host),
  * then reads the XenAPI envelope it printed: Success → Value; Failure → its own code; anything else →
- * XENAPI_PLUGIN_FAILURE with the reason xapi gives.
+ * XENAPI_PLUGIN_FAILURE with the reason xapi gives. On the hosts a pool lists in `legacyPluginHosts`,
+ * `linstor-manager` calls go through legacy-plugin.ts first, which plays the pre-2026 Python plugin.
  */
 import { decodeMethodCall, decodeMethodResponse, isStruct, type XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { ApiError, fail } from './api-error.js';
@@ -11,6 +12,7 @@ import { argMap, argRef, argString, type CallContext, type MethodTable } from '.
 import type { ExecutionOutcome } from './executions.js';
 import { processEnv } from './sm-exec.js';
 import { hostArgv } from './host-interpreter.js';
+import { legacyLinstorManager, LINSTOR_MANAGER } from './legacy-plugin.js';
 import { runProcess, type SpawnResult } from './spawn.js';
 import { methodCallXml } from './xml.js';
 
@@ -45,6 +47,11 @@ function killedRun(): SpawnResult {
   return { stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, spawnError: undefined, durationMs: 0 };
 }
 
+/** A run that printed `stdout` and exited 0: what the simulated older plugin answers without running the real one. */
+function printedRun(stdout: string): SpawnResult {
+  return { stdout, stderr: '', exitCode: 0, signal: null, timedOut: false, spawnError: undefined, durationMs: 0 };
+}
+
 async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promise<string> {
   const { sim } = ctx;
   const host = sim.hostByRef(argRef(ctx, args[0], 'host', 'host'));
@@ -55,14 +62,19 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   // xapi lists the plugin directory: no subdirectories, no path tricks.
   const file = plugin.includes('/') || plugin === '' || plugin === '.' || plugin === '..' ? undefined : sim.pluginFor(host, plugin);
   if (file === undefined) fail('XENAPI_MISSING_PLUGIN', plugin);
-  const xml = methodCallXml(fn, [ctx.sessionRef, pluginArgs]);
+  // On a host of the pool's older generation, the pre-2026 plugin reads the call (or answers it itself).
+  const legacy = plugin === LINSTOR_MANAGER && sim.legacyPluginHosts.has(host.name) ? legacyLinstorManager(fn, pluginArgs) : undefined;
+  const xml = methodCallXml(fn, [ctx.sessionRef, legacy?.kind === 'run' ? legacy.args : pluginArgs]);
   const argv = [file, xml];
   // A fault armed for `plugin:<fn>` (the chaos soak): killed before it starts or after its work, before
   // it answers; any other `<point>:<action>` goes to the plugin as LINSTOR_SR_FAULTS.
   const fault = sim.takeFault(host.name, `plugin:${fn}`);
   const env = processEnv(sim, host, false, fault === PLUGIN_START_KILL || fault === PLUGIN_END_KILL ? undefined : fault);
   const startedAt = new Date();
-  let run = fault === PLUGIN_START_KILL ? killedRun() : await runProcess(hostArgv(host.root, argv), env, sim.settings.pluginTimeoutMs, sim.processes);
+  let run: SpawnResult;
+  if (fault === PLUGIN_START_KILL) run = killedRun();
+  else if (legacy?.kind === 'answer') run = printedRun(legacy.stdout);
+  else run = await runProcess(hostArgv(host.root, argv), env, sim.settings.pluginTimeoutMs, sim.processes);
   if (fault === PLUGIN_END_KILL) run = { ...killedRun(), durationMs: run.durationMs };
   let outcome: ExecutionOutcome;
   let value = '';

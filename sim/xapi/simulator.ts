@@ -42,6 +42,11 @@ export type XapiSimOptions = {
   readonly password?: string;
   readonly driverTimeoutMs?: number;
   readonly pluginTimeoutMs?: number;
+  /**
+   * Hosts whose `linstor-manager` answers as the pre-2026 Python plugin (legacy-plugin.ts): a pool
+   * upgraded host by host, for testing callers against both plugin generations.
+   */
+  readonly legacyPluginHosts?: readonly string[];
   /** TCP port for every host address; 0 (default): the first host picks a free port, the others use it too; false: no TCP. */
   readonly tcpPort?: number | false;
   readonly log?: Logger;
@@ -68,6 +73,7 @@ export class XapiSimulator implements SimState {
   readonly violations: string[] = [];
   /** Hosts powered off: plugin calls and driver runs on them fail with HOST_OFFLINE, as xapi answers. */
   readonly downHosts = new Set<string>();
+  readonly legacyPluginHosts: ReadonlySet<string>;
   /** The last API calls served (bounded). */
   readonly calls: ApiCallRecord[] = [];
   readonly #drivers = new Map<string, string>();
@@ -102,6 +108,9 @@ export class XapiSimulator implements SimState {
       user: options.user ?? 'root', password: options.password ?? '', driverTimeoutMs: options.driverTimeoutMs ?? 120_000,
       pluginTimeoutMs: options.pluginTimeoutMs ?? 120_000, env: { ...options.env }, nodeDir: nodeDirFor(),
     };
+    this.legacyPluginHosts = new Set(options.legacyPluginHosts ?? []);
+    const strangers = [...this.legacyPluginHosts].filter((name) => !this.hosts.some((h) => h.name === name));
+    if (strangers.length > 0) throw new Error(`legacyPluginHosts names hosts not in the pool: ${strangers.join(', ')}`);
     this.log = options.log;
     this.#tcpPort = options.tcpPort ?? 0;
     // Clients such as xen-orchestra's xen-api call this on connect.

@@ -33,6 +33,8 @@ export type SrFixtureOptions = {
   diskGiB?: number;
   /** More device-config keys for every PBD (e.g. `preferred-image-formats`). */
   deviceConfig?: Record<string, string>;
+  /** Hosts whose `linstor-manager` answers as the pre-2026 Python plugin (a mixed pool). */
+  legacyPluginHosts?: string[];
 };
 
 export async function srFixture(t: { teardown(fn: () => Promise<void>): void }, options: SrFixtureOptions = {}): Promise<SrFixture> {
@@ -40,7 +42,13 @@ export async function srFixture(t: { teardown(fn: () => Promise<void>): void }, 
   const groupName = provisioning === 'thin' ? 'linstor_group/thin_device' : 'linstor_group';
   const redundancy = options.redundancy ?? 2;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vdi-'));
-  const pool = await startPool({ dir, hosts: options.hosts ?? 3, diskSizeGiB: options.diskGiB ?? 10, env: { LINSTOR_SR_TIME_SCALE: '0.01', LINSTOR_SR_GC: 'off' } });
+  const pool = await startPool({
+    dir,
+    hosts: options.hosts ?? 3,
+    diskSizeGiB: options.diskGiB ?? 10,
+    env: { LINSTOR_SR_TIME_SCALE: '0.01', LINSTOR_SR_GC: 'off' },
+    ...(options.legacyPluginHosts ? { legacyPluginHosts: options.legacyPluginHosts } : {}),
+  });
   t.teardown(() => pool.close());
   const started = await tool(pool, 'host1', 'systemctl', ['start', 'linstor-controller']);
   if (started.exitCode !== 0) throw new Error(started.stderr);

@@ -11,7 +11,7 @@ type UpInfo = {
   xapi_url: string;
   linstor_url: string;
   master: string;
-  hosts: Record<string, { root: string; address: string; xapi_socket: string }>;
+  hosts: Record<string, { root: string; address: string; xapi_socket: string; legacy_plugin?: true }>;
 };
 
 /** Starts `dist/xostor-sim up` and resolves with its JSON line once the pool is ready. */
@@ -30,7 +30,7 @@ async function up(dir: string, args: string[] = []) {
 
 test('up prints one JSON line, serves XAPI on TCP and each host socket; down stops it and everything it started', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'up-'));
-  const { proc, line } = await up(dir, ['--hosts', '3', '--diskless', 'host3', '--disk-size', '20G']);
+  const { proc, line } = await up(dir, ['--hosts', '3', '--diskless', 'host3', '--disk-size', '20G', '--legacy-plugin-hosts', 'host2']);
   t.teardown(async () => {
     await execa(dist('xostor-sim'), ['down', '--dir', dir], { reject: false });
   });
@@ -48,6 +48,10 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   const local = createXapi({ endpoint: { socketPath: info.hosts['host2']!.xapi_socket } });
   await local.client.loginWithPassword('root', 'anything');
   t.is((await local.call<string[]>('host.get_all')).length, 3, 'a host socket serves the pool too');
+  // host2 answers with the pre-2026 linstor-manager (a mixed pool).
+  t.deepEqual([info.hosts['host1']?.legacy_plugin, info.hosts['host2']?.legacy_plugin], [undefined, true]);
+  const [host2] = Object.entries(await tcp.host.getAllRecords()).find(([, r]) => r.hostname === 'host2') ?? [''];
+  t.like(await t.throwsAsync(tcp.host.callPlugin(host2, 'linstor-manager', 'getInfo', {})), { code: 'UNKNOWN_XENAPI_PLUGIN_FUNCTION', params: ['getInfo'] });
 
   const again = await execa(dist('xostor-sim'), ['up', '--dir', dir, '--hosts', '1'], { reject: false });
   t.is(again.exitCode, 1);
