@@ -7,14 +7,17 @@ import { runScenarios } from './runner.js';
 import { CheckError, expectXapiError, type Scenario } from './scenario.js';
 import { startSimulatedPool } from './simulated-pool.js';
 
-test('npm run conformance runs the scenarios against a pool it starts and ends with "N passed, 0 failed", exit 0', async (t) => {
+test('npm run conformance runs the scenarios against a mixed pool it starts (host2 with the pre-2026 plugin) and ends with "N passed, 0 failed", exit 0', async (t) => {
   // The storage scenarios create and destroy an SR and attach VDIs: minutes on a loaded CI machine.
   t.timeout(20 * 60_000);
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   t.is(pkg.scripts['conformance'], 'npm run build && node --import=tsx test/conformance/run.ts');
-  const result = await execa('node', ['--import=tsx', 'test/conformance/run.ts'], { cwd: ROOT, reject: false, env: { XAPI_URL: '' }, timeout: 20 * 60_000 });
+  const env = { XAPI_URL: '', CONFORMANCE_LEGACY_HOSTS: 'host2' };
+  const result = await execa('node', ['--import=tsx', 'test/conformance/run.ts'], { cwd: ROOT, reject: false, env, timeout: 20 * 60_000 });
   const lines = result.stdout.trim().split('\n');
   t.is(result.exitCode, 0, result.stdout + result.stderr);
+  t.regex(lines[0] ?? '', /^# conformance against the simulated pool at .* \(pre-2026 plugin on host2\)$/);
+  t.true(lines.some((l) => /^ok - LINSTOR version guard/.test(l)), 'the version guard ran (it needs the simulated pool\'s controls)');
   t.regex(lines.at(-1) ?? '', /^(\d+) passed, 0 failed$/);
   t.true(Number(/^(\d+)/.exec(lines.at(-1) ?? '')?.[1]) >= 10);
   t.false(lines.some((l) => l.startsWith('not ok')));

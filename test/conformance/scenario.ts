@@ -13,6 +13,14 @@ export type Target = {
   readonly password: string;
   /** An existing SR to check read-only (XAPI_SR_UUID), if any. */
   readonly srUuid: string | undefined;
+  /** What only a simulated pool can do to itself (a real one cannot be made to fail on demand). */
+  readonly controls?: PoolControls;
+};
+
+/** Faults a simulated pool can be put in, and taken out of. */
+export type PoolControls = {
+  /** The `connection_status` the LINSTOR node `node` reports. */
+  setNodeStatus(node: string, status: 'ONLINE' | 'VERSION_MISMATCH'): Promise<void>;
 };
 
 /** What a scenario gets: a logged-in client, and a way to make more. */

@@ -7,6 +7,7 @@ import { failoverScenarios } from './failover.js';
 import { hostAdminScenarios } from './hosts-admin.js';
 import { hostScenarios } from './hosts.js';
 import { sessionScenarios } from './sessions.js';
+import { sm2026Scenarios } from './sm-2026.js';
 import { snapshotScenarios } from './snapshot.js';
 import { srAttachScenarios, srCreateScenarios, srDestroyScenarios } from './sr-lifecycle.js';
 import { vdiScenarios } from './vdi-lifecycle.js';
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...srCreateScenarios,
   ...vdiScenarios,
   ...snapshotScenarios,
+  ...sm2026Scenarios,
   ...coalesceScenarios,
   ...haConfigScenarios,
   ...hostAdminScenarios,

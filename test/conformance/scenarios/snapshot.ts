@@ -17,7 +17,7 @@ const MIB = 1024 * 1024;
  * unmanaged, and lost their children — are gone: the garbage collector removes them, so the SR is left as
  * found for the scenarios after this one.
  */
-async function leavingNoGarbage(xapi: Xapi, sr: string, fn: () => Promise<void>): Promise<void> {
+export async function leavingNoGarbage(xapi: Xapi, sr: string, fn: () => Promise<void>): Promise<void> {
   const before = new Set(Object.keys(await vdiDigest(xapi, sr)));
   await fn();
   const deadline = Date.now() + 180_000;
