@@ -20,7 +20,7 @@ function once(argv: readonly string[]): number {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /**
- * Issue #2: the process time of `sr_get_driver_info` (what xapi runs for every driver at start-up) as a
+ * The process time of `sr_get_driver_info` (what xapi runs for every driver at start-up) as a
  * ratio to `node -e 0` measured in the same run. Runs alternate between them so that machine load
  * drifts affect all alike. Target ≤ 1.3× (the Python driver takes about 2×). dist/LinstorSR answers it
  * without loading the driver; the full driver (dist/LinstorSR-main.cjs, which answered it before) is

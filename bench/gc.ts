@@ -1,4 +1,4 @@
-// Issue #8: the garbage collector on the simulated pool.
+// The garbage collector on the simulated pool.
 //   fixed cost   a dist/linstor-gc run with nothing to do (median of 3): process start, XAPI login and
 //                lookups, controller discovery, the sm locks, one inventory; its LINSTOR requests and
 //                plugin calls.
@@ -7,8 +7,8 @@
 //                of a hidden layer holding MERGED_MIB of random data, as a ratio to `cp` + `sync <copy>` of the
 //                very same bytes taken just before it (target ≥ 0.7×; median of 3 such pairs, the disk being
 //                shared with whatever else runs); the merge step alone too. Everything dirty is synced
-//                before each timed section, and each side flushes only what it wrote (until issue #8 the
-//                cp's global sync also flushed its freshly written source and the machine's other writes).
+//                before each timed section, and each side flushes only what it wrote (a global sync would
+//                also flush cp's freshly written source and the machine's other writes).
 //   chain_of_10  time for the GC to collapse a chain of 10 layers (8 merges, then the leaf into the base).
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Issue #3: how fast the client and the controller simulator talk, so that later benchmarks know the
+// How fast the client and the controller simulator talk, so that later benchmarks know the
 // simulator never limits them. The simulator runs as its own process (`dist/xostor-sim linstor`,
 // validation off), as the pool simulator runs it; the baseline is a bare node:http server answering
 // the same version JSON from another process, measured in the same run with the same undici client.

@@ -23,7 +23,7 @@ async function startOnce(): Promise<number> {
   return ms;
 }
 
-/** Issue #5: how long a 3-host simulated pool takes to start (target under 2 s). */
+/** How long a 3-host simulated pool takes to start (target under 2 s). */
 const bench: Bench = {
   name: 'pool-start',
   async run() {

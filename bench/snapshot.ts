@@ -1,4 +1,4 @@
-// Issue #7: vdi_snapshot (double, as xapi asks for VM snapshots) and vdi_clone on the simulated pool —
+// vdi_snapshot (double, as xapi asks for VM snapshots) and vdi_clone on the simulated pool —
 // the median wall time of the driver process and the LINSTOR requests per XenAPI call. A VDI.snapshot or
 // VDI.clone call runs the verb then vdi_update on the new VDI; the update's own requests (measured alone)
 // are subtracted. Data is written between calls so that every base copy is kept (the chain grows).

@@ -1,4 +1,4 @@
-// Issue #6: per SR/VDI verb, the median wall time of the driver process (as xapi runs it on the
+// Per SR/VDI verb, the median wall time of the driver process (as xapi runs it on the
 // simulated pool) and the LINSTOR requests it sent; and sr_scan's request count with 10 and 500 VDIs,
 // which must not grow with the VDI count. Requests are attributed to the driver run whose time window
 // holds them (plugin calls a verb makes count for that verb); the VDIs of the scan figures are seeded

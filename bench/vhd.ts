@@ -1,4 +1,4 @@
-// Issue #4 figures: coalesce throughput against `cp` of the same bytes on the same disk, in-process
+// Coalesce throughput against `cp` of the same bytes on the same disk, in-process
 // header query of a VHD preallocated for 2 TiB, `linstor-vhd-util query` as a process against `node -e 0`,
 // and snapshot creation time. Ratios come from measurements taken in the same run.
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
  * Recognises, without an XML parser, an argv that is certainly a valid `sr_get_driver_info` call, so the
- * driver's fast entry (driver/entry.ts) can answer it without loading the whole driver (issue #2).
+ * driver's fast entry (driver/entry.ts) can answer it without loading the whole driver.
  *
  * Only the forms xapi writes (spec/smapi-protocol.md §1.2, §3.1: compact, no whitespace, strings bare or
  * in `<string>`) and the members it sends for this command are accepted, each at most once; anything else —

@@ -1,5 +1,5 @@
 /**
- * dist/LinstorSR, what xapi executes once per verb (issue #2). xapi runs `sr_get_driver_info` for every driver
+ * dist/LinstorSR, what xapi executes once per verb. xapi runs `sr_get_driver_info` for every driver
  * at start-up and it needs nothing but a constant answer, so this small entry answers it without loading the
  * driver: the response is encodeResult(DRIVER_INFO), computed at build time by scripts/build.mjs, and the
  * SMlog lines are main.ts's, written through the same sinks (a winston-free one for a log file). Every other

@@ -14,7 +14,7 @@
  * and the merge rewrites every one of them. A `relink/` entry means the merge completed: the relink is
  * redone (children already re-pointed are skipped) and `vdi` deleted.
  *
- * Progress (issue #8): an optional `onProgress(doneBytes, totalBytes)` — typically the reporter of
+ * Progress: an optional `onProgress(doneBytes, totalBytes)` — typically the reporter of
  * progress.ts — follows step 3: block by block when the merge runs here, only 0% then 100% when it runs
  * on another host through the plugin (no progress stream comes back from there).
  */

@@ -1,5 +1,5 @@
 /**
- * Progress of one merge (issue #8: "a progress bar on a terminal and plain log lines otherwise", "the
+ * Progress of one merge ("a progress bar on a terminal and plain log lines otherwise", "the
  * XAPI task progress of the coalesce, log lines with bytes merged and throughput"). The reporter is the
  * `onProgress(doneBytes, totalBytes)` callback that coalesceNonLeaf / mergeIntoParent pass down to
  * coalesceVhd, which calls it at 0, after every 2 MiB block and at 100% once the parent is synced (a

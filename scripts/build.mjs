@@ -17,7 +17,7 @@ const TARGET = 'node20.19';
 
 /** name in dist/ → entry point. Each issue that creates an executable adds its line here. */
 export const ENTRIES = {
-  // xapi's entry: answers sr_get_driver_info itself and loads the full driver for anything else (issue #2).
+  // xapi's entry: answers sr_get_driver_info itself and loads the full driver for anything else.
   LinstorSR: 'driver/entry.ts',
   'LinstorSR-main.cjs': 'driver/main.ts',
   'linstor-manager': 'plugins/linstor-manager.ts',

@@ -1,5 +1,5 @@
 /**
- * The seam for contract validation (issue #3): the server hands every request it receives and every
+ * The seam for contract validation: the server hands every request it receives and every
  * response it sends to a validator when one is given. The OpenAPI-backed implementation lives in
  * `openapi-validator.ts`, which only tests import, so the bundled simulator never loads ajv.
  */

@@ -1,5 +1,5 @@
 /**
- * The crash-consistency matrix (issue #7 item 4): a multi-step verb is stopped at each of its fault points
+ * The crash-consistency matrix: a multi-step verb is stopped at each of its fault points
  * (driver/clone/points.ts `VERB_FAULT_POINTS`, killed or made to throw) and at LINSTOR requests of its own
  * (the request answered with an error, or the controller going down there); then `sr_scan` runs the
  * recovery, and the SR must show

@@ -94,7 +94,7 @@ export const MIB = 1024 * 1024;
 export const BASE_DATA = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7 + 3) % 251));
 export const LEAF_DATA = Buffer.from(Array.from({ length: 48 * 1024 + 17 }, (_, i) => (i * 13 + 5) % 241));
 export const CLONE_DATA = Buffer.from('written before the interrupted snapshot\n'.repeat(100));
-/** The GC's entries the driver must leave as they are (our collector, #8, owns them). */
+/** The GC's entries the driver must leave as they are (our collector owns them). */
 export const GC_JOURNAL: Readonly<Record<string, string>> = {
   [`xcp/sr/journal/zero/${PY.raw}`]: '4194304',
   [`xcp/sr/journal/leaf/${PY.snap}`]: PY.base,

@@ -1,5 +1,5 @@
 /**
- * Take over and hand back (issue #6 item 6): an SR holding what the Python driver leaves (python-sr-
+ * Take over and hand back: an SR holding what the Python driver leaves (python-sr-
  * state.ts) is attached and scanned by this driver — VDIs introduced with their uuids, sizes and labels,
  * the interrupted inflate and snapshot undone, the GC's journal entries left alone, guest data readable —
  * and what this driver then writes has exactly the keys and value formats the Python driver reads (§3.2).

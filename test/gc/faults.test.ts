@@ -1,5 +1,5 @@
 /**
- * Faults during a collection (issue #8), end to end on the simulated pool with dist/linstor-gc: a
+ * Faults during a collection, end to end on the simulated pool with dist/linstor-gc: a
  * coalesce whose parent cannot grow (pool nearly full), the controller going down at a step of a
  * coalesce, and a volume whose VHD parent no longer exists. Each time the data is left intact, the
  * reason is reported, the rest of the SR is collected, and a later run finishes the work.

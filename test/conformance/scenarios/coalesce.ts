@@ -1,5 +1,5 @@
 /**
- * Coalesce scenarios (issue #8 item 6), XenAPI only, on the SR under test: a snapshot is taken and deleted,
+ * Coalesce scenarios, XenAPI only, on the SR under test: a snapshot is taken and deleted,
  * then the garbage collector (started by the driver after vdi_delete and sr_scan) must bring the VDI's
  * chain back to one layer: after a scan the base copy VDI is gone and the VDI names no `vhd-parent`.
  * The chain is read as XAPI shows it (sm-config `vhd-parent` links between the SR's VDIs). The guest bytes

@@ -1,5 +1,5 @@
 /**
- * Controller failover (issue #9), XenAPI only: drbd-reactor is stopped on the controller's host (the
+ * Controller failover, XenAPI only: drbd-reactor is stopped on the controller's host (the
  * plugin's updateDrbdReactor, as sr_delete does), another host's promoter takes the database and starts
  * the controller, the SR keeps working through discovery, and the first host rejoins as a standby.
  */

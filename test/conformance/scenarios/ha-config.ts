@@ -1,5 +1,5 @@
 /**
- * HA configuration scenarios (issue #7 item 3), XenAPI only: `VDI.generate_config` — what xapi stores
+ * HA configuration scenarios, XenAPI only: `VDI.generate_config` — what xapi stores
  * for static-vdis — on the SR under test. An ordinary VDI's config names its DRBD device; the HA
  * statefile's names the HTTP/NBD bridge path, whichever host generates it.
  */

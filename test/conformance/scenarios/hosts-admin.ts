@@ -1,5 +1,5 @@
 /**
- * Host administration scenarios (issue #9), XenAPI only, on the SR under test: a pool member leaves the
+ * Host administration scenarios, XenAPI only, on the SR under test: a pool member leaves the
  * SR with removeHost and comes back with addHost (node, PBD, interfaces, health); node interfaces are
  * added from a PIF, listed and removed, and the `default` one cannot be.
  */

@@ -1,5 +1,5 @@
 /**
- * Snapshot and clone scenarios (issue #7 item 5), XenAPI only, on the SR under test: what VDI.snapshot and
+ * Snapshot and clone scenarios, XenAPI only, on the SR under test: what VDI.snapshot and
  * VDI.clone leave (the snapshot marked and listed under its VDI, the clone not a snapshot, a base copy the
  * scan keeps unmanaged), that deleting them leaves the source, and a snapshot of a VDI plugged on a slave
  * (the tapdisk there paused and unpaused: the VDI unplugs cleanly afterwards, nothing left `paused`).

@@ -1,5 +1,5 @@
 /**
- * SR lifecycle scenarios (issue #6 item 8), XenAPI only: create a LINSTOR SR on every host, a scan after
+ * SR lifecycle scenarios, XenAPI only: create a LINSTOR SR on every host, a scan after
  * a failed attach that forgets nothing, and destroy. The SR they create is named {@link SR_NAME}; the VDI
  * scenarios (vdi-lifecycle.ts) run on it, or on XAPI_SR_UUID. On a real pool, creating needs
  * XAPI_LINSTOR_GROUP (`<VG>` or `<VG>/<thin LV>`, present on the hosts) and no other LINSTOR SR.

@@ -1,5 +1,5 @@
 /**
- * VDI lifecycle scenarios (issue #6 item 8), XenAPI only, on the SR under test (sr-lifecycle.ts):
+ * VDI lifecycle scenarios, XenAPI only, on the SR under test (sr-lifecycle.ts):
  * create/update/destroy, resize then read the size back through a scan, and "a host without a replica
  * stays diskless after attach and detach" (attach = a VBD of the host's control domain plugged, as
  * sm's own tests do; replicas seen through the plugin's listDrbdVolumes, which lists backed minors only).
