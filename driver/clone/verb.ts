@@ -56,7 +56,7 @@ function smConfigOf(xapi: Xapi, ref: Ref): VdiSmConfig {
   };
 }
 
-/** Refusals that leave everything as it was. Returns the VDI's size (bytes) of volume to duplicate. */
+/** Refusals that leave everything as it was: checked before the first change. */
 async function check(ctx: DriverContext, session: SrSession, uuid: VdiUuid, vdiRef: Ref, node: string, code: 'VDISnapshot' | 'VDIClone', leaves: number): Promise<void> {
   const volumes = await session.volumes();
   if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `Could not load ${uuid} because: no LINSTOR volume`);

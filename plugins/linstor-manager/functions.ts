@@ -3,8 +3,8 @@ import type { PluginFunction } from './context.js';
 /**
  * The plugin's dispatch table: function name (exactly as the Python plugin names it, spec/sm-linstor.md
  * §6, plus pause/unpause/refresh of DESIGN.md "On dom0") → loader of its implementation. Loaders import
- * on demand so a call only loads what it runs. Functions not listed yet answer
- * UNKNOWN_XENAPI_PLUGIN_FUNCTION, as XenAPIPlugin does for any unknown name; their issues add them.
+ * on demand so a call only loads what it runs. A name not listed answers UNKNOWN_XENAPI_PLUGIN_FUNCTION,
+ * as XenAPIPlugin does for any unknown name.
  */
 export const FUNCTIONS: Readonly<Record<string, () => Promise<PluginFunction>>> = {
   hasControllerRunning: async () => (await import('./services.js')).hasControllerRunning,
