@@ -4,19 +4,9 @@
  * nodes that have a resource of the volume (a device can only be open where it exists), so that a
  * check costs one plugin call per other replica or diskless, not one per pool member.
  */
-import { readFile } from 'node:fs/promises';
-import { hostPath } from '../lib/host/env.js';
+import { readOpeners } from '../lib/drbd/index.js';
 import type { VdiUuid, VolumeManager } from '../lib/volume/index.js';
 import { openersOf, type GcContext, type Opener } from './sr-context.js';
-
-function parse(text: string, hostRef: string, hostname: string): Opener[] {
-  const out: Opener[] = [];
-  for (const line of text.split('\n')) {
-    const [process, pid, duration] = line.trim().split(/\s+/);
-    if (process && pid && duration) out.push({ hostRef, hostname, pid, process });
-  }
-  return out;
-}
 
 /**
  * Openers of the volume of `uuid` on every node that has a resource of it: this host's file is read
@@ -28,12 +18,7 @@ export async function volumeOpeners(ctx: GcContext, volumes: VolumeManager, uuid
   const perNode = await Promise.all(
     [...(await volumes.usageStates(uuid)).keys()].map(async (node): Promise<Opener[]> => {
       if (node.toLowerCase() === ctx.node.toLowerCase()) {
-        const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/0/openers`);
-        const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-          if (e.code === 'ENOENT') return '';
-          throw e;
-        });
-        return parse(text, ctx.hostRef, ctx.node);
+        return (await readOpeners(ctx.env.root, resource, 0)).map((o) => ({ hostRef: ctx.hostRef, hostname: ctx.node, pid: o.pid, process: o.process }));
       }
       const ref = [...ctx.hostnames].find(([, h]) => h.toLowerCase() === node.toLowerCase())?.[0];
       return ref === undefined ? [] : openersOf(ctx.xapi, [ref], resource, ctx.hostnames);

@@ -7,6 +7,7 @@
  */
 import { discoverController } from '../lib/discovery/controller.js';
 import { xapiDiscovery } from '../lib/discovery/xapi-pool.js';
+import { decodeOpenersAnswer } from '../lib/drbd/index.js';
 import type { Exec } from '../lib/exec/run.js';
 import { scaled, type HostEnv } from '../lib/host/env.js';
 import { readInventory as readHostInventory } from '../lib/host/inventory.js';
@@ -194,8 +195,7 @@ export async function openersOf(xapi: Xapi, hostRefs: readonly string[], resourc
   hostRefs.forEach((ref, i) => {
     const answer = answers[i];
     if (answer === undefined) return;
-    const openers = JSON.parse(answer || '{}') as Record<string, { 'process-name'?: string }>;
-    for (const [pid, o] of Object.entries(openers)) out.push({ hostRef: ref, hostname: hostnames.get(ref) ?? ref, pid, process: o['process-name'] ?? '?' });
+    for (const { pid, process } of decodeOpenersAnswer(answer)) out.push({ hostRef: ref, hostname: hostnames.get(ref) ?? ref, pid, process });
   });
   return out;
 }

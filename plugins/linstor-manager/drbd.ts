@@ -2,8 +2,7 @@
  * DRBD helpers other hosts call (spec/sm-linstor.md §6): who holds a device open, demoting a stuck
  * Primary, destroying leftover minors. Names that reach a path or a command are validated first.
  */
-import { readFile } from 'node:fs/promises';
-import { hostPath } from '../../lib/host/env.js';
+import { encodeOpenersAnswer, readOpeners } from '../../lib/drbd/index.js';
 import { checkArgs, NUMBER, optional, required, RESOURCE, VOLUME_GROUP } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
 import { trueFalse } from './true-false.js';
@@ -11,22 +10,7 @@ import { trueFalse } from './true-false.js';
 /** `{pid: {"process-name", "open-duration"}}` from the resource's debugfs `openers` file. */
 export const getDrbdOpeners: PluginFunction = async (ctx, args) => {
   const a = checkArgs(args, { resourceName: required(RESOURCE), volume: optional(NUMBER) });
-  const [resource, volume] = [a.resourceName, a.volume ?? '0'];
-  const file = hostPath(ctx.env.root, `/sys/kernel/debug/drbd/resources/${resource}/volumes/${volume}/openers`);
-  const openers: Record<string, { 'process-name': string; 'open-duration': string }> = {};
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    // No openers file: nothing has this device open here.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '{}';
-    throw error;
-  }
-  for (const line of text.split('\n')) {
-    const [name, pid, duration] = line.trim().split(/\s+/);
-    if (name && pid && duration) openers[pid] = { 'process-name': name, 'open-duration': duration };
-  }
-  return JSON.stringify(openers);
+  return encodeOpenersAnswer(await readOpeners(ctx.env.root, a.resourceName, a.volume ?? '0'));
 };
 
 export const demoteDrbdResource = trueFalse('demoteDrbdResource', async (ctx, args) => {

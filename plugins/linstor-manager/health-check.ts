@@ -8,60 +8,19 @@
  */
 import { DATABASE_VOLUME_NAME, VolumeManager } from '../../lib/volume/index.js';
 import { versionMismatchMessage, type LinstorApi, type ResourceWithVolumes } from '../../lib/linstor/index.js';
+import { HEALTH_CODES, type HealthReplica, type HealthReport } from '../../lib/health/report.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { PluginFunction } from './context.js';
 import { checkArgs, GROUP, required } from './args.js';
 import { withPool } from './pool-session.js';
 
-const WARN = 0x1000000;
-const ERR = 0x2000000;
-const GENERIC = 0x10000;
-const NODE = 0x20000;
-const STORAGE_POOL = 0x30000;
-const VOLUME = 0x40000;
-
-/** Error codes: level | subject | value (spec §6 "healthCheck"). */
-export const HEALTH_CODES = {
-  GENERIC_UNEXPECTED: ERR | GENERIC | 0,
-  GENERIC_LINSTOR_UNREACHABLE: ERR | GENERIC | 1,
-  NODE_NOT_ONLINE: WARN | NODE | 0,
-  STORAGE_POOL_UNKNOWN_FREE_SIZE: ERR | STORAGE_POOL | 0,
-  STORAGE_POOL_UNKNOWN_CAPACITY: ERR | STORAGE_POOL | 1,
-  STORAGE_POOL_LOW_FREE_SIZE: WARN | STORAGE_POOL | 2,
-  VOLUME_UNKNOWN_STATE: WARN | VOLUME | 0,
-  VOLUME_INVALID_STATE: ERR | VOLUME | 1,
-  VOLUME_WRONG_DISKLESS_STATE: WARN | VOLUME | 2,
-  VOLUME_INTERNAL_UNVERIFIED_STATE: WARN | VOLUME | 3,
-} as const;
-
 const LOW_FREE_THRESHOLD = 10;
 const OK_STATES = new Set(['UpToDate', 'Created', 'Attached']);
 const INVALID_STATES = new Set(['Inconsistent', 'Failed', 'To: Creating', 'To: Attachable', 'To: Attaching']);
 
-type HealthError = { code: number } & Record<string, unknown>;
-type VolumeInfo = {
-  'storage-pool-name': string;
-  'linstor-uuid': string;
-  number: number;
-  'device-path': string;
-  'usable-size': number;
-  'allocated-size': number;
-  'disk-state': string;
-};
-type ReplicaInfo = { volumes: VolumeInfo[]; diskful: boolean; 'tie-breaker': boolean; 'in-use': boolean };
-type PoolInfo = { name: string; 'linstor-uuid': string; 'free-size': number; capacity: number };
-
-export type HealthReport = {
-  'controller-uri': string;
-  nodes: Record<string, string>;
-  'storage-pools': Record<string, PoolInfo[]>;
-  resources: Record<string, { uuid: string; nodes: Record<string, ReplicaInfo> }>;
-  errors: HealthError[];
-};
-
 const bytes = (kib: number | undefined): number => (kib === undefined || kib < 0 ? -1 : kib * 1024);
 
-function replica(r: ResourceWithVolumes, online: boolean): ReplicaInfo {
+function replica(r: ResourceWithVolumes, online: boolean): HealthReplica {
   const flags = r.flags ?? [];
   return {
     volumes: (r.volumes ?? []).map((v) => {

@@ -2,12 +2,13 @@
 // (`--json`): the linstor-manager `healthCheck` report of this host, through XAPI as Xen Orchestra asks
 // it, with each VDI's resource and replicas. Exit status: 0 healthy, 1 warnings, 2 errors, 3 no report.
 import { parseArgs } from 'node:util';
+import type { HealthReport } from '../../lib/health/report.js';
 import { readHostEnv } from '../../lib/host/env.js';
 import { readInventory } from '../../lib/host/inventory.js';
 import { groupNameProblem } from '../../lib/volume/group-name.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
 import { describeBackup, newestBackup } from './database-backup.js';
-import { EXIT, vdiMap, worstSeverity, type HealthReport } from './report.js';
+import { EXIT, vdiMap, worstSeverity } from './report.js';
 import { renderTable } from './table.js';
 
 const USAGE = 'usage: linstor-health [-g GROUP_NAME] [--json] [--no-color]';

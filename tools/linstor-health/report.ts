@@ -1,45 +1,8 @@
 /**
- * The health report as `linstor-health` reads it: the plugin's `healthCheck` JSON (spec/sm-linstor.md §6)
- * plus the VDI ↔ resource map, and the severity of each problem from the bits of its code
- * (level bits 24–26: 0x1000000 warning, 0x2000000 error; subject bits 16–23).
+ * What `linstor-health` makes of the plugin's `healthCheck` report (lib/health/report.ts): the pool's
+ * overall severity, the exit status, and the VDI ↔ resource map.
  */
-export type Replica = {
-  volumes: { 'disk-state': string; 'usable-size': number; 'allocated-size': number; 'storage-pool-name': string }[];
-  diskful: boolean;
-  'tie-breaker': boolean;
-  'in-use': boolean;
-};
-export type HealthReport = {
-  'controller-uri': string;
-  nodes: Record<string, string>;
-  'storage-pools': Record<string, { name: string; 'free-size': number; capacity: number }[]>;
-  resources: Record<string, { uuid: string; nodes: Record<string, Replica> }>;
-  errors: ({ code: number } & Record<string, unknown>)[];
-};
-
-export type Severity = 'ok' | 'warning' | 'error';
-
-const NAMES: Readonly<Record<number, string>> = {
-  0x2010000: 'GENERIC_UNEXPECTED',
-  0x2010001: 'GENERIC_LINSTOR_UNREACHABLE',
-  0x1020000: 'NODE_NOT_ONLINE',
-  0x2030000: 'STORAGE_POOL_UNKNOWN_FREE_SIZE',
-  0x2030001: 'STORAGE_POOL_UNKNOWN_CAPACITY',
-  0x1030002: 'STORAGE_POOL_LOW_FREE_SIZE',
-  0x1040000: 'VOLUME_UNKNOWN_STATE',
-  0x2040001: 'VOLUME_INVALID_STATE',
-  0x1040002: 'VOLUME_WRONG_DISKLESS_STATE',
-  0x1040003: 'VOLUME_INTERNAL_UNVERIFIED_STATE',
-};
-
-export function codeName(code: number): string {
-  return NAMES[code] ?? `0x${code.toString(16)}`;
-}
-
-export function severityOf(code: number): Severity {
-  // Unknown levels count as errors: a code we cannot read is not a reason to say "healthy".
-  return (code & 0x7000000) === 0x1000000 ? 'warning' : 'error';
-}
+import { severityOf, type HealthReport, type Severity } from '../../lib/health/report.js';
 
 export function worstSeverity(report: HealthReport): Severity {
   let worst: Severity = 'ok';

@@ -2,7 +2,8 @@
  * The report as tables for people: nodes, storage pools, the VDI ↔ resource map with every replica,
  * and the problems with their severity. Colours (ANSI) only when asked — the caller decides (a TTY).
  */
-import { codeName, severityOf, type HealthReport, type Severity, type VdiReplicas } from './report.js';
+import { codeName, severityOf, type HealthReport, type Severity } from '../../lib/health/report.js';
+import type { VdiReplicas } from './report.js';
 
 const ANSI = { red: '\u001b[31m', yellow: '\u001b[33m', green: '\u001b[32m', bold: '\u001b[1m', reset: '\u001b[0m' };
 type Colour = keyof typeof ANSI;
