@@ -1,7 +1,8 @@
 /**
  * `xostor-sim chaos --seed N --ops M --concurrency C [--dir D] [--check-every K] [--fault-rate P]
- * [--faults kind,…] [--points text,…] [--tapdisk-reads R] [--time-scale S] [--keep] [--verbose]`: runs
- * the chaos soak (soak.ts; `--faults`/`--points` narrow it to some fault kinds and points) and prints
+ * [--faults kind,…] [--points text,…] [--weights op=n,…] [--tapdisk-reads R] [--time-scale S] [--keep]
+ * [--verbose]`: runs the chaos soak (soak.ts; `--faults`/`--points` narrow it to some fault kinds and
+ * points, `--weights` changes the op mix — e.g. `gc=30` for many collector faults) and prints
  * one summary line on stdout; with findings, the first of them on stderr and the command that replays
  * the run. Exit status: 0 nothing found, 1 findings (lost, corrupted, leaked…), 2 the soak itself
  * could not run (bad arguments, a hung op).
@@ -9,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, type ChaosOptions } from './context.js';
 import { formatFinding } from './findings.js';
+import { OP_WEIGHTS, type OpKind } from './op-mix.js';
 import { runSoak } from './soak.js';
 import { FAULT_KINDS, replayLine, summaryLine, type FaultKind } from './summary.js';
 
@@ -19,6 +21,21 @@ function num(text: string | undefined, name: string, fallback: number, check: (n
   const n = Number(text);
   if (!Number.isFinite(n) || !check(n)) throw new RangeError(`bad --${name}: ${text}`);
   return n;
+}
+
+/** `op=n,…` over OP_WEIGHTS: the ops named get their new weight (0 drops an op), the others keep theirs. */
+function opWeights(text: string): Record<OpKind, number> {
+  const out: Record<OpKind, number> = { ...OP_WEIGHTS };
+  for (const part of text.split(',').filter((p) => p !== '')) {
+    const [op, weight] = part.split('=');
+    const n = Number(weight);
+    if (op === undefined || !(op in OP_WEIGHTS) || weight === undefined || !Number.isInteger(n) || n < 0 || n > 1000) {
+      throw new RangeError(`bad --weights: ${part} (op=n, ops: ${Object.keys(OP_WEIGHTS).join(', ')})`);
+    }
+    out[op as OpKind] = n;
+  }
+  if (Object.values(out).every((n) => n === 0)) throw new RangeError('bad --weights: every op weighs 0');
+  return out;
 }
 
 function faultKinds(text: string): FaultKind[] {
@@ -34,7 +51,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     options: {
       seed: { type: 'string' }, ops: { type: 'string' }, concurrency: { type: 'string' }, dir: { type: 'string' },
       'check-every': { type: 'string' }, 'fault-rate': { type: 'string' }, 'tapdisk-reads': { type: 'string' }, 'time-scale': { type: 'string' },
-      faults: { type: 'string' }, points: { type: 'string' },
+      faults: { type: 'string' }, points: { type: 'string' }, weights: { type: 'string' },
       keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false },
     },
   });
@@ -50,6 +67,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     timeScale: num(values['time-scale'], 'time-scale', DEFAULT_OPTIONS.timeScale, (n) => n > 0 && n <= 10),
     ...(values.faults !== undefined ? { faultKinds: faultKinds(values.faults) } : {}),
     ...(values.points !== undefined ? { points: values.points.split(',').filter((p) => p !== '') } : {}),
+    ...(values.weights !== undefined ? { opWeights: opWeights(values.weights) } : {}),
     ...(values.dir !== undefined ? { dir: values.dir } : {}),
     keep: values.keep,
     verbose: values.verbose,
@@ -57,13 +75,17 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
 }
 
 /** The options a replay must repeat (those not at their default). */
-function extraOptions(o: ChaosOptions): string {
+export function extraOptions(o: ChaosOptions): string {
   const parts: string[] = [];
   if (o.faultRate !== DEFAULT_OPTIONS.faultRate) parts.push(`--fault-rate ${o.faultRate}`);
   if (o.tapdiskReads !== DEFAULT_OPTIONS.tapdiskReads) parts.push(`--tapdisk-reads ${o.tapdiskReads}`);
   if (o.timeScale !== DEFAULT_OPTIONS.timeScale) parts.push(`--time-scale ${o.timeScale}`);
   if (o.faultKinds !== undefined) parts.push(`--faults ${o.faultKinds.join(',')}`);
   if (o.points !== undefined) parts.push(`--points ${o.points.join(',')}`);
+  if (o.opWeights !== undefined) {
+    const changed = Object.entries(o.opWeights).filter(([op, n]) => OP_WEIGHTS[op as OpKind] !== n);
+    if (changed.length > 0) parts.push(`--weights ${changed.map(([op, n]) => `${op}=${n}`).join(',')}`);
+  }
   return parts.join(' ');
 }
 

@@ -8,6 +8,7 @@ import type { Xapi } from '../../lib/xapi/index.js';
 import type { SimPool } from '../pool/pool.js';
 import type { DiskLocks } from './disk-locks.js';
 import type { ChaosModel } from './model.js';
+import type { OpKind } from './op-mix.js';
 import type { OpLog } from './op-log.js';
 import type { FaultKind, Tally } from './summary.js';
 
@@ -25,6 +26,8 @@ export type ChaosOptions = {
   /** A targeted soak: only these fault kinds, only fault points containing one of `points` (none: all). */
   readonly faultKinds?: readonly FaultKind[];
   readonly points?: readonly string[];
+  /** The op mix, when not OP_WEIGHTS (a long run that must fire many collector faults weighs `gc` up). */
+  readonly opWeights?: Readonly<Record<OpKind, number>>;
 };
 
 export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = { ops: 60, concurrency: 3, checkEvery: 0, faultRate: 0.35, tapdiskReads: 2, timeScale: 0.1 };

@@ -147,9 +147,9 @@ function resolve(kind: OpKind, v: WorkerView, r: Draws): PlannedOp | undefined {
   }
 }
 
-/** The next op of a worker. Always draws 5 numbers from `rng`. */
-export function planOp(rng: Rng, view: WorkerView): PlannedOp {
-  const kind = rng.weighted(OP_WEIGHTS);
+/** The next op of a worker, drawn with `weights` (default OP_WEIGHTS). Always draws 5 numbers from `rng`. */
+export function planOp(rng: Rng, view: WorkerView, weights: Readonly<Record<OpKind, number>> = OP_WEIGHTS): PlannedOp {
+  const kind = rng.weighted(weights);
   const draws: Draws = { a: rng.next(), b: rng.next(), c: rng.next(), d: rng.next() };
   let k: OpKind = kind;
   for (let hops = 0; hops < 12; hops += 1) {

@@ -112,7 +112,7 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
     try {
       await dropStaleVms(ctx, w);
       const id = { worker: w, index };
-      const op = planOp(opsRng, workerView(ctx, w));
+      const op = planOp(opsRng, workerView(ctx, w), ctx.options.opWeights);
       const target = targetOf(op);
       const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
       const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };

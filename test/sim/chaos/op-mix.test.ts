@@ -2,7 +2,7 @@ import test from 'ava';
 import { DiskLocks } from '../../../sim/chaos/disk-locks.js';
 import { planFault } from '../../../sim/chaos/fault-plan.js';
 import { CheckGate } from '../../../sim/chaos/gate.js';
-import { LIMITS, MIB, planOp, type PlannedOp, type WorkerView } from '../../../sim/chaos/op-mix.js';
+import { LIMITS, MIB, OP_WEIGHTS, planOp, type PlannedOp, type WorkerView } from '../../../sim/chaos/op-mix.js';
 import { createRng } from '../../../sim/chaos/prng.js';
 import { opsPerWorker } from '../../../sim/chaos/soak.js';
 
@@ -19,6 +19,19 @@ test('the same seed and the same outcomes give the same op sequence', (t) => {
   const views = [EMPTY, { ...EMPTY, disks: [d('a')] }, { ...EMPTY, disks: [d('a', 'host2')] }, { ...EMPTY, disks: [d('a', 'host2'), d('b')], snapshots: [{ uuid: 's', of: 'a' }] }];
   t.deepEqual(sequence(42, views), sequence(42, views));
   t.notDeepEqual(sequence(42, [...views, ...views, ...views]), sequence(43, [...views, ...views, ...views]));
+});
+
+test('other weights change the mix: gc weighed up draws mostly gc ops, an op weighed 0 is never drawn first', (t) => {
+  const view: WorkerView = { disks: [d('a', 'host1'), d('b')], snapshots: [{ uuid: 's', of: 'a' }], hosts: HOSTS };
+  const count = (weights?: Parameters<typeof planOp>[2]) => {
+    const rng = createRng(5, 'x');
+    const ops = Array.from({ length: 1000 }, () => planOp(rng, view, weights).kind);
+    return { gc: ops.filter((k) => k === 'gc').length, write: ops.filter((k) => k === 'write').length };
+  };
+  const base = count();
+  const boosted = count({ ...OP_WEIGHTS, gc: 100 });
+  t.true(boosted.gc > 3 * base.gc, `${boosted.gc} vs ${base.gc}`);
+  t.is(count({ ...OP_WEIGHTS, write: 0 }).write, 0);
 });
 
 test('with nothing owned, every op becomes a create', (t) => {
