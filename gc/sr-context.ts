@@ -10,7 +10,7 @@ import { xapiDiscovery } from '../lib/discovery/xapi-pool.js';
 import { decodeOpenersAnswer } from '../lib/drbd/index.js';
 import type { Exec } from '../lib/exec/run.js';
 import { scaled, type HostEnv } from '../lib/host/env.js';
-import { readInventory as readHostInventory } from '../lib/host/inventory.js';
+import { thisHostUuid } from '../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../lib/linstor/index.js';
 import type { Logger } from '../lib/log/logger.js';
 import { VolumeManager, type ResourceName } from '../lib/volume/index.js';
@@ -61,17 +61,17 @@ type PoolView = {
 
 async function readPool(xapi: Xapi, o: { env: HostEnv; srUuid: string; calledByDriver?: boolean }): Promise<PoolView> {
   // Independent lookups in parallel; this host's ref comes from the host records (no host.get_by_uuid).
-  const [srRef, inventory, master, hosts, pbds] = await Promise.all([
+  const [srRef, installation, master, hosts, pbds] = await Promise.all([
     xapi.sr.getByUuid(o.srUuid).catch((e: unknown) => {
       throw new GcSetupError(`no SR ${o.srUuid}`, { cause: e });
     }),
-    readHostInventory(o.env.root),
+    thisHostUuid(o.env.root).catch((e: unknown) => {
+      throw new GcSetupError('this host has no INSTALLATION_UUID', { cause: e });
+    }),
     xapi.pool.getMaster(),
     xapi.host.getAllRecords(),
     xapi.pbd.getAllRecords(),
   ]);
-  const installation = inventory['INSTALLATION_UUID'];
-  if (!installation) throw new GcSetupError('this host has no INSTALLATION_UUID');
   const hostRef = Object.entries(hosts).find(([, h]) => h.uuid === installation)?.[0] ?? (await xapi.host.getByUuid(installation));
   if (master !== hostRef) throw new GcSetupError('the collector runs on the pool master only');
   const pbd = Object.entries(pbds).find(([, p]) => p.SR === srRef && p.host === hostRef);

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { discoverController } from '../../lib/discovery/controller.js';
 import { readXhaConfig } from '../../lib/discovery/xha-config.js';
 import { hostPath, scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { Journal } from '../../lib/journal/index.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
@@ -52,7 +52,7 @@ export async function localPool(ctx: DriverContext): Promise<LocalPool> {
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from XAPI in 5 s')), 5000).unref());
   try {
     await Promise.race([xapi.client.loginWithPassword('root', ''), timeout]);
-    const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+    const self = await thisHostRef(xapi, ctx.env.root);
     const hosts = await xapi.host.getAllRecords();
     return { isMaster, localAddress: hosts[self]?.address ?? '', addresses: Object.values(hosts).map((h) => h.address) };
   } catch (error) {

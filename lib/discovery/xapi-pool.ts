@@ -1,4 +1,4 @@
-import { readInventory } from '../host/inventory.js';
+import { thisHostRef } from '../host/inventory.js';
 import type { HostRecord, Xapi } from '../xapi/index.js';
 import type { DiscoveryDeps, PoolHost } from './controller.js';
 
@@ -18,8 +18,7 @@ export function xapiDiscovery(xapi: Xapi, root: string, known?: KnownPool): Pick
         const k = await known();
         return k.hosts[k.hostRef]?.address;
       }
-      const inventory = await readInventory(root);
-      return xapi.host.get(await xapi.host.getByUuid(inventory['INSTALLATION_UUID'] ?? ''), 'address');
+      return xapi.host.get(await thisHostRef(xapi, root), 'address');
     },
     pool: {
       hosts: async (): Promise<PoolHost[]> => Object.entries(await records()).map(([ref, r]) => ({ ref, hostname: r.hostname, address: r.address, enabled: r.enabled })),

@@ -14,3 +14,15 @@ export async function readInventory(root: string): Promise<Record<string, string
   }
   return out;
 }
+
+/** This host's uuid in XAPI; an error naming the file when the inventory lacks it. */
+export async function thisHostUuid(root: string): Promise<string> {
+  const uuid = (await readInventory(root))['INSTALLATION_UUID'];
+  if (!uuid) throw new Error('/etc/xensource-inventory has no INSTALLATION_UUID: this is not a dom0 XAPI knows');
+  return uuid;
+}
+
+/** This host's XAPI ref (`host.get_by_uuid` of its INSTALLATION_UUID). */
+export async function thisHostRef<R>(xapi: { readonly host: { getByUuid(uuid: string): Promise<R> } }, root: string): Promise<R> {
+  return xapi.host.getByUuid(await thisHostUuid(root));
+}

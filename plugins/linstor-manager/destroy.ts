@@ -11,7 +11,7 @@
  */
 import { isDatabaseMounted, clearLocalDatabase, unmountDatabase } from '../../lib/host/database-mount.js';
 import { scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import { DATABASE_VOLUME_NAME, srNames, VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
@@ -53,7 +53,7 @@ export const destroy = trueFalse('destroy', async (ctx, args) => {
   const deps = { exec: ctx.exec, root: ctx.env.root };
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
   await srOfGroup(xapi, groupName);
-  const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+  const self = await thisHostRef(xapi, ctx.env.root);
   const address = await xapi.host.get(self, 'address');
   const systemctl = (a: string[]) => ctx.exec('systemctl', a, { timeoutMs: 120_000 });
   let unmounted = false;

@@ -5,7 +5,7 @@
  * parent usable here (disklesses on demand), as `create_chain_paths` does before tapdisk reopens them.
  */
 import { connectController } from '../../lib/discovery/connect.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
@@ -14,7 +14,7 @@ import type { PluginContext } from './context.js';
 /** The VDI's current by-res path on this host, with its chain available; throws when it cannot. */
 export async function refreshLinstorPath(ctx: PluginContext, srUuid: string, vdiUuid: string): Promise<string> {
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
-  const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+  const self = await thisHostRef(xapi, ctx.env.root);
   const pbd = Object.values(await xapi.pbd.recordsOfSr(await xapi.sr.getByUuid(srUuid))).find((p) => p.host === self);
   const groupName = pbd?.device_config['group-name'];
   if (!groupName) throw new Error(`Can't refresh tapdisk: no PBD with a group-name for SR ${srUuid} on this host`);

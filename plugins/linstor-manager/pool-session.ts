@@ -6,7 +6,7 @@
 import { discoverController } from '../../lib/discovery/controller.js';
 import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
 import { scaled } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
 import { createLocalXapi, type PbdRecord, type Xapi } from '../../lib/xapi/index.js';
@@ -32,7 +32,7 @@ export async function withPool<T>(ctx: PluginContext, body: (s: PoolSession) => 
   let client: LinstorApi | undefined;
   let uri: string | undefined;
   try {
-    const ref = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+    const ref = await thisHostRef(xapi, ctx.env.root);
     const record = await xapi.host.getRecord(ref);
     const session: PoolSession = {
       xapi,

@@ -6,7 +6,7 @@
  * than one VBD has the VDI attached, as the Python detach_thin does.
  */
 import { connectController } from '../../lib/discovery/connect.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { Journal } from '../../lib/journal/index.js';
 import { attachThin, detachThin, type ThinDeps } from '../../lib/thin/thin.js';
 import { asVdiUuid, VolumeManager, type VdiUuid } from '../../lib/volume/index.js';
@@ -21,7 +21,7 @@ async function open(ctx: PluginContext, args: Readonly<Record<string, string>>):
   const a = checkArgs(args, { groupName: required(GROUP), srUuid: required(UUID), vdiUuid: required(UUID) });
   const [groupName, uuid] = [a.groupName, asVdiUuid(a.vdiUuid)];
   const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
-  const self = await xapi.host.getByUuid((await readInventory(ctx.env.root))['INSTALLATION_UUID'] ?? '');
+  const self = await thisHostRef(xapi, ctx.env.root);
   const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
   const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
   const journal = new Journal(volumes.journalStore(), ctx.log.child('journal'));

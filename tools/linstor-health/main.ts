@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { HealthReport } from '../../lib/health/report.js';
 import { readHostEnv } from '../../lib/host/env.js';
-import { readInventory } from '../../lib/host/inventory.js';
+import { thisHostRef } from '../../lib/host/inventory.js';
 import { groupNameProblem } from '../../lib/volume/group-name.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
 import { describeBackup, newestBackup } from './database-backup.js';
@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await xapi.client.loginWithPassword('root', '');
     try {
       const { group, sr } = await linstorSr(xapi, values['group-name']);
-      const self = await xapi.host.getByUuid((await readInventory(env.root))['INSTALLATION_UUID'] ?? '');
+      const self = await thisHostRef(xapi, env.root);
       report = JSON.parse(await xapi.host.callPlugin(self, 'linstor-manager', 'healthCheck', { groupName: group })) as HealthReport;
       names = new Map(Object.values(await xapi.vdi.recordsOfSr(sr)).map((v) => [v.uuid, v.name_label]));
     } finally {
