@@ -157,13 +157,6 @@ export function rootOf(roots: readonly TreeNode[], uuid: string): string | undef
   return undefined;
 }
 
-/** The uuids of every volume of the tree rooted at `root`. */
-export function treeMembers(root: TreeNode): string[] {
-  const out: string[] = [];
-  walk(root, undefined, (n) => out.push(n.volume.uuid));
-  return out;
-}
-
 /** One line describing an action, for logs, `--dry-run` and `--status`. */
 export function describeAction(action: Action): string {
   switch (action.kind) {

@@ -29,7 +29,6 @@ import { resizeVolume } from './resize.js';
 import { volumeSizes, type VolumeSizes } from './sizes.js';
 import { invalidateResources, resourcesByName, srResourceDefinitions, srResourceGroup } from './views.js';
 
-export type { DrbdHostOps, VolumeManagerOptions } from './context.js';
 
 /** One SR's volumes. Build it with {@link VolumeManager.open}; one instance per verb (or per GC pass). */
 export class VolumeManager {

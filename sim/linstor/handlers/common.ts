@@ -2,7 +2,7 @@
  * Helpers shared by the route handlers: body checks, property edits as LINSTOR applies them, and the
  * lookups whose not-found answers every handler must give the same way.
  */
-import { MASK_CRT, OBJ, RC } from '../../../lib/linstor/ret-codes.js';
+import { RC } from '../../../lib/linstor/ret-codes.js';
 import type { SimContext, SimRequest } from '../context.js';
 import type { SimNode, SimResourceDefinition, SimResourceGroup } from '../model.js';
 import { fail, type RcContext } from '../replies.js';
@@ -126,7 +126,6 @@ export function queryNames(req: SimRequest, key: string): Set<string> | undefine
 }
 
 /** Context of a create call on nodes (the common default for lookups). */
-export const CRT_NODE: RcContext = { op: MASK_CRT, obj: OBJ.NODE };
 
 /** Drops empty maps, lists and undefined values, as LINSTOR's `NON_EMPTY` serialisation does. */
 export function nonEmpty<T extends Record<string, unknown>>(value: T): T {
