@@ -3,9 +3,9 @@ import type { Logger } from '../lib/log/logger.js';
 import type { Exec } from '../lib/exec/run.js';
 
 /**
- * What every verb handler receives (the composition root, driver/main.ts, builds it). Collaborators
- * that need a network (LINSTOR, XAPI) are added by the issues that use them; a handler that does not
- * need them never opens a connection.
+ * What every verb handler receives (driver/main.ts builds it): the host's environment, the logger and
+ * the command runner. The network collaborators (XAPI, LINSTOR, the volume manager) come from the SR
+ * session a handler opens (driver/sr/session.ts), so a handler that needs none opens no connection.
  */
 export type DriverContext = {
   readonly env: HostEnv;

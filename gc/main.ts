@@ -1,7 +1,7 @@
 /**
  * `linstor-gc`: the garbage collector of one LINSTOR SR (what `SMGC@<sr>` runs for the Python driver),
  * started detached by the driver or by hand. Reports go to stdout (a progress prefix on a terminal,
- * plain lines otherwise); logs go to syslog with ident SMGC. Exit status: 0 done, 1 error, 2 usage,
+ * plain lines otherwise); logs go to syslog with ident SMGC (to the file LINSTOR_SR_LOG_FILE names, when set). Exit status: 0 done, 1 error, 2 usage,
  * 3 another collector runs, 4 aborted.
  */
 import { lazyRun } from '../lib/exec/lazy.js';

@@ -73,5 +73,5 @@ export const OPS_SR_LOCKED: ReadonlySet<Verb> = new Set<Verb>([...OPS_EXCLUSIVE,
 /** Commands a slave refuses with LinstorMaster (5002). */
 export const MASTER_ONLY: ReadonlySet<Verb> = new Set<Verb>([
   'sr_create', 'sr_delete', 'sr_update', 'sr_probe', 'sr_scan',
-  'vdi_create', 'vdi_delete', 'vdi_resize', 'vdi_snapshot', 'vdi_clone', 'vdi_revert',
+  'vdi_create', 'vdi_delete', 'vdi_resize', 'vdi_snapshot', 'vdi_clone', 'vdi_revert', 'vdi_compose',
 ]);

@@ -63,6 +63,8 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
   let srLock: SmLockHandle | undefined;
   if (OPS_SR_LOCKED.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
 
+  // Closed with the session: its keep-alive sockets would otherwise outlive the verb.
+  let connected: LinstorApi | undefined;
   const linstor = memo(async () => {
     let client: LinstorApi;
     let mismatch: string | undefined;
@@ -72,6 +74,7 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     } catch (error) {
       throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
     }
+    connected = client;
     if (mismatch !== undefined) throw new SrError('SRUnavailable', mismatch);
     return client;
   });
@@ -98,6 +101,7 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     freshVolumes: openVolumes,
     journal,
     async close() {
+      await connected?.close().catch((error: unknown) => ctx.log.warn('closing the LINSTOR client failed', { error }));
       try {
         await srLock?.release();
         await locks.close();
