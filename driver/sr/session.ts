@@ -39,6 +39,8 @@ export type SrSession = {
   /** A volume manager read afresh from LINSTOR (after a failed step whose effect is unknown). */
   freshVolumes(): Promise<VolumeManager>;
   journal(): Promise<Journal>;
+  /** The next volumes() and journal() read LINSTOR afresh (another process changed the volume set). */
+  forgetVolumes(): void;
   /** Releases the SR lock and the helper processes; never throws. */
   close(): Promise<void>;
 };
@@ -46,9 +48,11 @@ export type SrSession = {
 /** sm skips its version check for these: sr_create makes the nodes, sr_detach must always work. */
 const VERSION_UNCHECKED: ReadonlySet<Verb> = new Set<Verb>(['sr_create', 'sr_detach']);
 
-function memo<T>(fn: () => Promise<T>): () => Promise<T> {
+type Memo<T> = { (): Promise<T>; forget(): void };
+
+function memo<T>(fn: () => Promise<T>): Memo<T> {
   let p: Promise<T> | undefined;
-  return () => (p ??= fn());
+  return Object.assign(() => (p ??= fn()), { forget: () => (p = undefined) });
 }
 
 /** Opens the session of an SR-scoped request (the request must carry sr_uuid and a session). */
@@ -100,6 +104,10 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     volumes,
     freshVolumes: openVolumes,
     journal,
+    forgetVolumes() {
+      volumes.forget();
+      journal.forget();
+    },
     async close() {
       await connected?.close().catch((error: unknown) => ctx.log.warn('closing the LINSTOR client failed', { error }));
       try {

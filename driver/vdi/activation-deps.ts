@@ -8,16 +8,11 @@ import { SrError } from '../../lib/smapi/sr-error.js';
 import type { VdiUuid } from '../../lib/volume/index.js';
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
-import { linstorDevice, type JournalWait } from './device.js';
+import { linstorDevice } from './device.js';
 import { vdiTypeOf } from './vdi-type.js';
 import { localNodeName } from './vdi-session.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** sm's patience for an SR lock (minutes), our poll within it. */
-export function journalWait(ctx: DriverContext): JournalWait {
-  return { timeoutMs: 120_000 * ctx.env.timeScale, pollMs: 1_000 * ctx.env.timeScale, sleep, log: ctx.log.child('device') };
-}
 
 export async function activationDeps(ctx: DriverContext, session: SrSession, uuid: VdiUuid, vdiRef: string | undefined, srRef: string | undefined): Promise<ActivationDeps> {
   if (vdiRef === undefined) throw new SrError('BadRequest', 'activation needs vdi_ref');
@@ -53,9 +48,6 @@ export async function activationDeps(ctx: DriverContext, session: SrSession, uui
       root: ctx.env.root,
       faults: ctx.env.faults,
       log: ctx.log.child('device'),
-      // The master's vdi_activate holds neither the SR lock nor a volume lock: an entry may belong to an
-      // operation still running (the collector finishing a leaf-coalesce of this VDI).
-      ...(session.isMaster && !session.holdsSrLock ? { journalWait: journalWait(ctx) } : {}),
     }),
     log,
     sleep,

@@ -32,34 +32,13 @@ export type LinstorDeviceOptions = {
   readonly root: string;
   readonly faults: string | undefined;
   readonly log: Logger;
-  /** How long attach waits for another operation's journal entry to go (absent: refuse at once). */
-  readonly journalWait?: JournalWait;
 };
 
-const INTERRUPTED = 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair';
+export const INTERRUPTED = 'Interrupted operation detected on this VDI, scan SR first to trigger auto-repair';
 
 /** Refuses a VDI an interrupted operation left a journal entry for (until a master command repairs it). */
 export async function refusePendingJournal(journal: Journal, uuid: string): Promise<void> {
   if (await journal.hasEntries(uuid)) throw new SrError('VDIUnavailable', INTERRUPTED);
-}
-
-export type JournalWait = { readonly timeoutMs: number; readonly pollMs: number; readonly sleep: (ms: number) => Promise<void>; readonly log: Logger };
-
-/**
- * A command without the SR lock meets an entry of an operation that may still be running (a snapshot on
- * the master, the collector between two steps on this chain): it waits for it to end, re-reading the
- * journal, as sm's commands wait for the SR lock; only an entry that outlives the wait is refused.
- */
-export async function awaitPendingJournal(journal: Journal, uuid: string, wait: JournalWait): Promise<void> {
-  const deadline = Date.now() + wait.timeoutMs;
-  let logged = false;
-  while (await journal.hasEntries(uuid)) {
-    if (Date.now() >= deadline) throw new SrError('VDIUnavailable', INTERRUPTED);
-    if (!logged) wait.log.info('an operation on this VDI is in progress: waiting for it to end', { vdi: uuid });
-    logged = true;
-    await wait.sleep(wait.pollMs);
-    await journal.refresh();
-  }
 }
 
 /** The chain below `uuid` (leaf first); parents made available here, or (detach) only those present. */
@@ -82,13 +61,14 @@ async function chain(o: LinstorDeviceOptions, leafPath: string, makeAvailable: b
 export function linstorDevice(o: LinstorDeviceOptions): DeviceDriver {
   return {
     async attach(writable) {
-      if (o.journalWait) await awaitPendingJournal(o.journal, o.uuid, o.journalWait);
-      else await refusePendingJournal(o.journal, o.uuid);
+      // The command holds the volume lock (a slave's through the master, the master's own): an entry
+      // now is an interrupted operation, for a master command to repair.
+      await refusePendingJournal(o.journal, o.uuid);
       const path = await o.volumes.localDevicePath(o.uuid, o.node, o.root);
       if (o.type === 'aio') return { path, type: 'aio' };
       if (writable) {
         const info = await queryVhd({ root: o.root }, path);
-        await inflate({ ...o, holdsVolumeLock: !o.isMaster }, o.uuid, path, fullVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
+        await inflate({ ...o, holdsVolumeLock: true }, o.uuid, path, fullVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
       }
       await chain(o, path, true);
       return { path, type: 'vhd' };

@@ -12,18 +12,18 @@ import type { Logger } from '../../lib/log/logger.js';
 import type { SrSession } from '../sr/session.js';
 
 /** The part of the lock's 60 s lifetime after which a slave no longer removes its own lock. */
-const UNLOCK_DEADLINE_MS = 42_000;
+export const UNLOCK_DEADLINE_MS = 42_000;
 
 /** A held lock; `release` never throws. */
 export type VolumeLockHandle = { release(): Promise<void> };
 
-const NOOP: VolumeLockHandle = { release: async () => undefined };
+export const NOOP: VolumeLockHandle = { release: async () => undefined };
 
 function isUnknownFunction(error: unknown): boolean {
   return error instanceof Error && error.message.includes('UNKNOWN_XENAPI_PLUGIN_FUNCTION');
 }
 
-/** On a slave, locks `vdiUuid` on the master; on the master (or without a VDI) does nothing. */
+/** On a slave, locks `vdiUuid` on the master; on the master (or without a VDI) does nothing (see master-volume-lock.ts). */
 export async function lockVolumeOnMaster(session: SrSession, vdiUuid: string | undefined, log: Logger, timeScale: number): Promise<VolumeLockHandle> {
   if (session.isMaster || vdiUuid === undefined) return NOOP;
   const master = await session.xapi.pool.getMaster();

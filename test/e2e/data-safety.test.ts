@@ -14,7 +14,8 @@ import { setHostPower } from '../../sim/pool/failover.js';
 import { assertSameBytes } from '../lib/vhd/helpers.js';
 import { inconsistencies, kvOf, xapiView } from './snapshot-helpers.js';
 import type { SrFixture } from './sr-fixture.js';
-import { createdSr, newVdi, readVdi, writeVdi } from './vdi-io.js';
+import { createdSr, newVdi, readVdi, runVerb, writeVdi } from './vdi-io.js';
+import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 
 const MIB = 1024 * 1024;
 
@@ -165,6 +166,42 @@ test.serial('a verb on another VDI waits for the SR lock of a running snapshot a
   t.true((await xapiView(f)).has(a.uuid));
   await f.xapi.vdi.destroy(a.ref);
   await f.xapi.vdi.destroy(b.ref);
+});
+
+test.serial('the master\'s own vdi_activate waits for a collector step\'s SR lock, then opens the disk under the volume lock', async (t) => {
+  t.timeout(10 * 60_000);
+  const f = await sr();
+  const a = await newVdi(f, 16 * MIB);
+  const b = await newVdi(f, 16 * MIB);
+  const lockKey = async (uuid: string) => (await kvOf(f))[`xcp/volume/${uuid}/readonly-timestamp`];
+  await runVerb(f, 'host1', 'vdi_attach', a.ref, ['true']);
+  // The collector decides under the SR lock that the leaf is unused, then merges and swaps it within that
+  // hold: an activation must not open the leaf in between.
+  const locks = new SmLocks({ root: f.pool.runtime.host('host1').spec.root });
+  t.teardown(() => locks.close());
+  const held = await locks.acquire(f.srUuid, 'sr');
+  let activated = false;
+  const activation = runVerb(f, 'host1', 'vdi_activate', a.ref, ['true']).then(() => (activated = true));
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  t.false(activated, 'the activation waits for the collector\'s step');
+  t.notRegex(await tapList(f, 'host1'), new RegExp(a.uuid), 'no tapdisk opened meanwhile');
+  await held.release();
+  await activation;
+  t.regex(await tapList(f, 'host1'), /./);
+  await runVerb(f, 'host1', 'vdi_deactivate', a.ref);
+  await runVerb(f, 'host1', 'vdi_detach', a.ref);
+  // Killed inside its device work (the first activation of a thin disk inflates it): the volume lock
+  // it held is still there (it expires by itself).
+  await runVerb(f, 'host1', 'vdi_attach', b.ref, ['true']);
+  f.pool.xapi.armFault('host1', 'vdi_activate', `${INFLATE_POINTS.afterJournal}:kill`);
+  await t.throwsAsync(runVerb(f, 'host1', 'vdi_activate', b.ref, ['true']));
+  t.truthy(await lockKey(b.uuid), 'the activation held the volume lock while it inflated the disk');
+  // A scan repairs the interrupted inflate once the lock has expired; the disk then activates.
+  await f.xapi.call('SR.scan', f.srRef);
+  await runVerb(f, 'host1', 'vdi_activate', b.ref, ['true']);
+  await runVerb(f, 'host1', 'vdi_deactivate', b.ref);
+  await runVerb(f, 'host1', 'vdi_detach', b.ref);
+  for (const vdi of [a, b]) await f.xapi.vdi.destroy(vdi.ref);
 });
 
 test.serial('sr_scan never forgets a VDI that a running VM has plugged, even when its volume is out of sight', async (t) => {
