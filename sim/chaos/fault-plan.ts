@@ -21,9 +21,11 @@ const UNDO = [CLONE_POINTS.undoAfterLeaves, CLONE_POINTS.undoAfterRename];
 const INFLATE: readonly string[] = Object.values(INFLATE_POINTS);
 
 /**
- * Verb → its fault points that the op mix crosses: a VM start inflates a thin disk in vdi_activate, the
- * soak only grows halted disks (no inflate), and sr_scan's undo points are reached through a snapshot's
- * `undoKill` (a scan rarely finds an undo to do).
+ * Verb → its fault points that the op mix crosses: the soak only grows halted disks (no inflate), and
+ * sr_scan's undo points are reached through a snapshot's `undoKill` (a scan rarely finds an undo to do).
+ * A VM start's vdi_activate crosses its inflate points only on a disk's first start after it was made
+ * or grown (one armed in 25 fired on long soaks): a VM start carries a plugin fault instead, and the
+ * activation's inflate is left to the crash matrix.
  */
 export const DRIVER_POINTS: Readonly<Record<string, readonly string[]>> = {
   vdi_create: ['vdi_create:after-volume', 'vdi_create:after-image', 'vdi_create:before-introduce'],
@@ -32,7 +34,6 @@ export const DRIVER_POINTS: Readonly<Record<string, readonly string[]>> = {
   vdi_snapshot: VERB_FAULT_POINTS['vdi_snapshot'] ?? [],
   vdi_clone: VERB_FAULT_POINTS['vdi_clone'] ?? [],
   vdi_revert: [...(VERB_FAULT_POINTS['vdi_clone'] ?? []), ...Object.values(REVERT_POINTS)],
-  vdi_activate: INFLATE,
 };
 
 /** The collector's named points (a gc fault may also stop it at the n-th point it crosses). */
@@ -63,15 +64,15 @@ const BASE_WEIGHT: Readonly<Record<FaultKind, number>> = {
 
 /** How often a planned fault of each kind fires (measured on long soaks): balancing aims at fired counts. */
 const FIRE_RATE: Readonly<Record<FaultKind, number>> = {
-  'driver-kill': 0.5,
-  'driver-throw': 0.5,
-  'plugin-kill': 0.6,
-  'gc-kill': 0.3,
-  'gc-throw': 0.3,
+  'driver-kill': 0.45,
+  'driver-throw': 0.45,
+  'plugin-kill': 0.55,
+  'gc-kill': 0.35,
+  'gc-throw': 0.35,
   'linstor-error': 0.85,
-  'linstor-drop': 0.8,
+  'linstor-drop': 0.85,
   'controller-down': 0.8,
-  'controller-move': 1,
+  'controller-move': 0.9,
   'host-cycle': 0.7,
 };
 
@@ -114,21 +115,23 @@ export function verbsOf(op: PlannedOp): { verb: string; where: Where }[] {
       return [master('vdi_clone')];
     case 'revert':
       return [master(op.inPlace ? 'vdi_revert' : 'vdi_clone')];
-    case 'plug':
-      return [{ verb: 'vdi_activate', where: 'vm' }];
     default:
       return [];
   }
 }
 
+/** Where an op runs: whether its target disk runs in a VM, and the pool master's name (when known). */
+export type OpSite = { readonly running: boolean; readonly master?: string };
+
 /** Plugin functions an op makes the driver call, with where they run. */
-export function pluginCallsOf(op: PlannedOp, running: boolean): { fn: string; where: Where }[] {
+export function pluginCallsOf(op: PlannedOp, site: OpSite): { fn: string; where: Where }[] {
   switch (op.kind) {
     case 'snapshot':
     case 'clone':
-      return running ? [{ fn: 'pause', where: 'vm' }, { fn: 'unpause', where: 'vm' }] : [];
+      return site.running ? [{ fn: 'pause', where: 'vm' }, { fn: 'unpause', where: 'vm' }] : [];
     case 'plug':
-      return [{ fn: 'lockVdi', where: 'master' }];
+      // The master locks its own volume itself: only a slave's activation calls lockVdi.
+      return op.host === site.master ? [] : [{ fn: 'lockVdi', where: 'master' }];
     case 'gc':
       return [{ fn: 'getDrbdOpeners', where: 'master' }, { fn: 'pause', where: 'vm' }, { fn: 'unpause', where: 'vm' }];
     default:
@@ -145,17 +148,17 @@ function pointsOf(all: readonly string[], filter: FaultFilter): readonly string[
 }
 
 /**
- * The fault of an op, if any. `running`: the op's target disk runs in a VM. `history`: the worker's own
+ * The fault of an op, if any. `site.running`: the op's target disk runs in a VM. `history`: the worker's own
  * (updated here), to balance the kinds; without it the base weights apply. Always draws 6 numbers.
  */
-export function planFault(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan | undefined {
+export function planFault(rng: Rng, op: PlannedOp, site: OpSite, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan | undefined {
   const [p, k, a, b, c, d] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
   if (p >= rate) return undefined;
   const verbs = verbsOf(op).filter((v) => pointsOf(DRIVER_POINTS[v.verb] ?? [], filter).length > 0);
   const namedGcPoints = pointsOf(GC_POINTS, filter);
   // A counted gc fault names no point: only without a point filter.
   const gcEligible = COLLECTING.has(op.kind) && (filter.points === undefined || filter.points.length === 0 || namedGcPoints.length > 0);
-  const plugins = pluginCallsOf(op, running);
+  const plugins = pluginCallsOf(op, site);
   const eligible: Record<FaultKind, boolean> = {
     'driver-kill': verbs.length > 0,
     'driver-throw': verbs.length > 0,
@@ -224,16 +227,19 @@ export const SURROUNDINGS: readonly FaultKind[] = ['linstor-error', 'linstor-dro
 /**
  * The faults of an op: one aimed at its own processes and one of its surroundings, each drawn at
  * `rate` (the second at half of it when the first was drawn, so that an op is not mostly stopped before
- * its own fault point), from two halves of the worker's fault stream. Always draws 12 numbers.
+ * its own fault point), from two halves of the worker's fault stream. A gc op whose collector carries a
+ * fault gets none of its surroundings: its backup cycle must succeed to leave the collector work to be
+ * stopped in (most such faults never fired otherwise). Always draws 12 numbers.
  */
-export function planFaults(rng: Rng, op: PlannedOp, running: boolean, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan[] {
+export function planFaults(rng: Rng, op: PlannedOp, site: OpSite, rate: number, filter: FaultFilter = {}, history?: FaultHistory): FaultPlan[] {
   const draw = (group: readonly FaultKind[], at: number): FaultPlan | undefined => {
     const kinds = filter.kinds === undefined || filter.kinds.length === 0 ? group : group.filter((k) => filter.kinds!.includes(k));
     // Rate 0 still draws its 6 numbers: the stream stays aligned whatever the filter.
-    return planFault(rng, op, running, kinds.length > 0 ? at : 0, { ...filter, kinds }, history);
+    return planFault(rng, op, site, kinds.length > 0 ? at : 0, { ...filter, kinds }, history);
   };
   const own = draw(TARGETED, rate);
-  const around = draw(SURROUNDINGS, own === undefined ? rate : rate / 2);
+  const collectorFault = op.kind === 'gc' && (own?.kind === 'gc-kill' || own?.kind === 'gc-throw');
+  const around = draw(SURROUNDINGS, collectorFault ? 0 : own === undefined ? rate : rate / 2);
   return [own, around].filter((f): f is FaultPlan => f !== undefined);
 }
 

@@ -42,9 +42,21 @@ export async function readOp(ctx: ChaosContext, uuid: string, first: number, cou
   return { ok: true, note: `${count} sectors at ${first} on ${host}: ${r.findings.length === 0 ? 'as expected' : `${r.findings.length} mismatching run(s)`}` };
 }
 
-/** A collector run on the master, carrying the op's gc fault if it has one. */
+/** How often, and how far apart, a collector run carrying a fault is retried while another one runs. */
+const BUSY_RETRIES = 10;
+const BUSY_PAUSE_MS = 1_000;
+
+/**
+ * A collector run on the master, carrying the op's gc fault if it has one. Such a run is retried while
+ * another collector holds the SR (exit 3, a concurrent gc op): it would otherwise stop at once and its
+ * fault never fire.
+ */
 export async function gcOp(ctx: ChaosContext, armed: ArmedFault | undefined): Promise<OpResult> {
-  const run = await runGc(ctx, [], armed?.gcFaults);
+  let run = await runGc(ctx, [], armed?.gcFaults);
+  for (let retry = 0; armed?.gcFaults !== undefined && run.exitCode === 3 && retry < BUSY_RETRIES; retry += 1) {
+    await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS * Math.min(1, ctx.options.timeScale * 10)));
+    run = await runGc(ctx, [], armed.gcFaults);
+  }
   const out = gcOutcome(run);
   if (armed?.gcFaults !== undefined) {
     const output = `${run.stdout}\n${run.stderr}`;

@@ -116,7 +116,7 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
       const target = targetOf(op);
       const vmHost = op.kind === 'plug' ? op.host : target === undefined ? undefined : ctx.vms.get(target)?.host;
       const filter = { ...(ctx.options.faultKinds ? { kinds: ctx.options.faultKinds } : {}), ...(ctx.options.points ? { points: ctx.options.points } : {}) };
-      const plans = planFaults(faultRng, op, vmHost !== undefined, ctx.options.faultRate, filter, history);
+      const plans = planFaults(faultRng, op, { running: vmHost !== undefined, master: ctx.pool.spec.master.name }, ctx.options.faultRate, filter, history);
       const armed = plans.map((plan) => arm(ctx, plan, vmHost, lingering));
       const gcArmed = armed.find((a) => a.gcFaults !== undefined);
       const started = performance.now();

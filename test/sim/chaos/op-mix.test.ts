@@ -63,7 +63,7 @@ test('faults are drawn from their own stream, at the rate asked, aimed at what t
   const rng = createRng(5, 'worker-0/faults');
   let faults = 0;
   for (let i = 0; i < 1000; i += 1) {
-    const f = planFault(rng, { kind: 'snapshot', target: 'a' }, true, 0.3);
+    const f = planFault(rng, { kind: 'snapshot', target: 'a' }, { running: true }, 0.3);
     if (!f) continue;
     faults += 1;
     if (f.kind === 'driver-kill' || f.kind === 'driver-throw') t.is(f.verb, 'vdi_snapshot');
@@ -71,7 +71,7 @@ test('faults are drawn from their own stream, at the rate asked, aimed at what t
     t.false(f.kind === 'gc-kill' || f.kind === 'gc-throw');
   }
   t.true(faults > 230 && faults < 370, String(faults));
-  t.is(planFault(createRng(1, 'f'), { kind: 'write', target: 'a', first: 0, count: 1 }, true, 0), undefined);
+  t.is(planFault(createRng(1, 'f'), { kind: 'write', target: 'a', first: 0, count: 1 }, { running: true }, 0), undefined);
 });
 
 test('ops are split over the workers, the remainder to the first ones', (t) => {
