@@ -31,4 +31,5 @@ export default tseslint.config(
   layer(['gc/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/tools/**', '**/sim/**'], 'gc/ shares code only through lib/'),
   layer(['tools/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/sim/**'], 'tools/ share code only through lib/'),
   layer(['lib/log/**/*.ts'], ['../*/**', '!./**'], 'lib/log depends on nothing'),
+  layer(['lib/blktap/**/*.ts'], ['**/smapi/**'], 'lib/blktap does the host duties; the driver speaks SMAPI'),
 );
