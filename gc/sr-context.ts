@@ -13,7 +13,7 @@ import { scaled, type HostEnv } from '../lib/host/env.js';
 import { thisHostUuid } from '../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../lib/linstor/index.js';
 import type { Logger } from '../lib/log/logger.js';
-import { VolumeManager, type ResourceName } from '../lib/volume/index.js';
+import { srProvisioning, VolumeManager, type Provisioning, type ResourceName } from '../lib/volume/index.js';
 import { createLocalXapi, isXapiError, type HostRecord, type Xapi } from '../lib/xapi/index.js';
 import type { XapiVdi } from './inventory.js';
 
@@ -29,7 +29,7 @@ export type GcContext = {
   readonly srUuid: string;
   readonly srRef: string;
   readonly groupName: string;
-  readonly provisioning: 'thin' | 'thick';
+  readonly provisioning: Provisioning;
   readonly xapi: Xapi;
   readonly hostRef: string;
   /** This host's LINSTOR node name (XAPI hostname). */
@@ -57,6 +57,7 @@ type PoolView = {
   readonly hosts: Readonly<Record<string, HostRecord>>;
   readonly pbdRef: string;
   readonly groupName: string;
+  readonly provisioning: Provisioning;
 };
 
 async function readPool(xapi: Xapi, o: { env: HostEnv; srUuid: string; calledByDriver?: boolean }): Promise<PoolView> {
@@ -80,7 +81,10 @@ async function readPool(xapi: Xapi, o: { env: HostEnv; srUuid: string; calledByD
   if (pbd === undefined || (!pbd[1].currently_attached && !o.calledByDriver)) throw new GcSetupError(`SR ${o.srUuid} is not plugged on this host`);
   const groupName = pbd[1].device_config['group-name'];
   if (!groupName) throw new GcSetupError(`the PBD of SR ${o.srUuid} has no group-name`);
-  return { srRef, hostRef, hosts, pbdRef: pbd[0], groupName };
+  // The driver's rule (lib/volume/provisioning.ts), from the same two maps it is given.
+  const provisioning = srProvisioning(pbd[1].device_config, await xapi.sr.getSmConfig(srRef));
+  if (provisioning === undefined) throw new GcSetupError(`the PBD of SR ${o.srUuid} names an invalid provisioning`);
+  return { srRef, hostRef, hosts, pbdRef: pbd[0], groupName, provisioning };
 }
 
 /**
@@ -107,7 +111,7 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
   // Awaited below once the setup succeeded; abandoned (and its rejection ignored) when it failed.
   discovery.catch(() => undefined);
   try {
-    const { srRef, hostRef, hosts, pbdRef, groupName } = await pool.catch((error: unknown) => {
+    const { srRef, hostRef, hosts, pbdRef, groupName, provisioning } = await pool.catch((error: unknown) => {
       setupFailed = true;
       throw error;
     });
@@ -122,7 +126,7 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
       srUuid: o.srUuid,
       srRef,
       groupName,
-      provisioning: groupName.includes('/') ? 'thin' : 'thick',
+      provisioning,
       xapi,
       hostRef,
       node,

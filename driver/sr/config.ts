@@ -1,6 +1,7 @@
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
 import { groupNameProblem } from '../../lib/volume/group-name.js';
+import { isProvisioning, srProvisioning, type Provisioning } from '../../lib/volume/provisioning.js';
 import { parsePreferredImageFormats, type ImageFormat } from '../vdi/image-format.js';
 
 /** The device-config of a LINSTOR SR (spec/sm-linstor.md §2.1–§2.2). */
@@ -9,7 +10,7 @@ export type SrConfig = {
   readonly groupName: string;
   /** Replicas per volume; only meaningful at sr_create (the resource group holds it afterwards). */
   readonly redundancy: number;
-  readonly provisioning: 'thin' | 'thick';
+  readonly provisioning: Provisioning;
   /** Disable the controller when only one host is online (DRBD quorum on the database). */
   readonly monitorDbQuorum: boolean;
   /** `preferred-image-formats`: the first is what vdi_create makes when the VDI's sm-config names none. */
@@ -37,11 +38,10 @@ export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, sr
     throw new SrError('InvalidArg', `redundancy must be a positive integer, got ${JSON.stringify(redundancyText)}`);
   }
   const given = deviceConfig['provisioning'] ?? 'thin';
-  if (given !== 'thin' && given !== 'thick') {
+  if (!isProvisioning(given)) {
     throw new SrError('InvalidArg', `provisioning must be thin or thick, got ${JSON.stringify(given)}`);
   }
-  const fromSm = srSmConfig['provisioning'];
-  const provisioning: 'thin' | 'thick' = fromSm === 'thin' || fromSm === 'thick' ? fromSm : given;
+  const provisioning = srProvisioning(deviceConfig, srSmConfig) ?? given;
   const quorumText = (deviceConfig['monitor-db-quorum'] ?? 'true').toLowerCase();
   if (!TRUE.includes(quorumText) && !FALSE.includes(quorumText)) {
     throw new SrError('InvalidArg', `monitor-db-quorum must be true or false, got ${JSON.stringify(deviceConfig['monitor-db-quorum'])}`);

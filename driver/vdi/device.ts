@@ -16,7 +16,7 @@ import type { Journal } from '../../lib/journal/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
-import type { VdiUuid, VolumeManager } from '../../lib/volume/index.js';
+import type { Provisioning, VdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { fullVolumeSize, type VdiType } from './sizes.js';
 import { deflate, inflate, usableBytes } from '../../lib/thin/thin.js';
 
@@ -25,7 +25,7 @@ export type LinstorDeviceOptions = {
   readonly journal: Journal;
   readonly uuid: VdiUuid;
   readonly type: VdiType;
-  readonly provisioning: 'thin' | 'thick';
+  readonly provisioning: Provisioning;
   /** This host's LINSTOR node name. */
   readonly node: string;
   readonly isMaster: boolean;

@@ -4,6 +4,7 @@ export type { DrbdHostOps, VolumeManagerOptions } from './context.js';
 export * from './errors.js';
 export { DRBD_HA_PROPERTIES, DrbdHaPropertiesError, setDrbdHaProperties } from './drbd-ha.js';
 export { groupNameProblem, isGroupName, volumeGroupNameProblem } from './group-name.js';
+export { isProvisioning, srProvisioning, type Provisioning } from './provisioning.js';
 export * from './kv-layout.js';
 export type { CreateVolumeOptions } from './lifecycle.js';
 export { SrKvStore, type KvChange } from './kv-store.js';
