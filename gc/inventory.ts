@@ -8,6 +8,7 @@
 import type { Logger } from '../lib/log/logger.js';
 import { queryVhd, type VhdInfo } from '../lib/vhd/index.js';
 import { DELETED_PREFIX, PERSISTENT_PREFIX, type VdiUuid, type VolumeManager } from '../lib/volume/index.js';
+import { VHD_PARENT } from '../lib/xapi/index.js';
 import type { VolumeView } from './planner.js';
 
 /** The XAPI side of a VDI: its ref and the host names it is attached on. */
@@ -89,7 +90,7 @@ export async function readInventory(d: InventoryDeps): Promise<Inventory> {
     const size = sizes.get(uuid);
     const parentPath = info?.parentPath;
     // An unreadable VHD's parent: what XAPI last recorded (sm-config vhd-parent), when it is a volume here.
-    const hint = d.xapiVdis.get(uuid)?.smConfig['vhd-parent'];
+    const hint = d.xapiVdis.get(uuid)?.smConfig[VHD_PARENT];
     const hinted = error !== undefined && hint !== undefined && names.has(hint as VdiUuid) ? hint : undefined;
     const parentUuid = parentPath === undefined ? hinted : volumes.vdiUuidFromDevicePath(parentPath);
     return {

@@ -27,7 +27,7 @@ import { GC_POINTS } from './fault-points.js';
 import type { Journal } from '../lib/journal/index.js';
 import { queryVhd, setHidden } from '../lib/vhd/index.js';
 import { asVdiUuid, type VdiUuid, type VolumeManager } from '../lib/volume/index.js';
-import { isXapiError } from '../lib/xapi/index.js';
+import { isXapiError, setVhdParent } from '../lib/xapi/index.js';
 import { mergeIntoParent, type MergeResult, type UnderLock } from './coalesce.js';
 import { deleteVdi } from './delete.js';
 import type { XapiVdi } from './inventory.js';
@@ -53,8 +53,7 @@ export type LeafOptions = {
 async function setVhdParentTag(ctx: GcContext, record: XapiVdi | undefined, parent: string | undefined): Promise<void> {
   if (record === undefined) return;
   try {
-    await ctx.xapi.vdi.removeFromSmConfig(record.ref, 'vhd-parent');
-    if (parent !== undefined) await ctx.xapi.vdi.addToSmConfig(record.ref, 'vhd-parent', parent);
+    await setVhdParent(ctx.xapi.vdi, record.ref, parent);
   } catch (error) {
     if (!isXapiError(error, 'HANDLE_INVALID')) throw error;
   }

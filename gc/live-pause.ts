@@ -8,7 +8,7 @@
  */
 import { tapPause, tapUnpause, type HostCall } from '../lib/blktap/pause.js';
 import type { VdiSmConfig } from '../lib/blktap/vdi-tags.js';
-import { isXapiError } from '../lib/xapi/index.js';
+import { isXapiError, vdiSmConfig } from '../lib/xapi/index.js';
 import type { GcContext } from './sr-context.js';
 
 /** The pause was refused somewhere (tapdisk busy, another operation holds the VDI): retried later. */
@@ -19,11 +19,7 @@ export class PauseRefusedError extends Error {
 /** The VDI's sm-config through XAPI, and the plugin calls of the fan-out. */
 export function pauseDeps(ctx: GcContext, ref: string): { config: VdiSmConfig; call: HostCall } {
   return {
-    config: {
-      read: () => ctx.xapi.vdi.getSmConfig(ref),
-      add: (k, v) => ctx.xapi.vdi.addToSmConfig(ref, k, v),
-      remove: (k) => ctx.xapi.vdi.removeFromSmConfig(ref, k),
-    },
+    config: vdiSmConfig(ctx.xapi.vdi, ref),
     call: (host, fn, args) => ctx.callPlugin(host, fn, { ...args }),
   };
 }

@@ -11,6 +11,7 @@ import { GC_POINTS } from './fault-points.js';
 import { queryVhd, setParent } from '../lib/vhd/index.js';
 import { asVdiUuid, type VolumeManager } from '../lib/volume/index.js';
 import { GC_LOCK_WAIT_MS } from './delete.js';
+import { setVhdParent } from '../lib/xapi/index.js';
 import type { XapiVdi } from './inventory.js';
 import { pauseDeps } from './live-pause.js';
 import type { GcContext } from './sr-context.js';
@@ -33,8 +34,7 @@ export async function relinkChildren(ctx: GcContext, volumes: VolumeManager, chi
       if (info.parentPath !== parentPath) await setParent(vhd, childPath, parentPath);
       volumes.invalidateResources();
       if (record) {
-        await ctx.xapi.vdi.removeFromSmConfig(record.ref, 'vhd-parent');
-        await ctx.xapi.vdi.addToSmConfig(record.ref, 'vhd-parent', parent);
+        await setVhdParent(ctx.xapi.vdi, record.ref, parent);
       }
       ctx.log.info('relinked', { vdi: child, parent });
       faultPoint(ctx.env.faults, GC_POINTS.relink.afterChild);

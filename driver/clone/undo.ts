@@ -16,6 +16,7 @@ import { faultPoint } from '../../lib/host/faults.js';
 import { parseCloneEntry, type CloneEntry } from '../../lib/journal/index.js';
 import { queryVhd, setHidden } from '../../lib/vhd/index.js';
 import { asVdiUuid, deletedVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
+import { setVhdParent, vdiSmConfig } from '../../lib/xapi/index.js';
 import { vdiRefOf, type CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 
@@ -66,15 +67,10 @@ async function restoreXapi(d: CloneDeps, vdi: VdiUuid, entry: CloneEntry, unpaus
   if ((await d.volumes.getMetadata(vdi))['vdi_type'] !== 'aio') {
     const info = await queryVhd({ root: d.root }, await d.volumes.localDevicePath(vdi, d.node, d.root));
     const parent = info.parentPath === undefined ? undefined : d.volumes.vdiUuidFromDevicePath(info.parentPath);
-    if (parent === undefined && smConfig['vhd-parent'] !== undefined) await d.xapi.vdi.removeFromSmConfig(ref, 'vhd-parent');
-    if (parent !== undefined && smConfig['vhd-parent'] !== parent) await d.xapi.vdi.putInMap(ref, 'sm_config', 'vhd-parent', parent);
+    await setVhdParent(d.xapi.vdi, ref, parent, smConfig);
   }
   if (!unpause || smConfig['paused'] === undefined) return;
-  const config = {
-    read: () => d.xapi.vdi.getSmConfig(ref),
-    add: (k: string, v: string) => d.xapi.vdi.addToSmConfig(ref, k, v),
-    remove: (k: string) => d.xapi.vdi.removeFromSmConfig(ref, k),
-  };
+  const config = vdiSmConfig(d.xapi.vdi, ref);
   // tapdisks paused by the killed verb reopen the VDI on its (restored) resource; `paused` goes with them.
   // A host that does not unpause keeps the mark: clearing it would hide a frozen tapdisk from every
   // later recovery (sr_scan unpauses a mark no journal entry owns).

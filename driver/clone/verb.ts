@@ -27,7 +27,7 @@ import type { VdiResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
 import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
-import type { Ref, Xapi } from '../../lib/xapi/index.js';
+import { vdiSmConfig, type Ref } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { backupAfterCommit } from '../sr/database-backup.js';
 import { openVolumes } from '../sr/open-volumes.js';
@@ -46,14 +46,6 @@ import { dropUnreturnedResult } from './unreturned.js';
 /** `driver_params:type` → snapshot style (sm: `single`, `internal`, anything else double). */
 export function snapshotKind(type: string | undefined): SnapshotKind {
   return type === 'single' || type === 'internal' ? type : 'double';
-}
-
-function smConfigOf(xapi: Xapi, ref: Ref): VdiSmConfig {
-  return {
-    read: () => xapi.vdi.getSmConfig(ref),
-    add: (k, v) => xapi.vdi.addToSmConfig(ref, k, v),
-    remove: (k) => xapi.vdi.removeFromSmConfig(ref, k),
-  };
 }
 
 /** Refusals that leave everything as it was: checked before the first change. */
@@ -172,7 +164,7 @@ export async function cloneInSession(ctx: DriverContext, session: SrSession, nod
   await check(ctx, session, uuid, vdiRef, node, code, kind === 'double' ? 2 : 1);
   const log = ctx.log.child('snapshot');
   const call = linstorManagerCall(session.xapi);
-  const config = smConfigOf(session.xapi, vdiRef);
+  const config = vdiSmConfig(session.xapi.vdi, vdiRef);
   const journal = await session.journal();
   const depsWith = (volumes: VolumeManager, j: Journal): CloneDeps => ({ volumes, journal: j, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call });
   const deps = depsWith(await session.volumes(), journal);

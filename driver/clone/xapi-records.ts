@@ -3,7 +3,7 @@
  * names its new parent (and keeps `paused` and `host_*`, which unpause needs), the snapshot is introduced
  * as a managed VDI, and a base copy that is still used as an unmanaged, read-only one.
  */
-import { EPOCH, NULL_REF, type Ref, type Xapi } from '../../lib/xapi/index.js';
+import { EPOCH, NULL_REF, VHD_PARENT, type Ref, type Xapi } from '../../lib/xapi/index.js';
 
 export type IntroducedLeaf = {
   readonly uuid: string;
@@ -18,15 +18,15 @@ export type IntroducedLeaf = {
 };
 
 function smConfigOf(parent: string | undefined): Record<string, string> {
-  return parent === undefined ? { vdi_type: 'vhd' } : { vdi_type: 'vhd', 'vhd-parent': parent };
+  return parent === undefined ? { vdi_type: 'vhd' } : { vdi_type: 'vhd', [VHD_PARENT]: parent };
 }
 
 /** Points the active VDI's sm-config at its new parent; every other key (paused, host_*) stays. */
 export async function setActiveParent(xapi: Xapi, vdiRef: Ref, parent: string | undefined): Promise<void> {
   const current = await xapi.vdi.getSmConfig(vdiRef);
   const next: Record<string, string> = { ...current, vdi_type: 'vhd' };
-  delete next['vhd-parent'];
-  if (parent !== undefined) next['vhd-parent'] = parent;
+  delete next[VHD_PARENT];
+  if (parent !== undefined) next[VHD_PARENT] = parent;
   await xapi.vdi.set(vdiRef, 'sm_config', next);
 }
 

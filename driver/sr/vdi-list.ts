@@ -15,7 +15,7 @@
  */
 import { queryVhd } from '../../lib/vhd/index.js';
 import { isDeletedVdiUuid, type VdiMetadata, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
-import { NULL_REF, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { NULL_REF, VHD_PARENT, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
 import { imageFormatOfVdiType } from '../vdi/image-format.js';
 import { pluggedSomewhere } from '../vdi/plugged.js';
 import type { VdiType } from '../vdi/sizes.js';
@@ -81,7 +81,7 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
   const [records, metadata, sizes] = await Promise.all([o.xapi.vdi.recordsOfSr(o.srRef), volumes.allMetadata(), volumes.allSizes()]);
   const byLocation = new Map<string, [Ref, VdiRecord]>(Object.entries(records).map(([ref, r]) => [r.location, [ref, r]]));
   const wanted = volumes.list().filter((u) => !u.startsWith('OLD_') && !isDeletedVdiUuid(u));
-  const parents = new Set<string>(Object.values(records).map((r) => r.sm_config['vhd-parent'] ?? '').filter((p) => p !== ''));
+  const parents = new Set<string>(Object.values(records).map((r) => r.sm_config[VHD_PARENT] ?? '').filter((p) => p !== ''));
   const fresh: Found[] = [];
   for (const uuid of wanted) {
     const meta = metadata.get(uuid) ?? {};
@@ -129,7 +129,7 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       other_config: {},
       location: f.uuid,
       xenstore_data: {},
-      sm_config: { vdi_type: f.type, 'image-format': imageFormatOfVdiType(f.type), ...(f.parent ? { 'vhd-parent': f.parent } : {}) },
+      sm_config: { vdi_type: f.type, 'image-format': imageFormatOfVdiType(f.type), ...(f.parent ? { [VHD_PARENT]: f.parent } : {}) },
       managed: !f.hidden,
       virtual_size: f.virtualSize,
       physical_utilisation: f.allocated,

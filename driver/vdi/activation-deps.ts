@@ -5,6 +5,7 @@
 import type { ActivationDeps } from '../../lib/blktap/activation.js';
 import { TapCtl } from '../../lib/blktap/tap-ctl.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
+import { vdiSmConfig } from '../../lib/xapi/index.js';
 import type { VdiUuid } from '../../lib/volume/index.js';
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
@@ -19,17 +20,12 @@ export async function activationDeps(ctx: DriverContext, session: SrSession, uui
   const volumes = await session.volumes();
   const [type, node, journal] = await Promise.all([vdiTypeOf(volumes, uuid), localNodeName(session), session.journal()]);
   const log = ctx.log.child('blktap');
-  const vdi = session.xapi.vdi;
   return {
     root: ctx.env.root,
     exec: ctx.exec,
     tap: new TapCtl({ exec: ctx.exec, log, sleep, timeScale: ctx.env.timeScale }),
     locks: session.locks,
-    smConfig: {
-      read: () => vdi.getSmConfig(vdiRef),
-      add: (k, v) => vdi.addToSmConfig(vdiRef, k, v),
-      remove: (k) => vdi.removeFromSmConfig(vdiRef, k),
-    },
+    smConfig: vdiSmConfig(session.xapi.vdi, vdiRef),
     hostRef: session.hostRef(),
     isOpenOn: async (ref) => (await session.xapi.host.callPlugin(ref, 'on-slave', 'is_open', { vdiUuid: uuid, srRef: srRef ?? '' })) === 'True',
     hostExists: async (ref) =>

@@ -12,7 +12,7 @@ import { tapUnpause } from '../../lib/blktap/pause.js';
 import type { VdiSmConfig } from '../../lib/blktap/vdi-tags.js';
 import type { Journal } from '../../lib/journal/index.js';
 import type { Logger } from '../../lib/log/logger.js';
-import { isXapiError, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
+import { isXapiError, vdiSmConfig, type Ref, type VdiRecord, type Xapi } from '../../lib/xapi/index.js';
 import { linstorManagerCall } from '../clone/deps.js';
 
 export type LeftoverPauses = { readonly unpaused: string[]; readonly failed: string[]; readonly leftForCollector: string[] };
@@ -33,11 +33,7 @@ export async function unpauseLeftovers(o: { xapi: Xapi; journal: Journal; srUuid
       out.leftForCollector.push(record.uuid);
       continue;
     }
-    const config: VdiSmConfig = {
-      read: () => o.xapi.vdi.getSmConfig(ref),
-      add: (k: string, v: string) => o.xapi.vdi.addToSmConfig(ref, k, v),
-      remove: (k: string) => o.xapi.vdi.removeFromSmConfig(ref, k),
-    };
+    const config = vdiSmConfig(o.xapi.vdi, ref);
     const ok = await unpauseOne(o, config, record.uuid).catch((error: unknown) => {
       if (isXapiError(error, 'HANDLE_INVALID')) return undefined;
       o.log.warn('unpausing a leftover pause failed', { vdi: record.uuid, error });

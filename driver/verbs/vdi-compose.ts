@@ -17,7 +17,7 @@
  */
 import { faultPoint } from '../../lib/host/faults.js';
 import { tapPause, tapRefresh, tapUnpause, type HostCall } from '../../lib/blktap/pause.js';
-import type { VdiSmConfig } from '../../lib/blktap/vdi-tags.js';
+import { setVhdParent, vdiSmConfig } from '../../lib/xapi/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH, queryVhd, setHidden, setParent } from '../../lib/vhd/index.js';
@@ -80,11 +80,7 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
     if (parentSize > child.virtualSize) throw new SrError('VDIUnavailable', `the parent VDI ${parent} (${parentSize} bytes) is larger than ${uuid} (${child.virtualSize} bytes)`);
     if (above.length + 1 > MAX_CHAIN_DEPTH) throw new SrError('SnapshotChainTooLong', `the chain would be ${above.length + 1} deep (max ${MAX_CHAIN_DEPTH})`);
 
-    const config: VdiSmConfig = {
-      read: () => session.xapi.vdi.getSmConfig(vdiRef),
-      add: (k, v) => session.xapi.vdi.addToSmConfig(vdiRef, k, v),
-      remove: (k) => session.xapi.vdi.removeFromSmConfig(vdiRef, k),
-    };
+    const config = vdiSmConfig(session.xapi.vdi, vdiRef);
     const call: HostCall = (host, fn, args) => session.xapi.host.callPlugin(host, 'linstor-manager', fn, args);
     const sm = await config.read();
     const log = ctx.log.child('blktap');
@@ -103,8 +99,7 @@ export async function vdiCompose(ctx: DriverContext, request: SmapiRequest<'vdi_
       await session.xapi.vdi.set(request.args.parentRef, 'managed', false);
       faultPoint(ctx.env.faults, 'vdi_compose:after-unmanage');
       // XAPI's view of the chain follows the VHD (the scan reads `vhd-parent` to tell parents from garbage).
-      await config.remove('vhd-parent');
-      await config.add('vhd-parent', parent);
+      await setVhdParent(session.xapi.vdi, vdiRef, parent);
     } finally {
       if (!(await tapUnpause(config, call, log, session.srUuid, uuid))) log.warn('unpause after compose failed', { vdi: uuid });
     }

@@ -13,6 +13,7 @@ export { describeEndpoint, type XapiEndpoint } from './transport.js';
 export { EPOCH, NULL_REF, fieldEquals, fromXapiInt, isNullRef, quoteWhere, toXapiInt, type XapiArg } from './values.js';
 export type * from './types.js';
 export { objectApi, type ObjectApi } from './objects.js';
+export { setVhdParent, vdiSmConfig, VHD_PARENT, type VdiSmConfigAdapter } from './vdi-sm-config.js';
 
 /** The client plus one typed helper object per XenAPI class. */
 export type Xapi = ReturnType<typeof createXapi>;
