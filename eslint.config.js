@@ -31,4 +31,6 @@ export default tseslint.config(
   layer(['gc/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/tools/**', '**/sim/**'], 'gc/ shares code only through lib/'),
   layer(['tools/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/sim/**'], 'tools/ share code only through lib/'),
   layer(['lib/log/**/*.ts'], ['../*/**', '!./**'], 'lib/log depends on nothing'),
+  layer(['sim/**/*.ts'], ['**/test/**'], 'sim/ never imports test/: code shared with bench/ lives in sim/fixtures/'),
+  layer(['bench/**/*.ts'], ['**/test/**'], 'bench/ never imports test/: shared fixtures live in sim/fixtures/'),
 );
