@@ -32,4 +32,6 @@ export default tseslint.config(
   layer(['tools/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/sim/**'], 'tools/ share code only through lib/'),
   layer(['lib/log/**/*.ts'], ['../*/**', '!./**'], 'lib/log depends on nothing'),
   layer(['lib/blktap/**/*.ts'], ['**/smapi/**'], 'lib/blktap does the host duties; the driver speaks SMAPI'),
+  layer(['sim/**/*.ts'], ['**/test/**'], 'sim/ never imports test/: code shared with bench/ lives in sim/fixtures/'),
+  layer(['bench/**/*.ts'], ['**/test/**'], 'bench/ never imports test/: shared fixtures live in sim/fixtures/'),
 );

@@ -17,7 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { computeVolumeSize, openChain, writeChain } from '../lib/vhd/index.js';
 import { asVdiUuid } from '../lib/volume/index.js';
-import { buildChain, createdSr, openVolumes, parents, runGc, type Layer, type SrFixture } from '../test/gc/helpers.js';
+import { buildChain, parents, type Layer } from '../sim/fixtures/chain.js';
+import { createdSr } from '../sim/fixtures/sr-create.js';
+import { openVolumes } from '../sim/fixtures/volumes.js';
+import { runGc } from '../sim/fixtures/collector.js';
+import type { SrOnPool } from '../sim/fixtures/sr.js';
 import { round } from './process-time.js';
 import type { Bench } from './run.js';
 
@@ -53,7 +57,7 @@ async function randomFile(file: string, bytes: number): Promise<void> {
  * bytes cp copies: incompressible, as a guest's data mostly is, where a constant fill could be cheaper
  * for the disk to store).
  */
-async function writeFileInto(fx: SrFixture, uuid: string, src: string, bytes: number): Promise<void> {
+async function writeFileInto(fx: SrOnPool, uuid: string, src: string, bytes: number): Promise<void> {
   const volumes = await openVolumes(fx);
   const chain = await openChain({ root: fx.pool.runtime.host('host1').spec.root }, volumes.devicePath(asVdiUuid(uuid)), { writable: true });
   const input = await open(src, 'r');
@@ -86,7 +90,7 @@ async function cpMs(dir: string, src: string): Promise<number> {
 }
 
 /** One timed linstor-gc run with the LINSTOR requests and plugin calls it caused. */
-async function timedGc(fx: SrFixture) {
+async function timedGc(fx: SrOnPool) {
   const sim = fx.pool.runtime.controller.sim;
   sim?.controls.resetCounters();
   const executions = fx.pool.xapi.executions.length;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { createXapi } from '../lib/xapi/index.js';
 import { startPool, type SimPool } from '../sim/pool/pool.js';
 import { createLinstorClient } from '../lib/linstor/index.js';
-import { writeLeaf } from '../test/e2e/snapshot-helpers.js';
-import type { SrFixture } from '../test/e2e/sr-fixture.js';
+import { writeLeaf } from '../sim/fixtures/write.js';
+import type { SrOnPool } from '../sim/fixtures/sr.js';
 import { round } from './process-time.js';
 import type { Bench } from './run.js';
 
@@ -34,7 +34,7 @@ const bench: Bench = {
       await xapi.client.loginWithPassword('root', '');
       const sr = await xapi.sr.create({ host: pool.xapi.host('host1').ref, deviceConfig: THIN, nameLabel: 'bench', nameDescription: '', type: 'linstor', shared: true });
       const linstor = createLinstorClient({ controllers: [pool.runtime.controller.url()!] });
-      const f = { pool, xapi, linstor, srRef: sr, srUuid: await xapi.sr.getUuid(sr), groupName: THIN['group-name'] } as unknown as SrFixture;
+      const f: SrOnPool = { pool, xapi, linstor, srRef: sr, srUuid: await xapi.sr.getUuid(sr), groupName: THIN['group-name'] };
       const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 64 * MIB, name_label: 'bench' });
       const uuid = await xapi.vdi.getUuid(vdi);
       let from = requests(pool);

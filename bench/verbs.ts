@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { LinstorSim } from '../sim/linstor/simulator.js';
 import { startPool, type SimPool } from '../sim/pool/pool.js';
 import { createXapi, type Xapi } from '../lib/xapi/index.js';
-import { seedMany } from '../test/e2e/sr-helpers.js';
+import { seedMany } from '../sim/fixtures/seed.js';
 import { round } from './process-time.js';
 import type { Bench } from './run.js';
 

@@ -8,9 +8,9 @@ import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { openChain, readChain, writeChain } from '../../lib/vhd/index.js';
-import type { SrFixture } from './sr-fixture.js';
-import { callPlugin } from '../plugins/helpers.js';
-import { silentLogger } from './sr-helpers.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
 import { createdSr, newVdi, overEmptyBase, runVerb } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

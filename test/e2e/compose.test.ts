@@ -7,7 +7,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { queryVhd } from '../../lib/vhd/index.js';
 import type { ApiError } from '../../sim/xapi/api-error.js';
-import type { SrFixture } from './sr-fixture.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
 import { createdSr, newVdi, overEmptyBase, readVdi, runVerb, writeVdi } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

@@ -17,8 +17,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { openChain, readChain } from '../../lib/vhd/index.js';
 import { COMMITTED_POINTS, VERB_FAULT_POINTS } from '../../driver/clone/points.js';
-import type { SrFixture } from './sr-fixture.js';
-import { devOf, inconsistencies, xapiView, type XapiView } from './snapshot-helpers.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
+import { inconsistencies, xapiView, type XapiView } from './snapshot-helpers.js';
+import { devOf } from '../../sim/fixtures/kv.js';
 import { readVdi, writeVdi } from './vdi-io.js';
 
 /** One way of stopping the verb. */

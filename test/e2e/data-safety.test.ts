@@ -12,8 +12,9 @@ import { CLONE_POINTS } from '../../driver/clone/points.js';
 import { SmLocks } from '../../lib/host/sm-lock.js';
 import { setHostPower } from '../../sim/pool/failover.js';
 import { assertSameBytes } from '../lib/vhd/helpers.js';
-import { inconsistencies, kvOf, xapiView } from './snapshot-helpers.js';
-import type { SrFixture } from './sr-fixture.js';
+import { inconsistencies, xapiView } from './snapshot-helpers.js';
+import { kvOf } from '../../sim/fixtures/kv.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
 import { createdSr, newVdi, readVdi, runVerb, writeVdi } from './vdi-io.js';
 import { INFLATE_POINTS } from '../../lib/thin/thin.js';
 

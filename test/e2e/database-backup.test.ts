@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeZip } from '../../lib/zip/zip.js';
 import type { SimPool } from '../../sim/pool/pool.js';
-import { createSr, startFixture, THIN } from './sr-helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/LinstorSR');
 const MAIN = 'var/lib/linstor';

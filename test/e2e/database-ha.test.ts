@@ -6,7 +6,9 @@
  */
 import test from 'ava';
 import type { LinstorApi } from '../../lib/linstor/index.js';
-import { createSr, linstorOf, startFixture, THIN, type Fixture } from './sr-helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture, type Fixture } from '../../sim/fixtures/pool-session.js';
 
 const DB = 'xcp-persistent-database';
 /** The table of the Python driver, written out here rather than imported: this is what must be on the wire. */

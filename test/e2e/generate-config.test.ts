@@ -12,7 +12,7 @@ import { open, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { hostPath } from '../../lib/host/env.js';
 import { openChain, readChain } from '../../lib/vhd/index.js';
-import type { SrFixture } from './sr-fixture.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
 import { createdSr, newVdi, runStatic, runVerb, writeVdi } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

@@ -8,8 +8,8 @@
 import test from 'ava';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import type { VdiRecord } from '../../lib/xapi/index.js';
-import { silentLogger } from './sr-helpers.js';
-import { srFixture, type SrFixture } from './sr-fixture.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import { srFixture, type SrFixture } from '../../sim/fixtures/sr.js';
 import { createdSr } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

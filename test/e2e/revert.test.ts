@@ -8,8 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { CLONE_POINTS } from '../../driver/clone/points.js';
 import { REVERT_POINTS } from '../../driver/revert/points.js';
 import { DRIVER_INFO } from '../../driver/driver-info.js';
-import type { SrFixture } from './sr-fixture.js';
-import { inconsistencies, kvOf, readLeaf, writeLeaf } from './snapshot-helpers.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
+import { inconsistencies, readLeaf } from './snapshot-helpers.js';
+import { kvOf } from '../../sim/fixtures/kv.js';
+import { writeLeaf } from '../../sim/fixtures/write.js';
 import { createdSr, newVdi, runVerb } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

@@ -1,35 +1,18 @@
 /**
  * Helpers of the snapshot, clone and crash-matrix tests: the SR's state as LINSTOR, the KV and XAPI hold
  * it (to compare before and after a verb), the VHD chain of a VDI as files on a host (for libvhdi, the
- * independent reader), and direct writes to a VDI's leaf on the master (no VM needed).
+ * independent reader), reads of a VDI's leaf on the master, and deep chains seeded for a scan. Reading
+ * the KV and writing a leaf are in sim/fixtures/.
  */
 import { realpath } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
 import { randomUUID } from 'node:crypto';
-import { computeVolumeSize, createVhd, MAX_PREALLOCATED_SIZE, openChain, queryVhd, readChain, setHidden, snapshotVhd, VhdNoSpaceError } from '../../lib/vhd/index.js';
+import { computeVolumeSize, createVhd, MAX_PREALLOCATED_SIZE, openChain, queryVhd, readChain, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { silentLogger } from './sr-helpers.js';
-import { callPlugin } from '../plugins/helpers.js';
-import type { SrFixture } from './sr-fixture.js';
-import { writeAt } from '../lib/vhd/helpers.js';
-
-/** The SR KV without the leading `/` of the keys. */
-export async function kvOf(f: SrFixture): Promise<Record<string, string>> {
-  const props = await f.linstor.keyValueStore.props(`xcp-sr-${f.groupName.replace('/', '_')}`);
-  return Object.fromEntries(Object.entries(props).map(([k, v]) => [k.replace(/^\//, ''), v]));
-}
-
-/** The resource of VDI `uuid` (KV `volume-name`). */
-export async function rdOf(f: SrFixture, uuid: string): Promise<string> {
-  const rd = (await kvOf(f))[`xcp/volume/${uuid}/volume-name`];
-  if (rd === undefined) throw new Error(`VDI ${uuid} has no volume`);
-  return rd;
-}
-
-/** The dom0 path of VDI `uuid`'s device. */
-export async function devOf(f: SrFixture, uuid: string): Promise<string> {
-  return `/dev/drbd/by-res/${await rdOf(f, uuid)}/0`;
-}
+import { devOf, kvOf } from '../../sim/fixtures/kv.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
+import { writeAt } from '../../sim/fixtures/write.js';
 
 /** The host files of the chain of `uuid` (leaf first) on `host`, for libvhdi. */
 export async function chainFiles(f: SrFixture, uuid: string, host = 'host1'): Promise<string[]> {
@@ -39,21 +22,6 @@ export async function chainFiles(f: SrFixture, uuid: string, host = 'host1'): Pr
     return await Promise.all(chain.levels.map((l) => realpath(hostPath(root, l.path))));
   } finally {
     await chain.close();
-  }
-}
-
-/**
- * Writes `data` at `offset` of VDI `uuid` from the master (as a guest would, while not attached). A thin VHD
- * too small for it is first inflated by the plugin's `attach`, as a writable attach would.
- */
-export async function writeLeaf(f: SrFixture, uuid: string, offset: number, data: Buffer): Promise<void> {
-  const ctx = { root: f.pool.runtime.host('host1').spec.root };
-  try {
-    await writeAt(ctx, await devOf(f, uuid), offset, data);
-  } catch (error) {
-    if (!(error instanceof VhdNoSpaceError)) throw error;
-    if ((await callPlugin(f.pool, 'host1', 'attach', { groupName: f.groupName, srUuid: f.srUuid, vdiUuid: uuid })) !== 'True') throw error;
-    await writeAt(ctx, await devOf(f, uuid), offset, data);
   }
 }
 

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { assertSameBytes, ORACLES, pyvhdiRead } from '../lib/vhd/helpers.js';
 import { contentHash } from './crash-matrix.js';
 import { destroyVolume } from './sr-helpers.js';
-import { chainFiles, depthOf, inconsistencies, kvOf, readLeaf, seedChain, writeLeaf, xapiView } from './snapshot-helpers.js';
+import { chainFiles, depthOf, inconsistencies, readLeaf, seedChain, xapiView } from './snapshot-helpers.js';
+import { kvOf } from '../../sim/fixtures/kv.js';
+import { writeLeaf } from '../../sim/fixtures/write.js';
 import { createdSr, newVdi, readVdi, runVerb, writeVdi } from './vdi-io.js';
 
 const MIB = 1024 * 1024;

@@ -5,7 +5,9 @@
  */
 import test from 'ava';
 import { srNames } from '../../lib/volume/index.js';
-import { createSr, linstorOf, startFixture, THIN } from './sr-helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 const HOSTS = ['host1', 'host2'];
 

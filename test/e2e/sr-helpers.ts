@@ -1,44 +1,13 @@
 /**
- * Helpers of the SR lifecycle tests: a simulated pool running the built driver as XAPI does, a root
- * XenAPI session on the master's TCP URL, and the SR created through `SR.create`.
+ * Helpers of the SR lifecycle and plugin tests: the driver runs XAPI recorded, and VDIs seeded or destroyed
+ * directly in LINSTOR and the KV (as another host or the Python driver would leave them). The pool, its
+ * XenAPI session and `SR.create` are in sim/fixtures/.
  */
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
-import { createLogger, type Logger } from '../../lib/log/logger.js';
 import { createVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { createXapi, type Xapi } from '../../lib/xapi/index.js';
-import { startPool, type SimPool } from '../../sim/pool/pool.js';
-
-export const THIN = { 'group-name': 'linstor_group/thin_device', redundancy: '2', provisioning: 'thin' };
-export const THICK = { 'group-name': 'linstor_group', redundancy: '2', provisioning: 'thick' };
-
-export type Fixture = { pool: SimPool; xapi: Xapi; master: string };
-
-export async function startFixture(t: { teardown(fn: () => Promise<void>): void }, hosts = 3, diskless: string[] = []): Promise<Fixture> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sr-e2e-'));
-  const pool = await startPool({ dir, hosts, diskSizeGiB: 10, diskless, env: { LINSTOR_SR_TIME_SCALE: '0.01', LINSTOR_SR_GC: 'off' } });
-  const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
-  await xapi.client.loginWithPassword('root', '');
-  t.teardown(async () => {
-    await xapi.client.logout().catch(() => undefined);
-    await pool.close();
-  });
-  return { pool, xapi, master: pool.xapi.host('host1').ref };
-}
-
-export async function createSr(f: Fixture, deviceConfig: Record<string, string>, nameLabel = 'XOSTOR'): Promise<string> {
-  return f.xapi.sr.create({ host: f.master, deviceConfig, nameLabel, nameDescription: 'replicated', type: 'linstor', shared: true });
-}
-
-/** A client on the controller wherever drbd-reactor started it. */
-export function linstorOf(pool: SimPool): LinstorApi {
-  const url = pool.runtime.controller.url();
-  if (!url) throw new Error('no controller runs');
-  return createLinstorClient({ controllers: [url] });
-}
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import type { SimPool } from '../../sim/pool/pool.js';
 
 /** Drivers runs (name, host, outcome) since `from`. */
 export function runsSince(pool: SimPool, from: number): { name: string; host: string; ok: boolean }[] {
@@ -63,25 +32,6 @@ export async function destroyVolume(pool: SimPool, groupName: string, uuid: stri
   try {
     const volumes = await VolumeManager.open({ linstor, groupName, logger: silentLogger(), timeScale: 0.01 });
     await volumes.destroy(asVdiUuid(uuid));
-  } finally {
-    await linstor.close();
-  }
-}
-
-export function silentLogger(): Logger {
-  return createLogger({ write: () => undefined, close: async () => undefined }, { minLevel: 'error' });
-}
-
-/** Seeds `count` RAW volumes of 4 MiB with one manager (what a busy SR holds). */
-export async function seedMany(pool: SimPool, groupName: string, count: number, offset = 0): Promise<void> {
-  const linstor = linstorOf(pool);
-  try {
-    const volumes = await VolumeManager.open({ linstor, groupName, logger: silentLogger(), timeScale: 0.01 });
-    for (let i = offset; i < offset + count; i += 1) {
-      const uuid = asVdiUuid(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-      await volumes.create(uuid, 4 << 20);
-      await volumes.setMetadata(uuid, { type: 'user', vdi_type: 'aio', name_label: `bulk ${i}` });
-    }
   } finally {
     await linstor.close();
   }

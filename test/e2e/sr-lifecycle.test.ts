@@ -1,8 +1,12 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { callPlugin } from '../plugins/helpers.js';
-import { tool } from '../sim/pool/helpers.js';
-import { createSr, destroyVolume, linstorOf, seedMany, seedVhdChain, seedVolume, startFixture, THICK, THIN } from './sr-helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
+import { destroyVolume, seedVhdChain, seedVolume } from './sr-helpers.js';
+import { createSr, THICK, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { seedMany } from '../../sim/fixtures/seed.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 test('thin: probe, create (controller handed to drbd-reactor), probe again, unplug and destroy', async (t) => {
   const f = await startFixture(t, 3);

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { checkVhd, queryVhd } from '../../lib/vhd/index.js';
 import { srNames } from '../../lib/volume/index.js';
 import { BASE_DATA, CLONE_DATA, GC_JOURNAL, LEAF_DATA, MIB, PY, seedPythonSr } from './python-sr-state.js';
-import { createSr, linstorOf, startFixture, THIN } from './sr-helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** The srmetadata tags and their JSON types, as the Python driver reads them (§3.2). */

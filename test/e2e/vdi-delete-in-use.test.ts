@@ -5,7 +5,7 @@
  * then fails leaves the VDI for the next delete, which finishes it.
  */
 import test from 'ava';
-import { srFixture, type SrFixture } from './sr-fixture.js';
+import { srFixture, type SrFixture } from '../../sim/fixtures/sr.js';
 
 const MIB = 1024 * 1024;
 

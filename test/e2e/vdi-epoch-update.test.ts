@@ -5,7 +5,7 @@
 import test from 'ava';
 import { execSm } from '../../sim/xapi/sm-exec.js';
 import { srNames } from '../../lib/volume/index.js';
-import { srFixture } from './sr-fixture.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 
 /** The `locked` argument of a recorded lockVdi call (its args struct is one of the call's params). */
 function lockedArg(params: readonly unknown[]): unknown {

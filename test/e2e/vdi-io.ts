@@ -11,8 +11,10 @@ import { execSm, processEnv } from '../../sim/xapi/sm-exec.js';
 import { runProcess } from '../../sim/xapi/spawn.js';
 import { computeVolumeSize, createVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import type { SrFixture } from './sr-fixture.js';
-import { createSr, linstorOf, silentLogger, THIN } from './sr-helpers.js';
+import type { SrFixture } from '../../sim/fixtures/sr.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
 import { createXapi } from '../../lib/xapi/index.js';
 import { startPool } from '../../sim/pool/pool.js';
 

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { drbdUsableSizeKib } from '../../lib/linstor/index.js';
 import { computeVolumeSize, queryVhd } from '../../lib/vhd/index.js';
-import { callPlugin } from '../plugins/helpers.js';
-import { srFixture, type SrFixture } from './sr-fixture.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { srFixture, type SrFixture } from '../../sim/fixtures/sr.js';
 
 const MIB = 1024 * 1024;
 

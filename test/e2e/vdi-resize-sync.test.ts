@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { srFixture, type SrFixture } from './sr-fixture.js';
+import { srFixture, type SrFixture } from '../../sim/fixtures/sr.js';
 
 const MIB = 1024 * 1024;
 const SYNC_STATUS = 'GET /v1/resource-definitions/{resource}/sync-status';

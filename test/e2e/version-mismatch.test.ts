@@ -1,7 +1,7 @@
 // A LINSTOR node of another version stops every SR and VDI verb, as sm's volume manager does.
 import test from 'ava';
-import { callPlugin } from '../plugins/helpers.js';
-import { srFixture } from './sr-fixture.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 
 const MESSAGE = 'Some linstor nodes are not using the same version. Incriminated nodes are: host2,host3';
 

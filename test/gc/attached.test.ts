@@ -7,7 +7,10 @@ import test from 'ava';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildChain, contentOf, createdSr, parents, runGc, type Layer } from './helpers.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const BASE = '44444444-4444-4444-8444-000000000001';
 const MID = '44444444-4444-4444-8444-000000000002';

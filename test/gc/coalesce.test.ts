@@ -10,7 +10,10 @@ import { MemorySink } from '../../lib/log/logger.js';
 import { coalesceVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
 import { mergeIntoParent } from '../../gc/coalesce.js';
-import { buildChain, contentOf, createdSr, gcContextOn as contextOn, openVolumes, underLockOf, type Layer } from './helpers.js';
+import { contentOf, gcContextOn as contextOn, underLockOf } from './helpers.js';
+import { buildChain, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
 
 const BASE = '55555555-5555-4555-8555-000000000001';
 const MID = '55555555-5555-4555-8555-000000000002';

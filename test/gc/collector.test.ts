@@ -1,8 +1,12 @@
 import test from 'ava';
-import { srFixture } from '../e2e/sr-fixture.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 import { GC_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { buildChain, contentOf, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const BASE = '11111111-1111-4111-8111-000000000001';
 const MID = '11111111-1111-4111-8111-000000000002';

@@ -5,8 +5,10 @@
 import test from 'ava';
 import { GC_POINTS } from '../../gc/fault-points.js';
 import { INFLATE_POINTS } from '../../lib/thin/thin.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { buildChain, contentOf, parents, runGc, type Layer } from './helpers.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const { coalesce, relink } = GC_POINTS;
 /** In the order a thin merge crosses them. */

@@ -10,23 +10,24 @@ import { hostPath } from '../../lib/host/env.js';
 import { queryVhd } from '../../lib/vhd/index.js';
 import { asVdiUuid, srNames } from '../../lib/volume/index.js';
 import type { LinstorSim } from '../../sim/linstor/simulator.js';
-import { openVolumes, type SrFixture } from './helpers.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import type { SrOnPool } from '../../sim/fixtures/sr.js';
 
 /** The collector's journal keys left in the SR's KV (`coalesce/`, `relink/`, `inflate/`, `leaf/`). */
-export async function journalKeys(fx: SrFixture): Promise<string[]> {
+export async function journalKeys(fx: SrOnPool): Promise<string[]> {
   const kv = srNames(fx.groupName).kv;
   return Object.keys(await fx.linstor.keyValueStore.props(kv)).filter((k) => k.includes('journal/'));
 }
 
 /** Resource definitions of the SR's volumes that the KV no longer names (space nothing will free). */
-export async function leakedDefinitions(fx: SrFixture): Promise<string[]> {
+export async function leakedDefinitions(fx: SrOnPool): Promise<string[]> {
   const volumes = await openVolumes(fx);
   const named = new Set<string>(volumes.volumeNames().values());
   return [...(await volumes.resourceDefinitions()).keys()].filter((rd) => rd.startsWith('xcp-volume-') && !named.has(rd));
 }
 
 /** The VHD parent of each of `uuids` that still exists (undefined for a base); RAW volumes are left out. */
-export async function parentsOf(fx: SrFixture, uuids: readonly string[]): Promise<Map<string, string | undefined>> {
+export async function parentsOf(fx: SrOnPool, uuids: readonly string[]): Promise<Map<string, string | undefined>> {
   const root = fx.pool.runtime.host('host1').spec.root;
   const volumes = await openVolumes(fx);
   const out = new Map<string, string | undefined>();
@@ -39,14 +40,14 @@ export async function parentsOf(fx: SrFixture, uuids: readonly string[]): Promis
 }
 
 /** sha256 of the whole device of `uuid` on host1 (a volume whose chain cannot be read is compared raw). */
-export async function rawHash(fx: SrFixture, uuid: string): Promise<string> {
+export async function rawHash(fx: SrOnPool, uuid: string): Promise<string> {
   const volumes = await openVolumes(fx);
   const device = hostPath(fx.pool.runtime.host('host1').spec.root, volumes.devicePath(asVdiUuid(uuid)));
   return createHash('sha256').update(await readFile(device)).digest('hex');
 }
 
 /** The smallest free space (bytes) among the SR's storage pools, as LINSTOR reports it. */
-export async function poolFreeBytes(fx: SrFixture): Promise<number> {
+export async function poolFreeBytes(fx: SrOnPool): Promise<number> {
   const name = srNames(fx.groupName).storagePool;
   const pools = (await fx.linstor.storagePools.view()).filter((p) => p.storage_pool_name === name && p.free_capacity !== undefined);
   if (pools.length === 0) throw new Error(`no storage pool ${name} reports its free space`);
@@ -57,7 +58,7 @@ export async function poolFreeBytes(fx: SrFixture): Promise<number> {
  * Fills the SR's storage pools until `leaveBytes` are free: a RAW volume (which the collector never
  * reads or merges) whose device is written through, so that a thin pool counts it as allocated.
  */
-export async function fillPool(fx: SrFixture, uuid: string, leaveBytes: number): Promise<void> {
+export async function fillPool(fx: SrOnPool, uuid: string, leaveBytes: number): Promise<void> {
   const fill = (await poolFreeBytes(fx)) - leaveBytes;
   if (fill <= 0) throw new Error(`the pools have less than ${leaveBytes} bytes free already`);
   const volumes = await openVolumes(fx);

@@ -8,9 +8,12 @@
 import test, { type ExecutionContext } from 'ava';
 import { computeVolumeSize } from '../../lib/vhd/index.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { srFixture } from '../e2e/sr-fixture.js';
+import { srFixture, type SrOnPool } from '../../sim/fixtures/sr.js';
 import { fillPool, journalKeys, leakedDefinitions, parentsOf, rawHash, recordRequests } from './fault-helpers.js';
-import { buildChain, contentOf, openVolumes, runGc, type Layer, type SrFixture } from './helpers.js';
+import { contentOf } from './helpers.js';
+import { buildChain, type Layer } from '../../sim/fixtures/chain.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const MiB = 1 << 20;
 const EXHAUSTIVE = process.env['LINSTOR_SR_EXHAUSTIVE'] === '1';
@@ -32,18 +35,18 @@ function chain(id: (i: number) => string, o: { baseVolumeBytes?: number; virtual
   ];
 }
 
-async function contents(fx: SrFixture, uuids: readonly string[]): Promise<Map<string, Buffer>> {
+async function contents(fx: SrOnPool, uuids: readonly string[]): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   for (const u of uuids) out.set(u, await contentOf(fx, u));
   return out;
 }
 
-async function assertContents(t: ExecutionContext, fx: SrFixture, before: ReadonlyMap<string, Buffer>, title: string): Promise<void> {
+async function assertContents(t: ExecutionContext, fx: SrOnPool, before: ReadonlyMap<string, Buffer>, title: string): Promise<void> {
   for (const [uuid, bytes] of before) t.true((await contentOf(fx, uuid)).equals(bytes), `${title}: ${uuid} reads differently`);
 }
 
 /** After a finished coalesce of id(2): leaf and snap hang below the base, the merged layer is gone. */
-async function assertCoalesced(t: ExecutionContext, fx: SrFixture, id: (i: number) => string, title: string): Promise<void> {
+async function assertCoalesced(t: ExecutionContext, fx: SrOnPool, id: (i: number) => string, title: string): Promise<void> {
   const p = await parentsOf(fx, [1, 2, 3, 4].map(id));
   t.false(p.has(id(2)), `${title}: the merged layer is still there`);
   t.is(p.get(id(3)), id(1), `${title}: leaf relinked`);

@@ -12,8 +12,11 @@ import { leafStep } from '../../gc/leaf-step.js';
 import { Journal } from '../../lib/journal/index.js';
 import { MemorySink } from '../../lib/log/logger.js';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { silentLogger } from '../e2e/sr-helpers.js';
-import { buildChain, contentOf, createdSr, gcContextOn, openVolumes, parents } from './helpers.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import { contentOf, gcContextOn } from './helpers.js';
+import { buildChain, parents } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
 import type { UnderLock } from '../../gc/coalesce.js';
 
 const P = '77777777-6666-4666-8666-000000000001';

@@ -6,7 +6,11 @@
 import test from 'ava';
 import { GC_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { buildChain, contentOf, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const { leaf } = GC_POINTS;
 const POINTS = [undefined, leaf.afterJournal, leaf.afterMerge, leaf.afterRenameLeaf, leaf.afterRenameParent, leaf.afterCommit, leaf.afterUnjournal];

@@ -2,10 +2,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { SrFixture } from './helpers.js';
+import type { SrOnPool } from '../../sim/fixtures/sr.js';
 
 /** Guest I/O on host2 through the tapdisk serving `vdi`. */
-export function guest(fx: SrFixture, vdi: string) {
+export function guest(fx: SrOnPool, vdi: string) {
   const dir = mkdtemp(path.join(os.tmpdir(), 'live-leaf-'));
   let n = 0;
   return {
@@ -23,7 +23,7 @@ export function guest(fx: SrFixture, vdi: string) {
 }
 
 /** Introduces the chain (SR.scan), starts a VM on host2 with the leaf as its disk; returns the VM and leaf refs. */
-export async function runningOnSlave(fx: SrFixture, leaf: string): Promise<{ vm: string; leafRef: string }> {
+export async function runningOnSlave(fx: SrOnPool, leaf: string): Promise<{ vm: string; leafRef: string }> {
   await fx.xapi.call('SR.scan', fx.srRef);
   const leafRef = await fx.xapi.vdi.getByUuid(leaf);
   const vm = await fx.xapi.call<string>('VM.create', { name_label: `vm-${leaf.slice(-2)}` });

@@ -6,7 +6,10 @@
 import test from 'ava';
 import { LEAF_POINTS } from '../../gc/fault-points.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { buildChain, createdSr, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 import { guest, runningOnSlave } from './live-helpers.js';
 
 const POINTS = LEAF_POINTS;

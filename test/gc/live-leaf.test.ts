@@ -5,7 +5,10 @@
  * one layer under the leaf's uuid. A refused pause changes nothing.
  */
 import test from 'ava';
-import { buildChain, contentOf, createdSr, parents, runGc, type Layer } from './helpers.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 import { guest, runningOnSlave } from './live-helpers.js';
 
 const uuid = (n: number, i: number) => `99999999-9999-4999-8${String(n).padStart(3, '0')}-${String(i).padStart(12, '0')}`;

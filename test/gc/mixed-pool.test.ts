@@ -9,8 +9,11 @@ import test from 'ava';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { buildChain, contentOf, openVolumes, parents, runGc, VIRTUAL, type Layer } from './helpers.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, VIRTUAL, type Layer } from '../../sim/fixtures/chain.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const MiB = 2 ** 20;
 const KiB = 1024;

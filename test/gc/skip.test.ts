@@ -7,8 +7,11 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hostPath } from '../../lib/host/env.js';
 import { asVdiUuid, deletedVdiUuid } from '../../lib/volume/index.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { buildChain, contentOf, openVolumes, parents, runGc, type Layer } from './helpers.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
+import { contentOf } from './helpers.js';
+import { buildChain, parents, type Layer } from '../../sim/fixtures/chain.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
+import { runGc } from '../../sim/fixtures/collector.js';
 
 const id = (i: number) => `55555555-5555-4555-8555-${String(i).padStart(12, '0')}`;
 const CORRUPT_BASE = id(1);

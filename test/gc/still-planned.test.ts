@@ -11,8 +11,11 @@ import { StalePlanError } from '../../gc/still-planned.js';
 import { Journal } from '../../lib/journal/index.js';
 import { MemorySink } from '../../lib/log/logger.js';
 import { asVdiUuid } from '../../lib/volume/index.js';
-import { silentLogger } from '../e2e/sr-helpers.js';
-import { buildChain, contentOf, createdSr, gcContextOn, openVolumes, parents, underLockOf } from './helpers.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import { contentOf, gcContextOn, underLockOf } from './helpers.js';
+import { buildChain, parents } from '../../sim/fixtures/chain.js';
+import { createdSr } from '../../sim/fixtures/sr-create.js';
+import { openVolumes } from '../../sim/fixtures/volumes.js';
 
 const P = '66666666-6666-4666-8666-000000000001';
 const M = '66666666-6666-4666-8666-000000000002';

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostOutcome } from '../../tools/linstor-sr-switch/pool.js';
-import { srFixture } from '../e2e/sr-fixture.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 import { testWith, toolsPresent } from '../helpers/packaging-tools.js';
 import { runBuilt } from '../helpers/run-built.js';
 import { smapiCall } from '../helpers/smapi-call.js';

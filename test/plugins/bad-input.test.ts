@@ -14,7 +14,7 @@ import { CLASSES } from '../../sim/xapi/schema.js';
 import { startPool, type SimPool } from '../../sim/pool/pool.js';
 import { createXapi, type Xapi } from '../../lib/xapi/index.js';
 import { seedVolume } from '../e2e/sr-helpers.js';
-import { callPlugin } from './helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const G = 'linstor_group/thin_device';
 const VDI = '7a1c2d3e-4f50-4612-8734-9a0b1c2d3e4f';

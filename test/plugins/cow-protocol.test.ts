@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { hostPath } from '../../lib/host/env.js';
 import { createVhd, openChain, queryVhd, readChain, snapshotVhd, writeChain } from '../../lib/vhd/index.js';
 import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const dev = (rd: string) => `/dev/drbd/by-res/${rd}/0`;
 const MIB = 1024 * 1024;

@@ -1,6 +1,7 @@
 import test from 'ava';
-import { callPlugin } from './helpers.js';
-import { linstorOf, startFixture } from '../e2e/sr-helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 test('createSr: checks every argument first, then volume groups through the lvm plugin and SR.create on the master', async (t) => {
   t.timeout(10 * 60_000);

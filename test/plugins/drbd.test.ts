@@ -1,7 +1,8 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { controllerOn, seedResource, tmpPool, tool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 async function withResource(t: Parameters<typeof tmpPool>[0]) {
   const pool = await tmpPool(t, 2);

@@ -1,8 +1,10 @@
 import test from 'ava';
 import { setHostPower } from '../../sim/pool/failover.js';
-import { tool } from '../sim/pool/helpers.js';
-import { createSr, seedVolume, startFixture, THICK, THIN } from '../e2e/sr-helpers.js';
-import { callPlugin } from './helpers.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
+import { seedVolume } from '../e2e/sr-helpers.js';
+import { createSr, THICK, THIN } from '../../sim/fixtures/sr-create.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 type Report = {
   'controller-uri': string;

@@ -1,6 +1,9 @@
 import test from 'ava';
-import { callPlugin } from './helpers.js';
-import { createSr, linstorOf, seedVolume, startFixture, THIN } from '../e2e/sr-helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
+import { seedVolume } from '../e2e/sr-helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
 
 const VDI = '22222222-3333-4444-8555-666666666666';
 const group = THIN['group-name'];

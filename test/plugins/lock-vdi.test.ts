@@ -1,8 +1,8 @@
 import test from 'ava';
 import { SmLocks } from '../../lib/host/sm-lock.js';
 import { parseTimestampMs, srNames } from '../../lib/volume/index.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { callPlugin } from './helpers.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 test('lockVdi from two callers: locking waits for the master\'s SR lock, both get the lock; unlocking does not wait, and drops the ownerless lock for both', async (t) => {
   t.timeout(10 * 60_000);

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { startFixture } from '../e2e/sr-helpers.js';
-import { callPlugin } from './helpers.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 test('with no controller anywhere the pool functions fail with Failure -1 saying so, and change nothing', async (t) => {
   t.timeout(6 * 60_000);

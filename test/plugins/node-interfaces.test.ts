@@ -1,6 +1,8 @@
 import test from 'ava';
-import { createSr, linstorOf, startFixture, THIN } from '../e2e/sr-helpers.js';
-import { callPlugin } from './helpers.js';
+import { createSr, THIN } from '../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { startFixture } from '../../sim/fixtures/pool-session.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const group = THIN['group-name'];
 

@@ -1,8 +1,9 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { controllerOn, seedResource, tmpPool, tool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const TOML = '[[promoter]]\n\n[promoter.resources.xcp-persistent-database]\nstart = [ "var-lib-linstor.service", "linstor-controller.service" ]\n';
 

@@ -8,10 +8,12 @@ import { createVhd } from '../../lib/vhd/index.js';
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { linstorOf, silentLogger } from '../e2e/sr-helpers.js';
-import { srFixture } from '../e2e/sr-fixture.js';
-import { controllerOn, seedResource, tmpPool, tool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { linstorOf } from '../../sim/fixtures/linstor.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
+import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const VDI = '66666666-7777-8888-9999-000000000000';
 // A persistent name: unpause refreshes only xcp-volume- paths (through the SR), tested below.

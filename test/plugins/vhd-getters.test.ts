@@ -2,7 +2,7 @@ import test from 'ava';
 import { inflateSync } from 'node:zlib';
 import { createVhd, snapshotVhd, writeChain, openChain } from '../../lib/vhd/index.js';
 import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const BASE = '/dev/drbd/by-res/xcp-volume-base/0';
 const LEAF = '/dev/drbd/by-res/xcp-volume-leaf/0';

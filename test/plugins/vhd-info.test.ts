@@ -1,7 +1,7 @@
 import test from 'ava';
-import { srFixture } from '../e2e/sr-fixture.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 import { seedVhdChain } from '../e2e/sr-helpers.js';
-import { callPlugin } from './helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const PARENT = '11111111-1111-4111-8111-111111111111';
 const CHILD = '22222222-2222-4222-8222-222222222222';

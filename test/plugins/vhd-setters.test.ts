@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createVhd, openChain, queryVhd, readChain, setKeyHash, snapshotVhd, writeChain } from '../../lib/vhd/index.js';
 import { hostPath } from '../../lib/host/env.js';
 import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
-import { callPlugin } from './helpers.js';
+import { callPlugin } from '../../sim/fixtures/plugin.js';
 
 const dev = (rd: string) => `/dev/drbd/by-res/${rd}/0`;
 const MIB = 1024 * 1024;

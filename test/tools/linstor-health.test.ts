@@ -9,8 +9,8 @@ import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
 import { writeZip } from '../../lib/zip/zip.js';
 import { setHostPower } from '../../sim/pool/failover.js';
 import type { SimPool } from '../../sim/pool/pool.js';
-import { silentLogger } from '../e2e/sr-helpers.js';
-import { srFixture } from '../e2e/sr-fixture.js';
+import { silentLogger } from '../../sim/fixtures/silent-logger.js';
+import { srFixture } from '../../sim/fixtures/sr.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/linstor-health');
 const VDI = '33333333-4444-4555-8666-777777777777';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setHostPower } from '../../sim/pool/failover.js';
 import type { SimPool } from '../../sim/pool/pool.js';
-import { controllerOn, seedResource, tmpPool, tool } from '../sim/pool/helpers.js';
+import { controllerOn, seedResource, tmpPool } from '../sim/pool/helpers.js';
+import { tool } from '../../sim/fixtures/host-tool.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../dist/linstor-kv-tool');
 const KV = 'xcp-sr-linstor_group_thin_device';

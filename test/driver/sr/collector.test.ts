@@ -3,8 +3,10 @@ import { access } from 'node:fs/promises';
 import { collectorPath } from '../../../driver/sr/collector.js';
 import { hostPath } from '../../../lib/host/env.js';
 import { SmLocks } from '../../../lib/host/sm-lock.js';
-import { srFixture } from '../../e2e/sr-fixture.js';
-import { buildChain, contentOf, createdSr, parents, type Layer, type SrFixture } from '../../gc/helpers.js';
+import { srFixture, type SrOnPool } from '../../../sim/fixtures/sr.js';
+import { contentOf } from '../../gc/helpers.js';
+import { buildChain, parents, type Layer } from '../../../sim/fixtures/chain.js';
+import { createdSr } from '../../../sim/fixtures/sr-create.js';
 
 const BASE = '33333333-3333-4333-8333-000000000001';
 const MID = '33333333-3333-4333-8333-000000000002';
@@ -18,7 +20,7 @@ const CHAIN: Layer[] = [
   { uuid: GARBAGE, label: 'old', hidden: true },
 ];
 
-function setGcMode(fx: SrFixture, mode: string): void {
+function setGcMode(fx: SrOnPool, mode: string): void {
   (fx.pool.xapi.settings.env as Record<string, string>)['LINSTOR_SR_GC'] = mode;
 }
 

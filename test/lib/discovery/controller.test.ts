@@ -6,7 +6,8 @@ import { run } from '../../../lib/exec/run.js';
 import { createLogger, MemorySink } from '../../../lib/log/logger.js';
 import { createXapi } from '../../../lib/xapi/index.js';
 import type { SimPool } from '../../../sim/pool/pool.js';
-import { controllerOn, seedResource, tmpPool, tool } from '../../sim/pool/helpers.js';
+import { controllerOn, seedResource, tmpPool } from '../../sim/pool/helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 /** Discovery as the driver on `host` runs it: host tools on PATH, XAPI through the host's socket. */
 async function deps(pool: SimPool, host: string, withXapi = true): Promise<DiscoveryDeps> {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backupDatabase, backupStamp, DATABASE_BACKUP_LATEST, LinstorDatabaseBackupError } from '../../../lib/host/database-backup.js';
 import { writeZip } from '../../../lib/zip/zip.js';
-import { silentLogger } from '../../e2e/sr-helpers.js';
+import { silentLogger } from '../../../sim/fixtures/silent-logger.js';
 
 const good = () => writeZip([{ name: 'linstordb.mv.db', data: Buffer.from('db') }]);
 

@@ -5,7 +5,8 @@ import {
   coalesceVhd, createVhd, openChain, queryVhd, readChain, setHidden, setParent, snapshotVhd, writeChain, checkVhd, chainDepth,
   VhdChainTooLongError, VhdFormatError, VhdParentLoopError, VhdParentMissingError, VhdNotFoundError,
 } from '../../../lib/vhd/index.js';
-import { fingerprint, tmpRoot, writeAt } from './helpers.js';
+import { fingerprint, tmpRoot } from './helpers.js';
+import { writeAt } from '../../../sim/fixtures/write.js';
 
 const MiB = 2 ** 20;
 

@@ -6,7 +6,6 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { openChain, writeChain, type VhdContext } from '../../../lib/vhd/index.js';
 
 /** A fresh host root under /tmp, removed when the test ends. */
 export async function tmpRoot(t: ExecutionContext): Promise<string> {
@@ -139,14 +138,4 @@ export async function libvhdiReadable(files: readonly string[]): Promise<number>
     min = Math.min(min, Number(footer.readBigUInt64BE(40)));
   }
   return min;
-}
-
-/** Writes `data` at byte `offset` of the chain whose leaf is `p` (the guest-I/O stand-in). */
-export async function writeAt(ctx: VhdContext, p: string, offset: number, data: Buffer): Promise<void> {
-  const chain = await openChain(ctx, p, { writable: true });
-  try {
-    await writeChain(chain, offset, data);
-  } finally {
-    await chain.close();
-  }
 }

@@ -6,7 +6,8 @@ import {
   repairVhd, resizeVhd, setHidden, setKeyHash, setParent, setPhysicalSize, snapshotVhd, queryDepth,
   VhdInvalidArgumentError, VhdNoSpaceError, type VhdContext,
 } from '../../../lib/vhd/index.js';
-import { assertSameBytes, fingerprint, pattern, tmpRoot, writeAt } from './helpers.js';
+import { assertSameBytes, fingerprint, pattern, tmpRoot } from './helpers.js';
+import { writeAt } from '../../../sim/fixtures/write.js';
 
 const MiB = 2 ** 20;
 

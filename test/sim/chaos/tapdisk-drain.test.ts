@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createVhd, openChain, readChain } from '../../../lib/vhd/index.js';
 import type { SimPool } from '../../../sim/pool/pool.js';
 import { TAP_PAUSE_REQUESTED, TAP_PAUSED } from '../../../sim/pool/runtime.js';
-import { controllerOn, seedResource, tmpPool, tool } from '../pool/helpers.js';
+import { controllerOn, seedResource, tmpPool } from '../pool/helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 const SR = '11111111-2222-3333-4444-555555555555';
 const VDI = '66666666-7777-8888-9999-000000000000';

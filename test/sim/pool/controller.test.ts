@@ -2,7 +2,8 @@ import test from 'ava';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLinstorClient } from '../../../lib/linstor/index.js';
-import { controllerOn, seedResource, tmpPool, tool } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from './helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 test('no controller serves until systemctl starts it; it serves at that host address, port 3370', async (t) => {
   const pool = await tmpPool(t, 2);

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { controllerOn, seedResource, tmpPool, tool } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from './helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 test('drbdsetup status --json and show --json describe the resources of this host', async (t) => {
   const pool = await tmpPool(t, 3, { diskless: ['host3'] });

@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moveController, setHostPower } from '../../../sim/pool/failover.js';
-import { callPlugin } from '../../plugins/helpers.js';
-import { createSr, linstorOf, startFixture, THIN } from '../../e2e/sr-helpers.js';
-import { tool } from './helpers.js';
+import { callPlugin } from '../../../sim/fixtures/plugin.js';
+import { createSr, THIN } from '../../../sim/fixtures/sr-create.js';
+import { linstorOf } from '../../../sim/fixtures/linstor.js';
+import { startFixture } from '../../../sim/fixtures/pool-session.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
 const MIB = 1024 * 1024;

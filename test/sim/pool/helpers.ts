@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLinstorClient, type LinstorApi } from '../../../lib/linstor/index.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 import { startPool, type SimPool } from '../../../sim/pool/pool.js';
 
 /** A pool in a fresh temporary folder; closed by the test's teardown. */
@@ -11,12 +11,6 @@ export async function tmpPool(t: { teardown(fn: () => Promise<void>): void }, ho
   const pool = await startPool({ dir, hosts, diskSizeGiB: 10, ...extra });
   t.teardown(() => pool.close());
   return pool;
-}
-
-/** Runs a host tool through its real wrapper script on `host`, as the driver would. */
-export async function tool(pool: SimPool, host: string, name: string, args: readonly string[]) {
-  const r = await execa(name, [...args], { reject: false, env: { PATH: pool.pathFor(host) }, extendEnv: false });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
 }
 
 /** Starts the controller on `host` (systemctl), and returns a client for it. */

@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { encodePluginCall } from '../../../lib/smapi/plugin.js';
 import { decodeMethodResponse } from '../../../lib/smapi/xmlrpc.js';
-import { controllerOn, seedResource, tmpPool, tool } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from './helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 test('vgchange finds linstor_group only on hosts with a disk', async (t) => {
   const pool = await tmpPool(t, 2, { diskless: ['host2'] });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createVhd } from '../../../lib/vhd/index.js';
 import type { SimPool } from '../../../sim/pool/pool.js';
-import { controllerOn, seedResource, tmpPool, tool } from './helpers.js';
+import { controllerOn, seedResource, tmpPool } from './helpers.js';
+import { tool } from '../../../sim/fixtures/host-tool.js';
 
 const SR = '11111111-2222-3333-4444-555555555555';
 const VDI = '66666666-7777-8888-9999-000000000000';

@@ -11,9 +11,9 @@ import { decodePluginCall } from '../../../lib/smapi/plugin.js';
 import { decodeMethodResponse } from '../../../lib/smapi/xmlrpc.js';
 import { legacyLinstorManager } from '../../../sim/xapi/legacy-plugin.js';
 import { XapiSimulator } from '../../../sim/xapi/simulator.js';
-import { srFixture } from '../../e2e/sr-fixture.js';
+import { srFixture } from '../../../sim/fixtures/sr.js';
 import { seedVhdChain } from '../../e2e/sr-helpers.js';
-import { callPlugin } from '../../plugins/helpers.js';
+import { callPlugin } from '../../../sim/fixtures/plugin.js';
 
 const PARENT = '66666666-6666-4666-8666-000000000001';
 const CHILD = '66666666-6666-4666-8666-000000000002';
