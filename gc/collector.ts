@@ -9,7 +9,7 @@
  */
 import { Journal } from '../lib/journal/index.js';
 import type { SmLocks } from '../lib/host/sm-lock.js';
-import { asVdiUuid, VolumeManager } from '../lib/volume/index.js';
+import { asVdiUuid } from '../lib/volume/index.js';
 import { coalesceNonLeaf, NoSpaceError, sectorsToBytes, type UnderLock } from './coalesce.js';
 import { deleteVdi } from './delete.js';
 import { describeOpener, foreign, openersOfVolumes } from './openers.js';
@@ -45,7 +45,7 @@ export type RunOutcome = 'done' | 'busy' | 'aborted';
 
 /** A read-only look: the plan from a manager opened without repair and devices already present. */
 export async function readOnlyPlan(ctx: GcContext): Promise<Plan> {
-  const volumes = await VolumeManager.open({ linstor: ctx.linstor, groupName: ctx.groupName, logger: ctx.log.child('volume'), repair: false, timeScale: ctx.env.timeScale });
+  const volumes = await ctx.readOnlyVolumes();
   const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis: await ctx.xapiVdis(), readOnly: true });
   return plan(inv.views);
 }

@@ -2,8 +2,9 @@
  * What one collector run works with (sm's `cleanup.LinstorSR` + `_reloadLinstor`): a XAPI session on
  * this host's socket (the collector is started by the driver, not by xapi, so it logs in as sm's GC
  * does), the SR and this host's PBD (group-name), the master check, the LINSTOR controller found by
- * discovery, and plugin calls. The volume manager is built per pass, only under the SR lock, with
- * repair (commit f0f3e4eb: built outside the lock, a repair raced a snapshot rollback).
+ * discovery, and plugin calls. The volume manager comes from the SR context (lib/sr-context), afresh
+ * for each pass and only under the SR lock, with repair (built outside the lock, a repair raced a
+ * snapshot rollback).
  */
 import { discoverController } from '../lib/discovery/controller.js';
 import { xapiDiscovery } from '../lib/discovery/xapi-pool.js';
@@ -13,7 +14,8 @@ import { scaled, type HostEnv } from '../lib/host/env.js';
 import { thisHostUuid } from '../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../lib/linstor/index.js';
 import type { Logger } from '../lib/log/logger.js';
-import { srProvisioning, VolumeManager, type Provisioning, type ResourceName } from '../lib/volume/index.js';
+import { openSrContext } from '../lib/sr-context/sr-context.js';
+import { srProvisioning, type Provisioning, type ResourceName, type VolumeManager } from '../lib/volume/index.js';
 import { createLocalXapi, isXapiError, type HostRecord, type Xapi } from '../lib/xapi/index.js';
 import type { XapiVdi } from './inventory.js';
 
@@ -39,6 +41,8 @@ export type GcContext = {
   readonly linstor: LinstorApi;
   /** A fresh volume manager with repair; call it under the SR lock only. */
   openVolumes(): Promise<VolumeManager>;
+  /** A fresh volume manager without repair, for a look that changes nothing (status, dry run). */
+  readOnlyVolumes(): Promise<VolumeManager>;
   /** False once this host's PBD of the SR is unplugged (sm checks it every iteration). */
   plugged(): Promise<boolean>;
   /** SR other-config switches sm honours: `gc=false` (no run), `coalesce=false` (deletes only). */
@@ -119,6 +123,22 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
     const found = await discovery;
     const linstor = createLinstorClient({ controllers: found.uris, logger: o.log.child('linstor') });
     const node = hostnames.get(hostRef) ?? '';
+    const sr = openSrContext({
+      env: o.env,
+      log: o.log,
+      exec: o.exec,
+      xapi,
+      groupName,
+      repair: true,
+      connect: async () => linstor,
+      drbd: {
+        openers: async (resource: ResourceName) => openersOn(xapi, [...hostnames.keys()], resource, hostnames),
+        demote: async (resource: ResourceName, n: string) => {
+          const ref = [...hostnames].find(([, h]) => h === n)?.[0];
+          if (ref) await xapi.host.callPlugin(ref, 'linstor-manager', 'demoteDrbdResource', { resource_name: resource });
+        },
+      },
+    });
     return {
       env: o.env,
       log: o.log,
@@ -132,21 +152,8 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
       node,
       hostnames,
       linstor,
-      openVolumes: () =>
-        VolumeManager.open({
-          linstor,
-          groupName,
-          logger: o.log.child('volume'),
-          repair: true,
-          timeScale: o.env.timeScale,
-          drbd: {
-            openers: async (resource: ResourceName) => openersOn(xapi, [...hostnames.keys()], resource, hostnames),
-            demote: async (resource: ResourceName, n: string) => {
-              const ref = [...hostnames].find(([, h]) => h === n)?.[0];
-              if (ref) await xapi.host.callPlugin(ref, 'linstor-manager', 'demoteDrbdResource', { resource_name: resource });
-            },
-          },
-        }),
+      openVolumes: () => sr.freshVolumes(),
+      readOnlyVolumes: () => sr.freshVolumes({ repair: false }),
       async plugged() {
         if (o.calledByDriver) return true;
         try {

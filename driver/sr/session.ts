@@ -1,7 +1,8 @@
 /**
- * What an SR or VDI verb works with, built lazily so a verb pays only for what it touches: the XAPI
- * session xapi gave it (never logged out), the LINSTOR controller found by discovery, the SR's volume
- * manager (with repair on the master for exclusive commands) and journal, and sm's SR lock.
+ * What an SR or VDI verb works with: the SR context (lib/sr-context: built lazily so a verb pays only
+ * for what it touches) on the XAPI session xapi gave it (never logged out), with repair on the master for
+ * exclusive commands, plus what is the driver's own: the validated device-config, sm's SR lock and the
+ * version guard.
  *
  *   1. device-config validated (5004, 5005, InvalidArg)
  *   2. master-only commands refused on a slave (LinstorMaster)
@@ -13,12 +14,13 @@
  */
 import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
-import { Journal } from '../../lib/journal/index.js';
+import type { Journal } from '../../lib/journal/index.js';
 import { versionMismatchMessage, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
-import { VolumeManager } from '../../lib/volume/index.js';
+import { openSrContext } from '../../lib/sr-context/sr-context.js';
+import type { VolumeManager } from '../../lib/volume/index.js';
 import { createLocalXapi, type Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { MASTER_ONLY, OPS_EXCLUSIVE, OPS_SR_LOCKED, parseSrConfig, type SrConfig } from './config.js';
@@ -48,13 +50,6 @@ export type SrSession = {
 /** sm skips its version check for these: sr_create makes the nodes, sr_detach must always work. */
 const VERSION_UNCHECKED: ReadonlySet<Verb> = new Set<Verb>(['sr_create', 'sr_detach']);
 
-type Memo<T> = { (): Promise<T>; forget(): void };
-
-function memo<T>(fn: () => Promise<T>): Memo<T> {
-  let p: Promise<T> | undefined;
-  return Object.assign(() => (p ??= fn()), { forget: () => (p = undefined) });
-}
-
 /** Opens the session of an SR-scoped request (the request must carry sr_uuid and a session). */
 export async function openSrSession<V extends Verb>(ctx: DriverContext, request: SmapiRequest<V>, srSmConfig: Readonly<Record<string, string>> = {}): Promise<SrSession> {
   const srUuid = request.srUuid;
@@ -67,31 +62,29 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
   let srLock: SmLockHandle | undefined;
   if (OPS_SR_LOCKED.has(request.verb)) srLock = await locks.acquire(srUuid, 'sr');
 
-  // Closed with the session: its keep-alive sockets would otherwise outlive the verb.
-  let connected: LinstorApi | undefined;
-  const linstor = memo(async () => {
-    let client: LinstorApi;
-    let mismatch: string | undefined;
-    try {
-      client = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
-      if (!VERSION_UNCHECKED.has(request.verb)) mismatch = versionMismatchMessage(await client.nodes.list());
-    } catch (error) {
-      throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
-    }
-    connected = client;
-    if (mismatch !== undefined) throw new SrError('SRUnavailable', mismatch);
-    return client;
+  const sr = openSrContext({
+    env: ctx.env,
+    log: ctx.log,
+    exec: ctx.exec,
+    xapi,
+    groupName: config.groupName,
+    repair: isMaster && OPS_EXCLUSIVE.has(request.verb),
+    connect: async () => {
+      let client: LinstorApi;
+      let mismatch: string | undefined;
+      try {
+        client = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
+        if (!VERSION_UNCHECKED.has(request.verb)) mismatch = versionMismatchMessage(await client.nodes.list());
+      } catch (error) {
+        throw new SrError('SRUnavailable', `LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
+      }
+      if (mismatch !== undefined) {
+        await client.close().catch(() => undefined);
+        throw new SrError('SRUnavailable', mismatch);
+      }
+      return client;
+    },
   });
-  const openVolumes = async () =>
-    VolumeManager.open({
-      linstor: await linstor(),
-      groupName: config.groupName,
-      logger: ctx.log.child('volume'),
-      repair: isMaster && OPS_EXCLUSIVE.has(request.verb),
-      timeScale: ctx.env.timeScale,
-    });
-  const volumes = memo(openVolumes);
-  const journal = memo(async () => new Journal((await volumes()).journalStore(), ctx.log.child('journal')));
   return {
     srUuid,
     config,
@@ -100,16 +93,13 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     locks,
     holdsSrLock: srLock !== undefined,
     hostRef: () => request.hostRef ?? '',
-    linstor,
-    volumes,
-    freshVolumes: openVolumes,
-    journal,
-    forgetVolumes() {
-      volumes.forget();
-      journal.forget();
-    },
+    linstor: sr.linstor,
+    volumes: sr.volumes,
+    freshVolumes: sr.freshVolumes,
+    journal: sr.journal,
+    forgetVolumes: sr.forgetVolumes,
     async close() {
-      await connected?.close().catch((error: unknown) => ctx.log.warn('closing the LINSTOR client failed', { error }));
+      await sr.close();
       try {
         await srLock?.release();
         await locks.close();

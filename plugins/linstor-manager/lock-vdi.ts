@@ -4,11 +4,10 @@
  * under this host's SR lock, so it never interleaves with an exclusive verb or the GC; clearing does not
  * wait for it. Answers 'True'/'False'.
  */
-import { connectController } from '../../lib/discovery/connect.js';
 import { SmLocks, type SmLockHandle } from '../../lib/host/sm-lock.js';
-import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { createLocalXapi } from '../../lib/xapi/index.js';
+import { asVdiUuid } from '../../lib/volume/index.js';
 import { checkArgs, GROUP, required, TRUTH, UUID } from './args.js';
+import { withSrContext } from './sr-context.js';
 import { strtobool, trueFalse } from './true-false.js';
 
 export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
@@ -20,15 +19,11 @@ export const lockVdi = trueFalse('lockVdi', async (ctx, args) => {
   let srLock: SmLockHandle | undefined;
   try {
     if (locked) srLock = await locks.acquire(srUuid, 'sr');
-    const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
-    const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
-    try {
-      const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+    await withSrContext(ctx, groupName, async (sr) => {
+      const volumes = await sr.volumes();
       if (locked) await volumes.lock(vdiUuid);
       else await volumes.unlock(vdiUuid);
-    } finally {
-      await linstor.close();
-    }
+    });
   } finally {
     await srLock?.release();
     await locks.close();

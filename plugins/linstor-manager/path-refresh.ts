@@ -4,24 +4,23 @@
  * SR's group name in this host's PBD, map the uuid to its current resource, and make the leaf and every
  * parent usable here (disklesses on demand), as `create_chain_paths` does before tapdisk reopens them.
  */
-import { connectController } from '../../lib/discovery/connect.js';
 import { thisHostRef } from '../../lib/host/inventory.js';
 import { MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
-import { asVdiUuid, VolumeManager } from '../../lib/volume/index.js';
-import { createLocalXapi } from '../../lib/xapi/index.js';
+import { asVdiUuid } from '../../lib/volume/index.js';
 import type { PluginContext } from './context.js';
+import { xapiOf } from './pool-session.js';
+import { withSrContext } from './sr-context.js';
 
 /** The VDI's current by-res path on this host, with its chain available; throws when it cannot. */
 export async function refreshLinstorPath(ctx: PluginContext, srUuid: string, vdiUuid: string): Promise<string> {
-  const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
+  const xapi = xapiOf(ctx);
   const self = await thisHostRef(xapi, ctx.env.root);
   const pbd = Object.values(await xapi.pbd.recordsOfSr(await xapi.sr.getByUuid(srUuid))).find((p) => p.host === self);
   const groupName = pbd?.device_config['group-name'];
   if (!groupName) throw new Error(`Can't refresh tapdisk: no PBD with a group-name for SR ${srUuid} on this host`);
   const node = await xapi.host.get(self, 'hostname');
-  const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
-  try {
-    const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+  return withSrContext(ctx, groupName, async (sr) => {
+    const volumes = await sr.volumes();
     const uuid = asVdiUuid(vdiUuid);
     const leaf = await volumes.localDevicePath(uuid, node, ctx.env.root);
     // A RAW volume (vdi_type aio) has no chain.
@@ -35,7 +34,5 @@ export async function refreshLinstorPath(ctx: PluginContext, srUuid: string, vdi
       path = await volumes.localDevicePath(parent, node, ctx.env.root);
     }
     return leaf;
-  } finally {
-    await linstor.close();
-  }
+  });
 }

@@ -3,12 +3,11 @@
  * (spec/sm-linstor.md §4.2, §6): the VHD getters whose answer names VDIs,
  * so the device paths vhd-util reports are mapped back to VDI uuids through the SR's KV (`volume-name`).
  */
-import { connectController } from '../../lib/discovery/connect.js';
 import { queryVhd } from '../../lib/vhd/index.js';
-import { VolumeManager } from '../../lib/volume/index.js';
-import { createLocalXapi } from '../../lib/xapi/index.js';
+import type { VolumeManager } from '../../lib/volume/index.js';
 import { checkArgs, GROUP, optional, required, TRUTH, VHD_CALL } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
+import { withSrContext } from './sr-context.js';
 import { strtobool } from './true-false.js';
 import { ctxOf } from './vhd-getters.js';
 
@@ -17,13 +16,7 @@ const WITH_GROUP = { ...VHD_CALL, groupName: required(GROUP) };
 
 /** Opens the SR's volume manager (read-only: no repair) for one call. */
 async function withVolumes<T>(ctx: PluginContext, groupName: string, fn: (volumes: VolumeManager) => Promise<T>): Promise<T> {
-  const xapi = createLocalXapi({ socketPath: ctx.env.xapiSocket, sessionRef: ctx.sessionRef });
-  const linstor = await connectController({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
-  try {
-    return await fn(await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale }));
-  } finally {
-    await linstor.close();
-  }
+  return withSrContext(ctx, groupName, async (sr) => fn(await sr.volumes()));
 }
 
 /** The Python `get_volume_uuid_from_device_path`: a path no VDI owns is an error, not an empty uuid. */

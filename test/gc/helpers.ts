@@ -42,6 +42,7 @@ export function gcContextOn(fx: SrOnPool, sink: MemorySink, callPlugin: GcContex
     hostnames: new Map(refs),
     linstor: fx.linstor,
     openVolumes: () => openVolumes(fx),
+    readOnlyVolumes: () => openVolumes(fx),
     plugged: async () => true,
     srSwitches: async () => ({ gc: true, coalesce: true }),
     xapiVdis: async () => new Map(),
