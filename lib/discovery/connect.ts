@@ -6,17 +6,24 @@ import type { Xapi } from '../xapi/index.js';
 import { discoverController } from './controller.js';
 import { xapiDiscovery } from './xapi-pool.js';
 
-/**
- * Finds the controller as a process with a XAPI session does (DRBD database, then the hosts through
- * the plugin) and returns a client on the URIs found. Throws ControllerNotFoundError when none answers.
- */
-export async function connectController(options: {
+export type ConnectOptions = {
   readonly exec: Exec;
   readonly env: Pick<HostEnv, 'root' | 'timeScale'>;
   readonly log: Logger;
   readonly xapi: Xapi;
   readonly attempts?: number;
-}): Promise<LinstorApi> {
+};
+
+/**
+ * Finds the controller as a process with a XAPI session does (DRBD database, then the hosts through
+ * the plugin) and returns a client on the URIs found. Throws ControllerNotFoundError when none answers.
+ */
+export async function connectController(options: ConnectOptions): Promise<LinstorApi> {
+  return (await connectControllerAt(options)).linstor;
+}
+
+/** {@link connectController}, also answering the URIs found (the first is where the controller runs). */
+export async function connectControllerAt(options: ConnectOptions): Promise<{ linstor: LinstorApi; uris: readonly string[] }> {
   const found = await discoverController({
     exec: options.exec,
     root: options.env.root,
@@ -25,5 +32,5 @@ export async function connectController(options: {
     ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
     ...xapiDiscovery(options.xapi, options.env.root),
   });
-  return createLinstorClient({ controllers: found.uris, logger: options.log.child('linstor') });
+  return { linstor: createLinstorClient({ controllers: found.uris, logger: options.log.child('linstor') }), uris: found.uris };
 }

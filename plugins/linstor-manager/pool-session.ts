@@ -3,11 +3,9 @@
  * a LINSTOR client on the controller found through discovery, closed when the body returns. Errors of
  * the body become `Failure -1 [message]`, the Python plugin's shape for these functions (§6).
  */
-import { discoverController } from '../../lib/discovery/controller.js';
-import { xapiDiscovery } from '../../lib/discovery/xapi-pool.js';
-import { scaled } from '../../lib/host/env.js';
+import { connectControllerAt } from '../../lib/discovery/connect.js';
 import { thisHostRef } from '../../lib/host/inventory.js';
-import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
+import type { LinstorApi } from '../../lib/linstor/index.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
 import { createLocalXapi, type PbdRecord, type Xapi } from '../../lib/xapi/index.js';
 import { ArgumentError, checkArgs, type ArgSpec, type CheckedArgs } from './args.js';
@@ -39,15 +37,9 @@ export async function withPool<T>(ctx: PluginContext, body: (s: PoolSession) => 
       self: { ref, hostname: record.hostname, address: record.address },
       linstor: async () => {
         if (client) return client;
-        const found = await discoverController({
-          exec: ctx.exec,
-          root: ctx.env.root,
-          log: ctx.log,
-          retryDelayMs: scaled(ctx.env, 1000),
-          ...xapiDiscovery(xapi, ctx.env.root),
-        });
+        const found = await connectControllerAt({ exec: ctx.exec, env: ctx.env, log: ctx.log, xapi });
         uri = found.uris[0];
-        client = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+        client = found.linstor;
         return client;
       },
       get controllerUri() {
