@@ -22,6 +22,9 @@ import serializerModule from 'xmlrpc/lib/serializer.js';
 import deserializerModule from 'xmlrpc/lib/deserializer.js';
 import customTypeModule from 'xmlrpc/lib/customtype.js';
 import saxModule from 'sax';
+import { hasIllegalXmlChar, ILLEGAL_XML } from './xml-chars.js';
+
+export { hasIllegalXmlChar };
 
 /** A value that travels in XML-RPC. Structs are records of values; arrays are arrays. */
 export type XmlRpcValue =
@@ -103,14 +106,6 @@ function lib(): typeof modules {
 
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
-// Characters XML 1.0 forbids (C0 controls but TAB/LF/CR, lone surrogates, U+FFFE/U+FFFF).
-const ILLEGAL_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** True when the text holds a character that XML 1.0 cannot carry. */
-export function hasIllegalXmlChar(text: string): boolean {
-  ILLEGAL_XML.lastIndex = 0;
-  return ILLEGAL_XML.test(text);
-}
 
 function escapedString(text: string): unknown {
   const { CustomType } = lib();

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { chmod, copyFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dist, runBuilt, type ProcessResult } from '../helpers/run-built.js';
+import { dist, dumpsWithPython, runBuilt, type ProcessResult } from '../helpers/run-built.js';
 import { smapiCall } from '../helpers/smapi-call.js';
 
 const FAST = 'LinstorSR';
@@ -23,20 +23,31 @@ const XAPI_CALL =
   '<member><name>device_config</name><value><struct/></value></member>' +
   '</struct></value></param></params></methodCall>';
 
+/** The same call as a Python client writes it: xmlrpc.client.dumps, one element a line, strings in <string>. */
+const PYTHON_PARAMS = { host_ref: 'OpaqueRef:0a1b2c3d-0000-4000-8000-000000000001', command: 'sr_get_driver_info', args: [], device_config: {} };
+const PYTHON_CALL = await dumpsWithPython('sr_get_driver_info', [PYTHON_PARAMS]);
+
 const DRIVER_INFO_CALLS: Record<string, string[]> = {
   'xapi form': [XAPI_CALL],
+  'Python form': [PYTHON_CALL],
+  'Python form, UTF-8 named, with local_cache_sr': [
+    await dumpsWithPython('sr_get_driver_info', [{ ...PYTHON_PARAMS, local_cache_sr: '11111111-2222-3333-4444-555555555555' }], 'UTF-8'),
+  ],
+  'xapi form, one member a line': [XAPI_CALL.replaceAll('<member>', '\n  <member>')],
   'with declaration and <string>': [smapiCall('sr_get_driver_info')],
   'with local_cache_sr': [smapiCall('sr_get_driver_info', { local_cache_sr: '11111111-2222-3333-4444-555555555555' })],
   'no member': ['<methodCall><methodName>sr_get_driver_info</methodName><params><param><value><struct></struct></value></param></params></methodCall>'],
+  'params as an empty-element struct': ['<methodCall><methodName>sr_get_driver_info</methodName><params><param><value><struct/></value></param></params></methodCall>'],
 };
 /** Calls the entry must hand to the full driver; what they answer is the full driver's. */
 const OTHER_CALLS: Record<string, string[]> = {
-  'driver info with whitespace': [XAPI_CALL.replace('<struct><member>', '<struct>\n<member>')],
   'driver info with a second argument': [XAPI_CALL, 'extra'],
   'driver info with a session': [smapiCall('sr_get_driver_info', { session_ref: 'OpaqueRef:bbbbbbbb-0000-0000-0000-000000000002' })],
+  'driver info with a session (Python)': [await dumpsWithPython('sr_get_driver_info', [{ ...PYTHON_PARAMS, session_ref: 'OpaqueRef:bbbb' }])],
+  'driver info with two params (Python)': [await dumpsWithPython('sr_get_driver_info', [PYTHON_PARAMS, PYTHON_PARAMS])],
+  'driver info with a DOCTYPE': [`<!DOCTYPE methodCall>${XAPI_CALL}`],
   'driver info with args': [smapiCall('sr_get_driver_info', { args: ['x'] })],
   'no argument': [],
-  'driver info, params as <struct/>': ['<methodCall><methodName>sr_get_driver_info</methodName><params><param><value><struct/></value></param></params></methodCall>'],
   'not XML': ['<<<'],
   'a verb never built': [smapiCall('sr_content_type')],
   'sr_scan without a session': [smapiCall('sr_scan', { session_ref: undefined })],
@@ -57,7 +68,7 @@ test('for sr_get_driver_info and for everything else, the entry prints what the 
   t.regex(info.stdout, /^<\?xml version="1.0"\?><methodResponse><params><param><value><struct><member><name>name<\/name><value><string>LINSTOR resources on XCP-ng</);
 });
 
-test('the entry answers sr_get_driver_info without the full driver, and loads it for anything else', async (t) => {
+test('the entry answers sr_get_driver_info in any spelling without the full driver, and loads it for anything else', async (t) => {
   // Only the entry, copied alone: driver info needs nothing beside it; any other call needs the full driver.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'entry-alone-'));
   const alone = path.join(dir, 'LinstorSR');
@@ -69,9 +80,11 @@ test('the entry answers sr_get_driver_info without the full driver, and loads it
     const r = await run(argv);
     same(t, { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode }, await runBuilt(FULL, argv), what);
   }
-  const other = await run([smapiCall('sr_content_type')]);
-  t.not(other.exitCode, 0);
-  t.regex(String(other.stderr), /LinstorSR-main\.cjs/);
+  for (const [what, argv] of Object.entries(OTHER_CALLS)) {
+    const other = await run(argv);
+    t.not(other.exitCode, 0, what);
+    t.regex(String(other.stderr), /LinstorSR-main\.cjs/, what);
+  }
   // The entry stays small: it must never pull the driver's code (or winston, or the XML-RPC package) in.
   t.true((await stat(dist(FAST))).size < 64 * 1024, 'dist/LinstorSR is small');
   t.notRegex(await readFile(dist(FAST), 'utf8'), /xmlbuilder|winston|undici/);

@@ -27,6 +27,8 @@ export async function runBuilt(name: string, argv: readonly string[], env: Recor
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode };
 }
 
+const python = (): string => (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
 /** Parses XML-RPC with Python's xmlrpc.client, the library SM itself uses — an independent reader. */
 export async function parseWithPython(xml: string): Promise<unknown> {
   const script = [
@@ -38,9 +40,20 @@ export async function parseWithPython(xml: string): Promise<unknown> {
     'except xmlrpc.client.Fault as f:',
     '    print(json.dumps({"fault": {"faultCode": f.faultCode, "faultString": f.faultString}}))',
   ].join('\n');
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const { stdout } = await execa(python, ['-c', script], { input: xml });
+  const { stdout } = await execa(python(), ['-c', script], { input: xml });
   return JSON.parse(stdout) as unknown;
+}
+
+/** What Python's `xmlrpc.client.dumps(params, method, encoding=…)` writes: the spelling of a Python client. */
+export async function dumpsWithPython(method: string, params: readonly unknown[], encoding?: string): Promise<string> {
+  const script = [
+    'import sys, json, xmlrpc.client',
+    'call = json.load(sys.stdin)',
+    "sys.stdout.write(xmlrpc.client.dumps(tuple(call['params']), call['method'], encoding=call['encoding']))",
+  ].join('\n');
+  const input = JSON.stringify({ method, params, encoding: encoding ?? null });
+  const { stdout } = await execa(python(), ['-c', script], { input, stripFinalNewline: false });
+  return stdout;
 }
 
 /** A PATH holding only the Node runtime (for the shebang's `env node`): no host tool is found. */
