@@ -36,6 +36,11 @@ export type ReconcileOptions = {
    * finishes it) and keeps its XAPI record.
    */
   readonly pending?: ReadonlySet<string>;
+  /**
+   * The SR's VDI records, when the caller already read them and nothing has changed XAPI since: one
+   * fetch and one decode of every record serve the whole scan. Read here when absent.
+   */
+  readonly records?: Readonly<Record<Ref, VdiRecord>>;
 };
 
 /** `kept`: gone from LINSTOR but still plugged, so not forgotten. */
@@ -78,7 +83,7 @@ async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid
 /** Introduces, updates and (optionally) forgets VDIs so that XAPI's list is LINSTOR's. */
 export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, o: ReconcileOptions): Promise<ReconcileReport> {
   const report: ReconcileReport = { introduced: [], forgotten: [], updated: [], kept: [] };
-  const [records, metadata, sizes] = await Promise.all([o.xapi.vdi.recordsOfSr(o.srRef), volumes.allMetadata(), volumes.allSizes()]);
+  const [records, metadata, sizes] = await Promise.all([o.records ?? o.xapi.vdi.recordsOfSr(o.srRef), volumes.allMetadata(), volumes.allSizes()]);
   const byLocation = new Map<string, [Ref, VdiRecord]>(Object.entries(records).map(([ref, r]) => [r.location, [ref, r]]));
   const wanted = volumes.list().filter((u) => !u.startsWith('OLD_') && !isDeletedVdiUuid(u));
   const parents = new Set<string>(Object.values(records).map((r) => r.sm_config[VHD_PARENT] ?? '').filter((p) => p !== ''));

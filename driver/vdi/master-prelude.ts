@@ -23,7 +23,11 @@ export class RecoveryWithoutLockError extends Error {
   override name = 'RecoveryWithoutLockError';
 }
 
-export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<void> {
+/**
+ * Returns true when a snapshot, clone or revert recovery ran: those introduce, forget and update VDIs in
+ * XAPI, so VDI records read before are stale. An inflate replay only touches volumes and the journal.
+ */
+export async function masterPrelude(ctx: DriverContext, session: SrSession, node: string): Promise<boolean> {
   if (!session.holdsSrLock) throw new RecoveryWithoutLockError('journal recovery runs only under the SR lock');
   const volumes = await session.volumes();
   const journal = await session.journal();
@@ -31,10 +35,12 @@ export async function masterPrelude(ctx: DriverContext, session: SrSession, node
     await replayInflateJournal({ volumes, journal, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log }, (uuid) => volumes.localDevicePath(uuid, node, ctx.env.root));
   }
   const [clones, unreturned, reverts] = await Promise.all([journal.getAll('clone'), journal.getAll(UNRETURNED), journal.getAll(REVERT)]);
-  if (clones.size > 0 || unreturned.size > 0 || reverts.size > 0) {
+  const recovers = clones.size > 0 || unreturned.size > 0 || reverts.size > 0;
+  if (recovers) {
     const deps = { volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('clone-undo'), hostCall: linstorManagerCall(session.xapi) };
     if (clones.size > 0) await undoInterruptedClones(deps);
     if (unreturned.size > 0) await dropUnreturnedResults(deps);
     if (reverts.size > 0) await recoverReverts(deps);
   }
+  return recovers;
 }

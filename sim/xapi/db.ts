@@ -59,6 +59,34 @@ export class Db {
     return record;
   }
 
+  /**
+   * The full records of `refs`, as `record` makes each, with every computed set taken from one pass over
+   * its table: `record` scans that table per record, which makes a listing quadratic in the VDI count.
+   */
+  records(cls: ClassName, refs: readonly string[]): Map<string, DbRecord> {
+    const sets = Object.entries(REVERSE[cls] ?? {}).map(([field, [other, via]]) => [field, this.#refsBy(other, via)] as const);
+    return new Map(
+      refs.map((ref) => {
+        const record: DbRecord = { ...this.get(cls, ref) };
+        for (const [field, by] of sets) record[field] = by.get(ref) ?? [];
+        return [ref, record];
+      }),
+    );
+  }
+
+  /** Refs of `cls` by the (ref) value of their field `via`, in table order as `refsWhere` lists them. */
+  #refsBy(cls: ClassName, via: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [ref, record] of this.#table(cls)) {
+      const target = record[via];
+      if (typeof target !== 'string') continue;
+      const refs = out.get(target);
+      if (refs) refs.push(ref);
+      else out.set(target, [ref]);
+    }
+    return out;
+  }
+
   /** Refs of `cls` whose stored fields satisfy `pred`. */
   refsWhere(cls: ClassName, pred: (record: DbRecord, ref: string) => boolean): string[] {
     const out: string[] = [];

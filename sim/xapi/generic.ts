@@ -42,14 +42,14 @@ function publicRecord(ctx: CallContext, cls: ClassName, ref: string): DbRecord {
 function classMethods(cls: ClassName): MethodTable {
   const t: MethodTable = {};
   const defaults = DEFAULTS[cls]();
-  const records = (ctx: CallContext, refs: readonly string[]): XapiXmlValue => Object.fromEntries(refs.map((r) => [r, publicRecord(ctx, cls, r)]));
+  const records = (ctx: CallContext, refs: readonly string[]): XapiXmlValue => Object.fromEntries(ctx.sim.db.records(cls, refs));
   t[`${cls}.get_all`] = { arity: 0, fn: (ctx) => ctx.sim.db.all(cls) };
   t[`${cls}.get_all_records`] = { arity: 0, fn: (ctx) => records(ctx, ctx.sim.db.all(cls)) };
   t[`${cls}.get_all_records_where`] = {
     arity: 1,
     fn: (ctx, [expr]) => {
       const pred = compileWhere(argString(expr, 'expr'));
-      return records(ctx, ctx.sim.db.all(cls).filter((r) => pred(publicRecord(ctx, cls, r))));
+      return Object.fromEntries([...ctx.sim.db.records(cls, ctx.sim.db.all(cls))].filter(([, r]) => pred(r)));
     },
   };
   t[`${cls}.get_record`] = { arity: 1, fn: (ctx, [ref]) => publicRecord(ctx, cls, argRef(ctx, ref, cls, 'self')) };
