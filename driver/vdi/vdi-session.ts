@@ -3,6 +3,8 @@
  * the volume lock before any KV read (a slave's taken through the master; on the master itself the
  * tapdisk verbs', which run without the SR lock), and both released in `finally`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { scaled } from '../../lib/host/env.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { Verb } from '../../lib/smapi/verbs.js';
@@ -15,14 +17,12 @@ import { lockVolumeOnMaster, NOOP, type VolumeLockHandle } from './volume-lock.j
 /** Verbs that open or close a tapdisk on the VDI: on the master too they hold its volume lock. */
 const TAPDISK_VERBS: ReadonlySet<Verb> = new Set<Verb>(['vdi_activate', 'vdi_deactivate']);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The volume lock a VDI verb holds for its run (see the header). */
 async function volumeLock(ctx: DriverContext, session: SrSession, verb: Verb, vdiUuid: string | undefined): Promise<VolumeLockHandle> {
   if (!session.isMaster) return lockVolumeOnMaster(session, vdiUuid, ctx.log, ctx.env.timeScale);
   if (vdiUuid === undefined || session.holdsSrLock || !TAPDISK_VERBS.has(verb)) return NOOP;
   // sm's patience for an SR lock (two minutes), polled every second.
-  const journalWait = verb === 'vdi_activate' ? { timeoutMs: 120_000 * ctx.env.timeScale, pollMs: 1_000 * ctx.env.timeScale, sleep } : undefined;
+  const journalWait = verb === 'vdi_activate' ? { timeoutMs: scaled(ctx.env, 120_000), pollMs: scaled(ctx.env, 1_000), sleep } : undefined;
   return lockVolumeHere(session, vdiUuid, { log: ctx.log.child('volume-lock'), timeScale: ctx.env.timeScale, ...(journalWait ? { journalWait } : {}) });
 }
 

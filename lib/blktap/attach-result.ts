@@ -4,16 +4,8 @@ import { backendPath, paramsNbd } from './paths.js';
  * What `vdi_attach` returns for a LINSTOR VDI (spec/blktap2.md §1.8): the backend path (made later, at
  * activate), the NBD URI, O_DIRECT on (LINSTOR is not a read-caching SR type), and xenstore data with
  * the synthetic SCSI inquiry pages the guest sees and the blktap memory pool. The driver answers it as
- * SMAPI's attach struct; blktap's side knows nothing of the protocol.
+ * SMAPI's attach struct (lib/smapi/response.ts names that shape; this side does not import the protocol).
  */
-export type BlktapAttachment = {
-  readonly params: string;
-  readonly params_nbd: string;
-  readonly o_direct: boolean;
-  readonly o_direct_reason: string;
-  readonly xenstore_data: Readonly<Record<string, string>>;
-};
-
 export type AttachResultOptions = {
   /** xapi's pool restriction `restrict_read_caching`. */
   readonly readCachingRestricted?: boolean;
@@ -43,7 +35,7 @@ function rings(text: string | undefined): number | undefined {
   return n >= 1 && n <= 8 ? n : undefined;
 }
 
-export function attachResult(sr: string, vdi: string, options: AttachResultOptions = {}): BlktapAttachment {
+export function attachResult(sr: string, vdi: string, options: AttachResultOptions = {}) {
   const xenstore: Record<string, string> = {
     'vdi-uuid': vdi,
     'scsi/0x12/0x80': vpdPage80(vdi),
