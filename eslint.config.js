@@ -32,6 +32,17 @@ export default tseslint.config(
   layer(['tools/**/*.ts'], ['**/driver/**', '**/plugins/**', '**/gc/**', '**/sim/**'], 'tools/ share code only through lib/'),
   layer(['lib/log/**/*.ts'], ['../*/**', '!./**'], 'lib/log depends on nothing'),
   layer(['lib/blktap/**/*.ts'], ['**/smapi/**'], 'lib/blktap does the host duties; the driver speaks SMAPI'),
+  {
+    // Every entry opens an SR through lib/sr-context: its discovery, client lifetime and repair choice.
+    files: ['driver/**/*.ts', 'plugins/**/*.ts', 'gc/**/*.ts', 'tools/**/*.ts', 'lib/**/*.ts'],
+    ignores: ['lib/sr-context/**', 'lib/volume/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='VolumeManager'][property.name='open']", message: 'open the SR through openSrContext (lib/sr-context)' },
+      ],
+    },
+  },
   layer(['sim/**/*.ts'], ['**/test/**'], 'sim/ never imports test/: code shared with bench/ lives in sim/fixtures/'),
   layer(['bench/**/*.ts'], ['**/test/**'], 'bench/ never imports test/: shared fixtures live in sim/fixtures/'),
 );

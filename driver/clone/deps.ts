@@ -3,10 +3,12 @@
  * session (the VDI records), this host's node and root, the fault points, and the pause fan-out.
  */
 import type { HostCall } from '../../lib/blktap/pause.js';
-import type { Journal } from '../../lib/journal/index.js';
+import { Journal } from '../../lib/journal/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { VolumeManager } from '../../lib/volume/index.js';
 import { isXapiError, type Ref, type Xapi } from '../../lib/xapi/index.js';
+import type { DriverContext } from '../context.js';
+import type { SrSession } from '../sr/session.js';
 
 export type CloneDeps = {
   readonly volumes: VolumeManager;
@@ -22,6 +24,28 @@ export type CloneDeps = {
   /** linstor-manager pause/unpause/refresh on a host. */
   readonly hostCall: HostCall;
 };
+
+/** {@link CloneDeps} projected from a verb's SR session: only the volume manager and the journal vary. */
+export type CloneDepsOf = {
+  /** Over the session's volume manager and journal. */
+  current(): Promise<CloneDeps>;
+  /** Over a volume manager and a journal read afresh: a failed step's effect is unknown. */
+  fresh(): Promise<CloneDeps>;
+};
+
+export function cloneDepsOf(ctx: Pick<DriverContext, 'env'>, session: SrSession, node: string, log: Logger): CloneDepsOf {
+  const hostCall = linstorManagerCall(session.xapi);
+  const over = (volumes: VolumeManager, journal: Journal): CloneDeps => ({
+    volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall,
+  });
+  return {
+    current: async () => over(await session.volumes(), await session.journal()),
+    fresh: async () => {
+      const volumes = await session.freshVolumes();
+      return over(volumes, new Journal(volumes.journalStore(), log.child('journal')));
+    },
+  };
+}
 
 /**
  * The XAPI ref of the VDI `uuid`, or undefined when XAPI does not know it. Any other failure (XAPI

@@ -26,7 +26,7 @@ import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VdiResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { MAX_CHAIN_DEPTH } from '../../lib/vhd/index.js';
-import { asVdiUuid, type VdiUuid, type VolumeManager } from '../../lib/volume/index.js';
+import { asVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
 import { vdiSmConfig, type Ref } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { backupAfterCommit } from '../sr/database-backup.js';
@@ -38,7 +38,7 @@ import { vdiTypeOf } from '../vdi/vdi-type.js';
 import { localNodeName, vdiUuidOf, withVdiSession } from '../vdi/vdi-session.js';
 import { buildChain, newCloneEntry, type ChainResult, type SnapshotKind } from './build.js';
 import { chainOnThisHost } from './chain-paths.js';
-import { linstorManagerCall, type CloneDeps } from './deps.js';
+import { cloneDepsOf, type CloneDepsOf } from './deps.js';
 import { CLONE_POINTS } from './points.js';
 import { undoClone } from './undo.js';
 import { dropUnreturnedResult } from './unreturned.js';
@@ -87,11 +87,11 @@ type RollBack = {
  * step may have been applied), then unpause, then drop the entry. An undo that keeps failing leaves the
  * VDI paused with its entry: unpausing now could let the guest write to a leaf the recovery removes.
  */
-async function rollBack(session: SrSession, depsWith: (volumes: VolumeManager, journal: Journal) => CloneDeps, r: RollBack): Promise<void> {
+async function rollBack(session: SrSession, deps: CloneDepsOf, r: RollBack): Promise<void> {
   r.log.warn(`${r.verb} failed: undoing it`, { vdi: r.uuid, base: r.entry.baseUuid, snapshot: r.entry.snapUuid });
   try {
     await retrying({ ...r.retry, what: `undoing the ${r.verb} of ${r.uuid}` }, async () => {
-      const d = await freshDeps(session, depsWith, r.log);
+      const d = await deps.fresh();
       // The entry is written back first when a commit whose answer was lost removed it: a crash during
       // this undo must leave work for the recovery.
       if ((await d.journal.get('clone', r.uuid)) === undefined) await d.journal.create('clone', r.uuid, formatCloneEntry(r.entry));
@@ -102,15 +102,9 @@ async function rollBack(session: SrSession, depsWith: (volumes: VolumeManager, j
     return;
   }
   if (!(await tapUnpauseRetried(r.config, r.call, session.srUuid, r.uuid, r.retry))) r.log.error('undone, but a host did not unpause: the next sr_scan unpauses it', { vdi: r.uuid });
-  await retrying({ ...r.retry, what: `removing the clone entry of ${r.uuid}` }, async () => (await freshDeps(session, depsWith, r.log)).journal.remove('clone', r.uuid)).catch((error: unknown) =>
+  await retrying({ ...r.retry, what: `removing the clone entry of ${r.uuid}` }, async () => (await deps.fresh()).journal.remove('clone', r.uuid)).catch((error: unknown) =>
     r.log.warn('cannot remove the clone entry of an undone snapshot; the next recovery does', { vdi: r.uuid, error }),
   );
-}
-
-/** Deps on a volume manager and journal read afresh: the failed step's effect is unknown. */
-async function freshDeps(session: SrSession, depsWith: (volumes: VolumeManager, journal: Journal) => CloneDeps, log: Logger): Promise<CloneDeps> {
-  const volumes = await session.freshVolumes();
-  return depsWith(volumes, new Journal(volumes.journalStore(), log.child('journal')));
 }
 
 /** Retries within sm's patience for a pause (a controller failover takes seconds). */
@@ -163,11 +157,10 @@ export async function cloneInSession(ctx: DriverContext, session: SrSession, nod
   const { uuid, vdiRef, srRef, kind, clone, code, mirror } = run;
   await check(ctx, session, uuid, vdiRef, node, code, kind === 'double' ? 2 : 1);
   const log = ctx.log.child('snapshot');
-  const call = linstorManagerCall(session.xapi);
+  const depsOf = cloneDepsOf(ctx, session, node, log);
+  const deps = await depsOf.current();
+  const { journal, hostCall: call } = deps;
   const config = vdiSmConfig(session.xapi.vdi, vdiRef);
-  const journal = await session.journal();
-  const depsWith = (volumes: VolumeManager, j: Journal): CloneDeps => ({ volumes, journal: j, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: call });
-  const deps = depsWith(await session.volumes(), journal);
   const entry = newCloneEntry(kind);
   const retry = retryOptions(ctx, log);
   await journal.create('clone', uuid, formatCloneEntry(entry));
@@ -195,7 +188,7 @@ export async function cloneInSession(ctx: DriverContext, session: SrSession, nod
       entry.snapUuid === undefined ? journal.remove('clone', uuid) : journal.replace({ type: 'clone', id: uuid }, { type: UNRETURNED, id: entry.snapUuid, value: uuid }),
     );
   } catch (error) {
-    await rollBack(session, depsWith, { uuid, entry, config, call, log, retry, verb: run.verb });
+    await rollBack(session, depsOf, { uuid, entry, config, call, log, retry, verb: run.verb });
     throw error;
   }
   const unpause = () => tapUnpauseRetried(config, call, session.srUuid, uuid, retry, mirror);
@@ -221,7 +214,7 @@ export async function cloneInSession(ctx: DriverContext, session: SrSession, nod
     } else {
       const snapUuid = asVdiUuid(entry.snapUuid);
       await retrying({ ...retry, what: `dropping the result of the ${run.verb} of ${uuid}` }, async () => {
-        const d = await freshDeps(session, depsWith, log);
+        const d = await depsOf.fresh();
         // A settle whose answer was lost may have replaced the marker already: only an unreturned result goes.
         if ((await d.journal.get(UNRETURNED, snapUuid)) === undefined) return;
         await dropUnreturnedResult(d, snapUuid);

@@ -10,11 +10,11 @@ import { discoverController } from '../../lib/discovery/controller.js';
 import { readXhaConfig } from '../../lib/discovery/xha-config.js';
 import { hostPath, scaled } from '../../lib/host/env.js';
 import { thisHostRef } from '../../lib/host/inventory.js';
-import { Journal } from '../../lib/journal/index.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
-import { asVdiUuid, VolumeManager, type VdiUuid } from '../../lib/volume/index.js';
+import { openSrContext, type SrContext } from '../../lib/sr-context/sr-context.js';
+import { asVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { parseSrConfig, type SrConfig } from '../sr/config.js';
@@ -62,24 +62,37 @@ export async function localPool(ctx: DriverContext): Promise<LocalPool> {
   }
 }
 
-/** The controller (DRBD database, then xhad.conf) and this host's LINSTOR node (by its address). */
-export async function openLinstor(ctx: DriverContext, pool: LocalPool): Promise<{ linstor: LinstorApi; node: string }> {
+/**
+ * The SR context of an attach at boot: no XAPI session, the controller found from DRBD, then xhad.conf;
+ * and this host's LINSTOR node, by its address. The caller closes the context.
+ */
+export async function openFromConfig(ctx: DriverContext, pool: LocalPool, config: SrConfig): Promise<{ sr: SrContext<undefined>; node: string }> {
+  const sr = openSrContext({
+    env: ctx.env,
+    log: ctx.log,
+    exec: ctx.exec,
+    groupName: config.groupName,
+    connect: async () => {
+      const found = await discoverController({ exec: ctx.exec, root: ctx.env.root, log: ctx.log, retryDelayMs: scaled(ctx.env, 1000), localAddress: async () => pool.localAddress });
+      return createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    },
+  });
   let linstor: LinstorApi;
   try {
-    const found = await discoverController({ exec: ctx.exec, root: ctx.env.root, log: ctx.log, retryDelayMs: scaled(ctx.env, 1000), localAddress: async () => pool.localAddress });
-    linstor = createLinstorClient({ controllers: found.uris, logger: ctx.log.child('linstor') });
+    linstor = await sr.linstor();
   } catch (error) {
     throw new SrError('SRUnavailable', `Unable to attach from config: LINSTOR controller unreachable: ${(error as Error).message}`, { cause: error });
   }
-  const node = (await linstor.nodes.list()).find((n) => (n.net_interfaces ?? []).some((i) => i.address === pool.localAddress))?.name;
+  const node = await linstor.nodes
+    .list()
+    .then((nodes) => nodes.find((n) => (n.net_interfaces ?? []).some((i) => i.address === pool.localAddress))?.name)
+    .catch(async (error: unknown) => {
+      await sr.close();
+      throw error;
+    });
   if (node === undefined) {
-    await linstor.close();
+    await sr.close();
     throw new SrError('SRUnavailable', `Unable to attach from config: no LINSTOR node has the address ${pool.localAddress}`);
   }
-  return { linstor, node };
-}
-
-export async function openVolumes(ctx: DriverContext, linstor: LinstorApi, config: SrConfig): Promise<{ volumes: VolumeManager; journal: Journal }> {
-  const volumes = await VolumeManager.open({ linstor, groupName: config.groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
-  return { volumes, journal: new Journal(volumes.journalStore(), ctx.log.child('journal')) };
+  return { sr, node };
 }

@@ -12,7 +12,7 @@
 import type { DriverContext } from '../context.js';
 import type { SrSession } from '../sr/session.js';
 import { replayInflateJournal } from '../../lib/thin/thin.js';
-import { linstorManagerCall } from '../clone/deps.js';
+import { cloneDepsOf } from '../clone/deps.js';
 import { undoInterruptedClones } from '../clone/undo.js';
 import { dropUnreturnedResults } from '../clone/unreturned.js';
 import { REVERT, UNRETURNED } from '../../lib/journal/index.js';
@@ -37,7 +37,7 @@ export async function masterPrelude(ctx: DriverContext, session: SrSession, node
   const [clones, unreturned, reverts] = await Promise.all([journal.getAll('clone'), journal.getAll(UNRETURNED), journal.getAll(REVERT)]);
   const recovers = clones.size > 0 || unreturned.size > 0 || reverts.size > 0;
   if (recovers) {
-    const deps = { volumes, journal, xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('clone-undo'), hostCall: linstorManagerCall(session.xapi) };
+    const deps = await cloneDepsOf(ctx, session, node, ctx.log.child('clone-undo')).current();
     if (clones.size > 0) await undoInterruptedClones(deps);
     if (unreturned.size > 0) await dropUnreturnedResults(deps);
     if (reverts.size > 0) await recoverReverts(deps);

@@ -12,7 +12,8 @@ import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js
 import type { SmapiRequest } from '../../lib/smapi/request.js';
 import type { VerbResult } from '../../lib/smapi/response.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
-import { srNames, VolumeManager } from '../../lib/volume/index.js';
+import { openSrContext } from '../../lib/sr-context/sr-context.js';
+import { srNames } from '../../lib/volume/index.js';
 import { fieldEquals, type Xapi } from '../../lib/xapi/index.js';
 import type { DriverContext } from '../context.js';
 import { createLinstorSr, undoLinstorSr, type CreatedObjects } from '../sr/linstor-create.js';
@@ -74,7 +75,7 @@ export async function srCreate(ctx: DriverContext, request: SmapiRequest<'sr_cre
       mounted = true;
       await ctx.exec('systemctl', ['start', 'linstor-controller']);
       await waitForController(ctx, linstor);
-      const volumes = await VolumeManager.open({ linstor, groupName: config.groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+      const volumes = await openSrContext({ env: ctx.env, log: ctx.log, exec: ctx.exec, xapi, groupName: config.groupName, client: linstor }).volumes();
       await volumes.setSrUuid(session.srUuid);
       await volumes.setSrMetadata({ name_label: record.name_label, name_description: record.name_description });
       faultPoint(ctx.env.faults, 'sr-create:after-kv');

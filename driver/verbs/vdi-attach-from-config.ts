@@ -15,7 +15,7 @@ import { SrError } from '../../lib/smapi/sr-error.js';
 import { computeVolumeSize, MAX_CHAIN_DEPTH, queryVhd } from '../../lib/vhd/index.js';
 import { inflate } from '../../lib/thin/thin.js';
 import type { DriverContext } from '../context.js';
-import { localPool, openLinstor, openVolumes, readFromConfig } from '../vdi/from-config.js';
+import { localPool, openFromConfig, readFromConfig } from '../vdi/from-config.js';
 
 function unable(error: unknown): SrError {
   if (error instanceof SrError && error.code === 'SRUnavailable') return error;
@@ -29,9 +29,9 @@ export async function vdiAttachFromConfig(ctx: DriverContext, request: SmapiRequ
     const bridged = httpNbdVolume(vdiPath);
     if (bridged !== undefined && HA_VOLUMES[bridged] === undefined) throw new SrError('VDIUnavailable', `Unsupported path: ${vdiPath}`);
     const pool = await localPool(ctx);
-    const { linstor, node } = await openLinstor(ctx, pool);
+    const { sr, node } = await openFromConfig(ctx, pool, config);
     try {
-      const { volumes, journal } = await openVolumes(ctx, linstor, config);
+      const [volumes, journal] = [await sr.volumes(), await sr.journal()];
       if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `VDI ${uuid} has no LINSTOR volume`);
       if (bridged !== undefined) {
         if (volumes.resourceName(uuid) !== bridged) throw new SrError('VDIUnavailable', `VDI ${uuid} is not ${bridged}`);
@@ -58,7 +58,7 @@ export async function vdiAttachFromConfig(ctx: DriverContext, request: SmapiRequ
       if (!existsSync(hostPath(ctx.env.root, path))) throw new SrError('VDIUnavailable', `Could not find ${path}`);
       return { params: path, xenstore_data: { 'storage-type': 'linstor' } };
     } finally {
-      await linstor.close();
+      await sr.close();
     }
   } catch (error) {
     throw unable(error);

@@ -10,7 +10,7 @@ import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import type { DriverContext } from '../context.js';
 import { linstorDevice } from '../vdi/device.js';
-import { localPool, openLinstor, openVolumes, readFromConfig } from '../vdi/from-config.js';
+import { localPool, openFromConfig, readFromConfig } from '../vdi/from-config.js';
 
 export async function vdiDetachFromConfig(ctx: DriverContext, request: SmapiRequest<'vdi_detach_from_config'>): Promise<null> {
   const { uuid, vdiPath, config } = readFromConfig(request);
@@ -20,14 +20,14 @@ export async function vdiDetachFromConfig(ctx: DriverContext, request: SmapiRequ
     return null;
   }
   const pool = await localPool(ctx);
-  const { linstor, node } = await openLinstor(ctx, pool);
+  const { sr, node } = await openFromConfig(ctx, pool, config);
   try {
-    const { volumes, journal } = await openVolumes(ctx, linstor, config);
+    const [volumes, journal] = [await sr.volumes(), await sr.journal()];
     if (!volumes.has(uuid)) throw new SrError('VDIUnavailable', `VDI ${uuid} has no LINSTOR volume`);
     const type = (await volumes.getMetadata(uuid)).vdi_type === 'aio' ? 'aio' : 'vhd';
     await linstorDevice({ volumes, journal, uuid, type, provisioning: config.provisioning, node, isMaster: pool.isMaster, root: ctx.env.root, faults: ctx.env.faults, log: ctx.log.child('device') }).detach();
     return null;
   } finally {
-    await linstor.close();
+    await sr.close();
   }
 }

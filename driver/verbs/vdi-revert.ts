@@ -19,7 +19,7 @@ import type { SmapiRequest } from '../../lib/smapi/request.js';
 import { SrError } from '../../lib/smapi/sr-error.js';
 import { asVdiUuid, type VdiUuid } from '../../lib/volume/index.js';
 import type { Ref } from '../../lib/xapi/index.js';
-import { linstorManagerCall, type CloneDeps } from '../clone/deps.js';
+import { cloneDepsOf } from '../clone/deps.js';
 import { cloneInSession } from '../clone/verb.js';
 import type { DriverContext } from '../context.js';
 import { commitRevert, recoverRevert } from '../revert/adopt.js';
@@ -78,18 +78,15 @@ export async function vdiRevert(ctx: DriverContext, request: SmapiRequest<'vdi_r
     if (leaf === undefined) throw new Error('the clone of the snapshot answered no leaf');
     const adopted = leaf;
     const retry = { attempts: 6, delayMs: Math.max(1, Math.round(1_000 * ctx.env.timeScale)), maxDelayMs: Math.max(1, Math.round(8_000 * ctx.env.timeScale)), log };
-    const deps = async (): Promise<CloneDeps> => {
-      const volumes = await session.freshVolumes();
-      return { volumes, journal: await session.journal(), xapi: session.xapi, srUuid: session.srUuid, node, root: ctx.env.root, faults: ctx.env.faults, log, hostCall: linstorManagerCall(session.xapi) };
-    };
+    const deps = cloneDepsOf(ctx, session, node, log);
     // The resource under the VDI before: after a failure, whether the VDI moved to another says whether the revert is done.
     const resourceBefore = (await session.volumes()).resourceName(target.uuid);
     try {
-      await commitRevert({ ...(await deps()), volumes: await session.volumes() }, target.uuid, adopted);
+      await commitRevert(await deps.current(), target.uuid, adopted);
     } catch (error) {
       // Where it stopped decides: both volumes there → not committed, undone; otherwise finished.
       await retrying({ ...retry, what: `recovering the revert of ${target.uuid}` }, async () => {
-        const d = await deps();
+        const d = await deps.fresh();
         if ((await d.journal.get(REVERT, target.uuid)) !== undefined) await recoverRevert(d, target.uuid, adopted);
       }).catch((recoverError: unknown) => log.error('cannot finish or undo the revert now: the next recovery does', { vdi: target.uuid, leaf: adopted, error: recoverError }));
       const now = await session.freshVolumes();

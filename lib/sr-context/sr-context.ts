@@ -20,8 +20,11 @@ export type SrContextOptions = {
   readonly env: Pick<HostEnv, 'root' | 'timeScale'>;
   readonly log: Logger;
   readonly exec: Exec;
-  /** The caller's XAPI session: xapi's for a verb or a plugin call, the collector's own login. */
-  readonly xapi: Xapi;
+  /**
+   * The caller's XAPI session: xapi's for a verb or a plugin call, the collector's own login; none for
+   * an attach at boot (then `connect` or `client` says how LINSTOR is reached).
+   */
+  readonly xapi?: Xapi;
   /** `device_config:group-name`. */
   readonly groupName: string;
   /** Repair stale volumes and half-done renames when the volume manager loads (under the SR lock only). */
@@ -31,12 +34,14 @@ export type SrContextOptions = {
    * discovery before it logs in; a verb adds its version guard).
    */
   readonly connect?: () => Promise<LinstorApi>;
+  /** A client the caller already holds (a pool function's): used as it is, and never closed here. */
+  readonly client?: LinstorApi;
   /** The volume manager's host operations (force-destroy demotes a stuck Primary through them). */
   readonly drbd?: VolumeManagerOptions['drbd'];
 };
 
-export type SrContext = {
-  readonly xapi: Xapi;
+export type SrContext<X extends Xapi | undefined = Xapi> = {
+  readonly xapi: X;
   readonly groupName: string;
   linstor(): Promise<LinstorApi>;
   volumes(): Promise<VolumeManager>;
@@ -49,7 +54,7 @@ export type SrContext = {
   journal(): Promise<Journal>;
   /** The next volumes() and journal() read LINSTOR afresh (another process changed the volume set). */
   forgetVolumes(): void;
-  /** This host's XAPI ref (INSTALLATION_UUID). */
+  /** This host's XAPI ref (INSTALLATION_UUID); needs the XAPI session. */
   thisHost(): Promise<string>;
   /** Closes the LINSTOR client if one was made; never throws. */
   close(): Promise<void>;
@@ -62,13 +67,18 @@ function memo<T>(fn: () => Promise<T>): Memo<T> {
   return Object.assign(() => (p ??= fn()), { forget: () => (p = undefined) });
 }
 
-export function openSrContext(o: SrContextOptions): SrContext {
+export function openSrContext(o: SrContextOptions & { readonly xapi: Xapi }): SrContext;
+export function openSrContext(o: SrContextOptions & { readonly xapi?: undefined }): SrContext<undefined>;
+export function openSrContext(o: SrContextOptions): SrContext<Xapi | undefined> {
+  const { xapi } = o;
   // Closed with the context: its keep-alive sockets would otherwise outlive the process's work.
   let connected: LinstorApi | undefined;
   const linstor = memo(async () => {
-    const client = o.connect ? await o.connect() : await connectController({ exec: o.exec, env: o.env, log: o.log, xapi: o.xapi });
-    connected = client;
-    return client;
+    if (o.client) return o.client;
+    const connect = o.connect ?? (xapi && (() => connectController({ exec: o.exec, env: o.env, log: o.log, xapi })));
+    if (!connect) throw new Error('an SR context without a XAPI session needs a way to reach LINSTOR');
+    connected = await connect();
+    return connected;
   });
   const openVolumes = async (options: { readonly repair?: boolean } = {}) =>
     VolumeManager.open({
@@ -81,9 +91,12 @@ export function openSrContext(o: SrContextOptions): SrContext {
     });
   const volumes = memo(() => openVolumes());
   const journal = memo(async () => new Journal((await volumes()).journalStore(), o.log.child('journal')));
-  const thisHost = memo(() => thisHostRef(o.xapi, o.env.root));
+  const thisHost = memo(async () => {
+    if (!xapi) throw new Error("this host's XAPI ref needs a XAPI session");
+    return thisHostRef(xapi, o.env.root);
+  });
   return {
-    xapi: o.xapi,
+    xapi,
     groupName: o.groupName,
     linstor,
     volumes,

@@ -13,7 +13,8 @@ import { isDatabaseMounted, clearLocalDatabase, unmountDatabase } from '../../li
 import { scaled } from '../../lib/host/env.js';
 import { thisHostRef } from '../../lib/host/inventory.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
-import { DATABASE_VOLUME_NAME, srNames, VolumeManager } from '../../lib/volume/index.js';
+import { openSrContext } from '../../lib/sr-context/sr-context.js';
+import { DATABASE_VOLUME_NAME, srNames } from '../../lib/volume/index.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
 import { checkArgs, GROUP, required } from './args.js';
 import type { PluginContext } from './context.js';
@@ -61,7 +62,7 @@ export const destroy = trueFalse('destroy', async (ctx, args) => {
     await systemctl(['restart', 'var-lib-linstor.service']);
     await systemctl(['restart', 'linstor-controller']);
     let linstor = await connect(ctx, address);
-    const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+    const volumes = await openSrContext({ env: ctx.env, log: ctx.log, exec: ctx.exec, xapi, groupName, client: linstor }).volumes();
     const remaining = [...(await volumes.resourceDefinitions()).keys()].filter((n) => n !== DATABASE_VOLUME_NAME);
     if (volumes.list().length > 0 || remaining.length > 0) throw new Error(`Cannot destroy LINSTOR volume manager: remaining volumes (created externally or being deleted): ${[...volumes.list(), ...remaining].join(', ')}`);
     await linstor.close();

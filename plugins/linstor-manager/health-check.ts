@@ -6,10 +6,10 @@
  * It never fails: a problem reaching LINSTOR is itself an entry of `errors`. The Python plugin iterated
  * `resources[rd]` as `{node: …}` and so never checked a volume (§9); here every volume is checked.
  */
-import { DATABASE_VOLUME_NAME, VolumeManager } from '../../lib/volume/index.js';
+import { DATABASE_VOLUME_NAME } from '../../lib/volume/index.js';
+import type { SrContext } from '../../lib/sr-context/sr-context.js';
 import { versionMismatchMessage, type LinstorApi, type ResourceWithVolumes } from '../../lib/linstor/index.js';
 import { HEALTH_CODES, type HealthReplica, type HealthReport } from '../../lib/health/report.js';
-import type { Logger } from '../../lib/log/logger.js';
 import type { PluginFunction } from './context.js';
 import { checkArgs, GROUP, required } from './args.js';
 import { withPool } from './pool-session.js';
@@ -42,8 +42,8 @@ function replica(r: ResourceWithVolumes, online: boolean): HealthReplica {
   };
 }
 
-async function inspect(linstor: LinstorApi, groupName: string, report: HealthReport, log: Logger): Promise<void> {
-  const volumes = await VolumeManager.open({ linstor, groupName, logger: log });
+async function inspect(linstor: LinstorApi, sr: SrContext, report: HealthReport): Promise<void> {
+  const volumes = await sr.volumes();
   const nodes = await linstor.nodes.list();
   for (const node of nodes) {
     const status = node.connection_status ?? 'UNKNOWN';
@@ -107,7 +107,7 @@ export const healthCheck: PluginFunction = async (ctx, args) => {
         report.errors.push({ code: HEALTH_CODES.GENERIC_LINSTOR_UNREACHABLE, message: (error as Error).message });
         return;
       }
-      await inspect(linstor, groupName, report, ctx.log.child('volume'));
+      await inspect(linstor, await s.srContext(groupName), report);
     });
   } catch (error) {
     report.errors.push({ code: HEALTH_CODES.GENERIC_UNEXPECTED, message: error instanceof Error ? error.message : String(error) });

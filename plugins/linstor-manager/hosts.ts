@@ -8,7 +8,8 @@
  */
 import { LinstorApiError, RC, type LinstorApi, type StoragePool } from '../../lib/linstor/index.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
-import { DATABASE_VOLUME_NAME, srNames, VolumeManager } from '../../lib/volume/index.js';
+import { DATABASE_VOLUME_NAME, srNames } from '../../lib/volume/index.js';
+import type { SrContext } from '../../lib/sr-context/sr-context.js';
 import { GROUP, required } from './args.js';
 import type { PluginContext, PluginFunction } from './context.js';
 import { checkPoolArgs, srOfGroup, withPool, type PoolSession } from './pool-session.js';
@@ -95,8 +96,8 @@ export const addHost: PluginFunction = async (ctx, args) => {
 };
 
 /** Why this node cannot go: volumes it alone holds UpToDate, resources in use here, the controller here. */
-async function removalBlockers(ctx: PluginContext, linstor: LinstorApi, node: string, groupName: string): Promise<string[]> {
-  const volumes = await VolumeManager.open({ linstor, groupName, logger: ctx.log.child('volume'), timeScale: ctx.env.timeScale });
+async function removalBlockers(linstor: LinstorApi, sr: SrContext, node: string): Promise<string[]> {
+  const volumes = await sr.volumes();
   const vdiOf = new Map([...volumes.volumeNames()].map(([uuid, rd]) => [rd.toLowerCase(), uuid as string]));
   const ours = new Set([...(await volumes.resourceDefinitions()).keys()].map((n) => n.toLowerCase()));
   ours.add(DATABASE_VOLUME_NAME);
@@ -136,7 +137,7 @@ export const removeHost: PluginFunction = async (ctx, args) => {
     const linstor = await s.linstor();
     const present = await hasNode(linstor, node);
     if (present) {
-      const reasons = await removalBlockers(ctx, linstor, node, groupName);
+      const reasons = await removalBlockers(linstor, await s.srContext(groupName), node);
       if (reasons.length > 0) throw new PluginFailure('-1', [`Cannot remove host ${node}: ${reasons.join('; ')}`]);
     }
     // Checks passed: from here on every step is also what a retry would do.

@@ -6,6 +6,7 @@
 import { connectControllerAt } from '../../lib/discovery/connect.js';
 import { thisHostRef } from '../../lib/host/inventory.js';
 import type { LinstorApi } from '../../lib/linstor/index.js';
+import { openSrContext, type SrContext } from '../../lib/sr-context/sr-context.js';
 import { PluginFailure } from '../../lib/smapi/plugin.js';
 import { createLocalXapi, type PbdRecord, type Xapi } from '../../lib/xapi/index.js';
 import { ArgumentError, checkArgs, type ArgSpec, type CheckedArgs } from './args.js';
@@ -19,6 +20,8 @@ export type PoolSession = {
   linstor(): Promise<LinstorApi>;
   /** The `linstor://<address>` discovery found, once {@link linstor} connected. */
   readonly controllerUri: string | undefined;
+  /** The SR built on `groupName`, through this session's XAPI and LINSTOR client (closed with the session); never repaired. */
+  srContext(groupName: string): Promise<SrContext>;
 };
 
 export function xapiOf(ctx: PluginContext): Xapi {
@@ -45,6 +48,7 @@ export async function withPool<T>(ctx: PluginContext, body: (s: PoolSession) => 
       get controllerUri() {
         return uri;
       },
+      srContext: async (groupName) => openSrContext({ env: ctx.env, log: ctx.log, exec: ctx.exec, xapi, groupName, client: await session.linstor() }),
     };
     return await body(session);
   } catch (error) {
