@@ -34,6 +34,7 @@ export type LinstorHttpOptions = {
   /** Keep-alive connections per controller; default 4. */
   readonly connections?: number;
   readonly logger?: Logger;
+  /** Default `linstor-sr (pid N)`: the controller's access log, and the simulator's counters, tell processes apart. */
   readonly userAgent?: string;
   /**
    * Ask for gzip bodies (what the Python client does). Off by default: on a LAN or loopback the
@@ -170,7 +171,7 @@ export class LinstorHttp {
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.#options.userAgent ?? 'linstor-sr',
+      'user-agent': this.#options.userAgent ?? `linstor-sr (pid ${process.pid})`,
     };
     if (this.#options.gzip) headers['accept-encoding'] = 'gzip';
     if (body !== undefined) headers['content-type'] = 'application/json';

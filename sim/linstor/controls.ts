@@ -33,11 +33,16 @@ type ArmedFault = FaultSpec & { seen: number; used: number };
 /** Request counters by `METHOD template`. */
 export type SimCounters = { total: number; byRoute: Record<string, number> };
 
+/** One client process's counters, and its requests in the order they came. */
+export type ProcessCounters = SimCounters & { sequence: string[] };
+
 /** The mutable control state; the server consults it for every LINSTOR request. */
 export class SimControls {
   latencyMs = 0;
   #faults: ArmedFault[] = [];
   #counters: SimCounters = { total: 0, byRoute: {} };
+  /** The same counters per client process, from the `(pid N)` its User-Agent carries, with the requests in order. */
+  #byPid = new Map<number, ProcessCounters>();
   /** The absolute request number from which connections are refused, if any. */
   refuseFrom: number | undefined;
 
@@ -53,19 +58,39 @@ export class SimControls {
   }
 
   /** Counts a LINSTOR request and returns its number (1-based). */
-  count(method: string, routeKey: string): number {
-    this.#counters.total += 1;
+  count(method: string, routeKey: string, userAgent = ''): number {
     const key = `${method} ${routeKey}`;
+    const pid = /\(pid (\d+)\)/.exec(userAgent)?.[1];
+    this.#counters.total += 1;
     this.#counters.byRoute[key] = (this.#counters.byRoute[key] ?? 0) + 1;
+    if (pid !== undefined) {
+      const c = this.#process(Number(pid));
+      c.total += 1;
+      c.byRoute[key] = (c.byRoute[key] ?? 0) + 1;
+      c.sequence.push(key);
+    }
     return this.#counters.total;
+  }
+
+  #process(pid: number): ProcessCounters {
+    let c = this.#byPid.get(pid);
+    if (!c) this.#byPid.set(pid, (c = { total: 0, byRoute: {}, sequence: [] }));
+    return c;
   }
 
   counters(): SimCounters {
     return { total: this.#counters.total, byRoute: { ...this.#counters.byRoute } };
   }
 
+  /** What the client process `pid` sent (zero when it sent nothing or named no pid). */
+  countersOf(pid: number): ProcessCounters {
+    const c = this.#byPid.get(pid);
+    return { total: c?.total ?? 0, byRoute: { ...c?.byRoute }, sequence: [...(c?.sequence ?? [])] };
+  }
+
   resetCounters(): void {
     this.#counters = { total: 0, byRoute: {} };
+    this.#byPid.clear();
     this.refuseFrom = undefined;
   }
 

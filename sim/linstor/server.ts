@@ -77,7 +77,7 @@ export class SimHttpServer {
     }
     const match = router.match(method, path);
     const template = typeof match === 'object' ? match.route.template : undefined;
-    const number = controls.count(method, template ?? path);
+    const number = controls.count(method, template ?? path, req.headers['user-agent']);
     if (controls.refuseFrom !== undefined && number >= controls.refuseFrom) {
       this.refuse();
       return;

@@ -28,6 +28,8 @@ export type Execution = {
   readonly params: readonly XmlRpcValue[];
   readonly startedAt: Date;
   readonly durationMs: number;
+  /** Its process id: the simulator's LINSTOR counters of that process are `countersOf(pid)`. */
+  readonly pid: number | undefined;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;

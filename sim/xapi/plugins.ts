@@ -44,12 +44,12 @@ export const PLUGIN_START_KILL = 'plugin-start:kill';
 export const PLUGIN_END_KILL = 'plugin-end:kill';
 
 function killedRun(): SpawnResult {
-  return { stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, spawnError: undefined, durationMs: 0 };
+  return { stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, spawnError: undefined, durationMs: 0, pid: undefined };
 }
 
 /** A run that printed `stdout` and exited 0: what the simulated older plugin answers without running the real one. */
 function printedRun(stdout: string): SpawnResult {
-  return { stdout, stderr: '', exitCode: 0, signal: null, timedOut: false, spawnError: undefined, durationMs: 0 };
+  return { stdout, stderr: '', exitCode: 0, signal: null, timedOut: false, spawnError: undefined, durationMs: 0, pid: undefined };
 }
 
 async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promise<string> {
@@ -75,7 +75,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   if (fault === PLUGIN_START_KILL) run = killedRun();
   else if (legacy?.kind === 'answer') run = printedRun(legacy.stdout);
   else run = await runProcess(hostArgv(host.root, argv), env, sim.settings.pluginTimeoutMs, sim.processes);
-  if (fault === PLUGIN_END_KILL) run = { ...killedRun(), durationMs: run.durationMs };
+  if (fault === PLUGIN_END_KILL) run = { ...killedRun(), durationMs: run.durationMs, pid: run.pid };
   let outcome: ExecutionOutcome;
   let value = '';
   try {
@@ -87,7 +87,7 @@ async function callPlugin(ctx: CallContext, args: readonly XmlRpcValue[]): Promi
   }
   sim.record({
     kind: 'plugin', name: fn, plugin, host: host.name, hostRef: host.ref, argv, env, params: decodeMethodCall(xml).params, startedAt,
-    durationMs: run.durationMs, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, outcome,
+    durationMs: run.durationMs, pid: run.pid, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, outcome,
   });
   sim.log?.info(`plugin ${plugin}.${fn} on ${host.name}: ${outcome.kind === 'ok' ? 'ok' : outcome.code} in ${run.durationMs} ms`);
   if (outcome.kind === 'error') throw new ApiError(outcome.code, outcome.params);

@@ -136,7 +136,7 @@ async function execSmNow(sim: SimState, cmd: SmCommand): Promise<XmlRpcValue> {
   }
   sim.record({
     kind: 'driver', name: cmd.verb, host: host.name, hostRef: host.ref, argv, env, params: decodeMethodCall(xml).params, startedAt,
-    durationMs: run.durationMs, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, outcome,
+    durationMs: run.durationMs, pid: run.pid, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, outcome,
   });
   sim.log?.info(`sm ${cmd.verb} on ${host.name}: ${outcome.kind === 'ok' ? 'ok' : outcome.code} in ${run.durationMs} ms`);
   if (outcome.kind === 'error') throw new ApiError(outcome.code, outcome.params);

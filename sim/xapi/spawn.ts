@@ -15,6 +15,8 @@ export type SpawnResult = {
   /** Set when the process could not be started at all (ENOENT, EACCES…). */
   readonly spawnError: string | undefined;
   readonly durationMs: number;
+  /** The process id (what its LINSTOR requests name in their User-Agent). */
+  readonly pid: number | undefined;
 };
 
 // After a timeout kill, wait this long for the pipes to close: a grandchild in a session of its own
@@ -49,6 +51,7 @@ export function runProcess(argv: readonly string[], env: Readonly<Record<string,
         timedOut,
         spawnError,
         durationMs: Math.round(performance.now() - started),
+        pid: child.pid,
       });
     };
     const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 // The /sim/… controls over HTTP: what a standalone simulator offers tests and the pool simulator.
 import test from 'ava';
-import { LinstorApiError, LinstorHttp, LinstorNetworkError, makeRetCode, RC } from '../../../lib/linstor/index.js';
+import { createLinstorClient, LinstorApiError, LinstorHttp, LinstorNetworkError, makeRetCode, RC } from '../../../lib/linstor/index.js';
 import { startEnv } from './sim-env.js';
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -37,6 +37,27 @@ test('fail the next N requests of any kind, then recover; counters count by meth
   t.deepEqual(counters, { total: 3, byRoute: { 'GET /v1/nodes': 1, 'GET /v1/resource-groups/{resource_group}': 2 } });
   await control(sim.url, 'DELETE', '/sim/counters');
   t.is(sim.controls.counters().total, 0);
+});
+
+test("counters per client process: the pid a User-Agent names, this process's by default, in order; others not credited", async (t) => {
+  const { client, sim } = await startEnv(t);
+  const other = createLinstorClient({ controllers: [sim.url], userAgent: 'linstor-sr (pid 4242)' });
+  t.teardown(() => other.close());
+  const anonymous = createLinstorClient({ controllers: [sim.url], userAgent: 'PythonLinstor/1.0' });
+  t.teardown(() => anonymous.close());
+  await client.nodes.list();
+  await other.resourceGroups.get('DfltRscGrp');
+  await anonymous.nodes.list();
+  await client.keyValueStore.modify('kv', { override_props: { a: '1' } });
+  t.deepEqual(sim.controls.countersOf(process.pid), {
+    total: 2,
+    byRoute: { 'GET /v1/nodes': 1, 'PUT /v1/key-value-store/{instance}': 1 },
+    sequence: ['GET /v1/nodes', 'PUT /v1/key-value-store/{instance}'],
+  });
+  t.is(sim.controls.countersOf(4242).total, 1);
+  t.is(sim.controls.counters().total, 4, 'the pool-wide counters count every request');
+  sim.controls.resetCounters();
+  t.is(sim.controls.countersOf(process.pid).total, 0);
 });
 
 test('latency, in-use marking and reset through HTTP', async (t) => {
