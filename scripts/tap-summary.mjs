@@ -5,6 +5,7 @@
 // ava's TAP gives no durations, so a file's time is estimated from when its results arrive: each result
 // is charged the time since the result before it (of any file), and a file's charges are summed. With
 // files running side by side this is each file's share of the wall clock, not its own run time.
+import { writeFileSync } from 'node:fs';
 import readline from 'node:readline';
 
 const SLOWEST = 10;
@@ -31,7 +32,10 @@ for await (const line of rl) {
   else if (m[1] === 'ok') passed += 1;
   else failed += 1;
 }
-const slowest = [...charged].sort((a, b) => b[1] - a[1]).slice(0, SLOWEST);
+const ranked = [...charged].sort((a, b) => b[1] - a[1]);
+// Every file's share, for whoever works on the suite's time (TAP_SUMMARY_TIMES names the file).
+if (process.env.TAP_SUMMARY_TIMES) writeFileSync(process.env.TAP_SUMMARY_TIMES, ranked.map(([file, ms]) => `${(ms / 1000).toFixed(1)}\t${file}\n`).join(''));
+const slowest = ranked.slice(0, SLOWEST);
 if (slowest.length > 0) {
   process.stdout.write(`\n# the ${slowest.length} test files that took the most wall-clock time (a file's share while files run side by side)\n`);
   for (const [file, ms] of slowest) process.stdout.write(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}\n`);
