@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark module, prints its figures and writes bench/results.json.
+// `npm run bench -- snapshot verbs` runs only the named ones and updates their entries in results.json.
 // Figures are reported as ratios to a baseline measured in the same run, never asserted in tests.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -12,15 +13,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Each issue that adds a benchmark adds its module here. */
 const MODULES: readonly string[] = ['./driver-info.ts', './vhd.ts', './linstor.ts', './pool.ts', './verbs.ts', './snapshot.ts', './gc.ts', './chaos.ts'];
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
-for (const file of MODULES) {
-  const mod = (await import(file)) as { default: Bench };
+const only = process.argv.slice(2);
+const resultsFile = path.join(here, 'results.json');
+const earlier = only.length > 0 ? ((await readFile(resultsFile, 'utf8').then(JSON.parse, () => ({}))) as Record<string, unknown>) : {};
+const results: Record<string, unknown> = { ...earlier, date: new Date().toISOString(), node: process.version };
+const benches = await Promise.all(MODULES.map(async (file) => ((await import(file)) as { default: Bench }).default));
+const unknown = only.filter((name) => !benches.some((b) => b.name === name));
+if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')} (there are: ${benches.map((b) => b.name).join(', ')})`);
+for (const bench of benches.filter((b) => only.length === 0 || only.includes(b.name))) {
   const started = performance.now();
-  process.stdout.write(`== ${mod.default.name}\n`);
-  const figures = await mod.default.run();
+  process.stdout.write(`== ${bench.name}\n`);
+  const figures = await bench.run();
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k}: ${JSON.stringify(v)}\n`);
   process.stdout.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-  results[mod.default.name] = figures;
+  results[bench.name] = figures;
 }
-await writeFile(path.join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(`wrote bench/results.json\n`);

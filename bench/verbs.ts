@@ -1,8 +1,7 @@
 // Per SR/VDI verb, the median wall time of the driver process (as xapi runs it on the
-// simulated pool) and the LINSTOR requests it sent; and sr_scan's request count with 10 and 500 VDIs,
-// which must not grow with the VDI count. Requests are attributed to the driver run whose time window
-// holds them (plugin calls a verb makes count for that verb); the VDIs of the scan figures are seeded
-// through the volume manager (LINSTOR + KV), not through 500 vdi_create runs.
+// simulated pool) and the LINSTOR requests that process sent (the simulator counts per pid); and
+// sr_scan's request count with 10 and 500 VDIs, which must not grow with the VDI count. The VDIs of the
+// scan figures are seeded through the volume manager (LINSTOR + KV), not through 500 vdi_create runs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,38 +16,34 @@ const MIB = 1024 * 1024;
 const THIN = { 'group-name': 'linstor_group/thin_device', redundancy: '2', provisioning: 'thin' };
 export const VERBS = ['sr_create', 'sr_attach', 'sr_scan', 'vdi_create', 'vdi_attach', 'vdi_activate', 'vdi_deactivate', 'vdi_detach', 'vdi_resize', 'vdi_delete', 'sr_detach'] as const;
 
-/** Timestamps (ms since the epoch) of every LINSTOR request, across controller instances. */
-class RequestClock {
-  readonly stamps: number[] = [];
-  readonly #patched = new WeakSet<LinstorSim>();
+/**
+ * LINSTOR requests per client process, summed over every controller instance seen (one that starts or
+ * moves is a new simulator, with counters of its own). The simulator attributes a request to the pid
+ * its User-Agent names, so a verb's figure is its own process's, never a plugin call's or another host's.
+ */
+class ProcessRequests {
+  readonly #instances = new Set<LinstorSim>();
   constructor(private readonly pool: SimPool) {}
-  /** Hooks the running controller's counter (a controller that moved is a new instance). */
+  /** Remembers the running controller. */
   watch(): void {
     const sim = this.pool.runtime.controller.sim;
-    if (!sim || this.#patched.has(sim)) return;
-    this.#patched.add(sim);
-    const count = sim.controls.count.bind(sim.controls);
-    sim.controls.count = (method, route) => {
-      this.stamps.push(Date.now());
-      return count(method, route);
-    };
+    if (sim) this.#instances.add(sim);
   }
-  /** Requests in [from, to] (ms). */
-  between(from: number, to: number): number {
-    return this.stamps.filter((s) => s >= from && s <= to).length;
+  of(pid: number | undefined): number {
+    if (pid === undefined) return NaN;
+    let total = 0;
+    for (const sim of this.#instances) total += sim.controls.countersOf(pid).total;
+    return total;
   }
 }
 
 type Run = { readonly name: string; readonly ms: number; readonly requests: number };
 
-function driverRuns(pool: SimPool, clock: RequestClock, since: number): Run[] {
+function driverRuns(pool: SimPool, requests: ProcessRequests, since: number): Run[] {
   return pool.xapi.executions
     .slice(since)
     .filter((e) => e.kind === 'driver' && e.outcome.kind === 'ok')
-    .map((e) => {
-      const start = e.startedAt.getTime();
-      return { name: e.name, ms: e.durationMs, requests: clock.between(start, start + Math.ceil(e.durationMs)) };
-    });
+    .map((e) => ({ name: e.name, ms: e.durationMs, requests: requests.of(e.pid) }));
 }
 
 const median = (xs: readonly number[]): number => {
@@ -73,11 +68,11 @@ async function pbdOf(xapi: Xapi, sr: string, host: string): Promise<string> {
 }
 
 /** The sr_scan run of one steady-state SR.scan (after a first scan introduced what was new). */
-async function scanCost(pool: SimPool, xapi: Xapi, clock: RequestClock, sr: string): Promise<Run> {
+async function scanCost(pool: SimPool, xapi: Xapi, requests: ProcessRequests, sr: string): Promise<Run> {
   await xapi.sr.scan(sr);
   const since = pool.xapi.executions.length;
   await xapi.sr.scan(sr);
-  const run = driverRuns(pool, clock, since).find((r) => r.name === 'sr_scan');
+  const run = driverRuns(pool, requests, since).find((r) => r.name === 'sr_scan');
   if (!run) throw new Error('SR.scan ran no sr_scan');
   return run;
 }
@@ -91,12 +86,12 @@ const bench: Bench = {
     const pool = await startPool({ dir, hosts: 3, diskSizeGiB: 40, env: { LINSTOR_SR_TIME_SCALE: '0.05', LINSTOR_SR_GC: 'off' } });
     const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
     await xapi.client.loginWithPassword('root', '');
-    const clock = new RequestClock(pool);
+    const requests = new ProcessRequests(pool);
     const master = pool.xapi.host('host1').ref;
     const slave = pool.xapi.host('host2').ref;
     const since = pool.xapi.executions.length;
     // The controller (a new simulator instance when it starts or moves) is hooked as soon as it exists.
-    const watcher = setInterval(() => clock.watch(), 1);
+    const watcher = setInterval(() => requests.watch(), 1);
     try {
       const create = () => xapi.sr.create({ host: master, deviceConfig: THIN, nameLabel: 'bench', nameDescription: '', type: 'linstor', shared: true });
       let sr = '';
@@ -115,7 +110,7 @@ const bench: Bench = {
       // host3 may hold no replica: its attach makes a diskless, its detach removes it.
       for (let i = 0; i < runs; i += 1) await vdiCycle(xapi, sr, pool.xapi.host(i % 2 ? 'host2' : 'host3').ref);
       for (let i = 0; i < runs; i += 1) await xapi.sr.scan(sr);
-      const all = driverRuns(pool, clock, since);
+      const all = driverRuns(pool, requests, since);
       const perVerb: Record<string, { runs: number; median_ms: number; median_linstor_requests: number }> = {};
       for (const verb of VERBS) {
         const rs = all.filter((r) => r.name === verb);
@@ -123,11 +118,11 @@ const bench: Bench = {
       }
 
       await seedMany(pool, THIN['group-name'], 10);
-      const ten = await scanCost(pool, xapi, clock, sr);
+      const ten = await scanCost(pool, xapi, requests, sr);
       const seedStart = performance.now();
       await seedMany(pool, THIN['group-name'], bulk - 10, 10);
       const seedMs = performance.now() - seedStart;
-      const many = await scanCost(pool, xapi, clock, sr);
+      const many = await scanCost(pool, xapi, requests, sr);
       return {
         per_verb: perVerb,
         sr_scan_10_vdis: { requests: ten.requests, ms: round(ten.ms, 0) },
