@@ -4,7 +4,8 @@
  * manager (repair on or off), the journal over the volume manager's KV read, and this host's ref, and
  * closes what it opened. The driver's SR session, the plugin functions and the collector are views of it,
  * each adding only what is its own (the SR lock and the version guard, the plugin's failure shape, the
- * collector's pool checks).
+ * collector's pool checks). Where LINSTOR is not reached by discovery through XAPI, the caller lends a
+ * client (kept open) or says how to make one (closed with the context): an attach at boot has no XAPI.
  */
 import { connectController } from '../discovery/connect.js';
 import type { Exec } from '../exec/run.js';
