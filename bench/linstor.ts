@@ -1,7 +1,7 @@
 // How fast the client and the controller simulator talk, so that later benchmarks know the
 // simulator never limits them. The simulator runs as its own process (`dist/xostor-sim linstor`,
 // validation off), as the pool simulator runs it; the baseline is a bare node:http server answering
-// the same version JSON from another process, measured in the same run with the same undici client.
+// the same version JSON from another process, measured in the same run with the same client (lib/linstor).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -41,13 +41,13 @@ const banner = [
 ].join('\n');
 
 /**
- * Large third-party packages that most calls never load (execa, winston) or load late (undici).
+ * Large third-party packages that most calls never load (winston) or load late (execa).
  * Each is bundled on its own and embedded in every executable as a deflated base64 string, inflated
  * and compiled on first require: reading and scanning a short string costs far less than pre-parsing
  * the code, so a verb pays only for the packages it uses (sr_get_driver_info loads none of them).
  * Their exports are the package's own.
  */
-const LAZY_VENDOR = ['execa', 'winston', 'undici'];
+const LAZY_VENDOR = ['execa', 'winston'];
 
 async function bundleVendor(name) {
   const result = await build({

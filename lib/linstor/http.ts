@@ -1,13 +1,14 @@
 /**
- * The HTTP core every LINSTOR service goes through: keep-alive undici pools (one per controller
- * origin), per-request timeouts, a retry on a dropped keep-alive connection for idempotent requests,
+ * The HTTP core every LINSTOR service goes through: keep-alive node:http agents (one per controller
+ * origin; node's own parser, where undici would add ~20 MiB of WebAssembly parser and code to every
+ * verb), connect and per-request timeouts, a retry on a dropped keep-alive connection for idempotent requests,
  * failover over the controller URIs it is given, body parsing that keeps ret_codes exact, and the
  * mapping of every failure to a typed {@link LinstorError}.
  *
  * Failover follows the Python MultiLinstor: URIs are tried in list order, and the client stays on the
  * first one that answers until it stops answering (linstor-rest.md §8.1).
  */
-import { Pool } from 'undici';
+import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { Logger } from '../log/logger.js';
 import { isApiCallRcList, parseLinstorJson, stringifyLinstorJson } from './json.js';
@@ -65,18 +66,20 @@ export type LinstorHttpStats = {
   byMethod: Record<string, number>;
 };
 
+/** The code of a connect that took longer than `connectTimeoutMs`. */
+const CONNECT_TIMEOUT = 'LINSTOR_CONNECT_TIMEOUT';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 /** Errors raised before the request left: safe to send elsewhere whatever the method. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', CONNECT_TIMEOUT]);
 /** Errors of a connection that broke while in use (typically a stale keep-alive socket). */
-const BROKEN_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const BROKEN_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 type Attempt = { kind: 'ok'; status: number; text: string } | { kind: 'connect' | 'broken'; error: unknown };
 
 /** The transport behind every service; create one per process (or per verb) and close it at the end. */
 export class LinstorHttp {
   readonly #origins: readonly string[];
-  readonly #pools = new Map<string, Pool>();
+  readonly #agents = new Map<string, http.Agent>();
   readonly #options: LinstorHttpOptions;
   readonly #stats: LinstorHttpStats = { requests: 0, retries: 0, failovers: 0, byMethod: {} };
   #current = 0;
@@ -146,22 +149,23 @@ export class LinstorHttp {
   /** Closes every keep-alive connection; pending requests fail with a network error. */
   async close(): Promise<void> {
     this.#closed = true;
-    const pools = [...this.#pools.values()];
-    this.#pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
   }
 
-  #pool(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
-        connections: this.#options.connections ?? 4,
-        keepAliveTimeout: 30_000,
-        connect: { timeout: this.#options.connectTimeoutMs ?? 3000 },
-      });
-      this.#pools.set(origin, pool);
+  /** The origin's module (node:https, and TLS with it, only loads for a linstor+ssl controller) and agent. */
+  async #transport(origin: string): Promise<{ request: typeof http.request; agent: http.Agent }> {
+    const module: typeof http = origin.startsWith('https:') ? ((await import('node:https')) as unknown as typeof http) : http;
+    let agent = this.#agents.get(origin);
+    if (!agent) {
+      const connections = this.#options.connections ?? 4;
+      // An idle socket goes after 4 s, before a server's usual 5 s keep-alive closes it under a request
+      // (a POST on a socket the server is closing could not be retried). Active sockets are never timed
+      // out by the agent; node unrefs idle ones, so an open client never holds a process up.
+      agent = new module.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, timeout: 4_000 });
+      this.#agents.set(origin, agent);
     }
-    return pool;
+    return { request: module.request, agent };
   }
 
   async #send(origin: string, method: string, path: string, body: string | undefined, timeoutMs: number, target: RequestTarget): Promise<Attempt> {
@@ -176,16 +180,14 @@ export class LinstorHttp {
     if (this.#options.gzip) headers['accept-encoding'] = 'gzip';
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      const res = await this.#pool(origin).request({ method: method as 'GET', path, headers, body: body ?? null, signal: abort.signal });
-      const raw = Buffer.from(await res.body.arrayBuffer());
-      const gzip = String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+      const res = await this.#exchange(origin, method, path, headers, body, abort.signal);
       let text: string;
       try {
-        text = (gzip ? gunzipSync(raw) : raw).toString('utf8');
+        text = (res.gzip ? gunzipSync(res.raw) : res.raw).toString('utf8');
       } catch (cause) {
-        throw new LinstorResponseError('undecodable gzip body', target, res.statusCode, '', cause);
+        throw new LinstorResponseError('undecodable gzip body', target, res.status, '', cause);
       }
-      return { kind: 'ok', status: res.statusCode, text };
+      return { kind: 'ok', status: res.status, text };
     } catch (error) {
       if (error instanceof LinstorError) throw error;
       if (abort.signal.aborted) throw new LinstorTimeoutError(target, timeoutMs, error);
@@ -196,6 +198,34 @@ export class LinstorHttp {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * One request on the origin's agent: the raw body once it has all come. A connect slower than
+   * `connectTimeoutMs` fails with {@link CONNECT_TIMEOUT} (nothing was sent: another controller may be
+   * tried whatever the method); `signal` aborts the whole exchange.
+   */
+  async #exchange(origin: string, method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<{ status: number; raw: Buffer; gzip: boolean }> {
+    const url = new URL(origin);
+    const { request, agent } = await this.#transport(origin);
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const req = request({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, method, path, headers, agent, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, raw: Buffer.concat(chunks), gzip: String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip' }));
+      });
+      req.on('error', reject);
+      req.on('socket', (socket) => {
+        if (!socket.connecting) return; // a kept-alive socket
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`connect timeout after ${this.#options.connectTimeoutMs ?? 3000} ms`), { code: CONNECT_TIMEOUT })), this.#options.connectTimeoutMs ?? 3000);
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+      req.end(body);
+    });
   }
 }
 

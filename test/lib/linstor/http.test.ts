@@ -1,4 +1,6 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import {
   createLinstorClient,
@@ -123,6 +125,50 @@ test('failover: the client moves to the second controller when the first is down
   await client.keyValueStore.list();
   t.is(client.origin, second.url, 'no switching back while the second answers');
   t.is(second.controls.counters().total, 3);
+});
+
+/** A port whose accept queue is full (python3 listens and never accepts): a connect there hangs. */
+async function hangingPort(t: { teardown(fn: () => void): void }): Promise<number> {
+  const script = [
+    'import socket, time',
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+    'fill = [socket.socket() for _ in range(4)]',
+    'for c in fill:',
+    '    c.setblocking(False)',
+    "    try: c.connect(('127.0.0.1', s.getsockname()[1]))",
+    '    except BlockingIOError: pass',
+    'print(s.getsockname()[1], flush=True)',
+    'time.sleep(60)',
+  ].join('\n');
+  const py = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => py.kill());
+  const port = await new Promise<number>((resolve, reject) => {
+    py.once('error', reject);
+    py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  await new Promise((r) => setTimeout(r, 200)); // the kernel completes the filling connects
+  return port;
+}
+
+test('a controller whose connect hangs is left after connectTimeoutMs for the next one, whatever the method', async (t) => {
+  const port = await hangingPort(t);
+  const sim = await startLinstorSim();
+  t.teardown(() => sim.close());
+  const client = createLinstorClient({ controllers: [`http://127.0.0.1:${port}`, sim.url], connectTimeoutMs: 300 });
+  t.teardown(() => client.close());
+  await client.resourceGroups.create({ name: 'g1' });
+  t.is(client.origin, sim.url);
+  t.like(client.stats(), { failovers: 1, retries: 0 });
+  t.is(sim.controls.counters().byRoute['POST /v1/resource-groups'], 1, 'sent once, to the controller that answered');
+});
+
+test('an IPv6 controller URI is reached (the brackets are the URI\'s, not the host\'s)', async (t) => {
+  const server = http.createServer((_req, res) => res.end('[]'));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::1', resolve));
+  t.teardown(() => server.close());
+  const client = createLinstorClient({ controllers: [`linstor://[::1]:${(server.address() as { port: number }).port}`] });
+  t.teardown(() => client.close());
+  t.deepEqual(await client.nodes.list(), []);
 });
 
 test('a connection dropped mid-request is retried once for idempotent requests only', async (t) => {
