@@ -1,8 +1,10 @@
 // Per SR/VDI verb, the median wall time of the driver process (as xapi runs it on the
-// simulated pool) and the LINSTOR requests that process sent (the simulator counts per pid); and
+// simulated pool), its peak resident size (its last SMlog line) against `node -e 0`'s, and the LINSTOR
+// requests that process sent (the simulator counts per pid); and
 // sr_scan's request count with 10 and 500 VDIs, which must not grow with the VDI count. The VDIs of the
 // scan figures are seeded through the volume manager (LINSTOR + KV), not through 500 vdi_create runs.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LinstorSim } from '../sim/linstor/simulator.js';
@@ -37,13 +39,26 @@ class ProcessRequests {
   }
 }
 
-type Run = { readonly name: string; readonly ms: number; readonly requests: number };
+type Run = { readonly name: string; readonly ms: number; readonly requests: number; readonly peakMiB: number };
 
-function driverRuns(pool: SimPool, requests: ProcessRequests, since: number): Run[] {
+/** Each process's peak resident size, from the last line it logs (`… done in N ms: ok; peak RSS M MiB`). */
+function peakRssByPid(smlog: string): Map<number, number> {
+  const peaks = new Map<number, number>();
+  for (const m of smlog.matchAll(/\[(\d+)\] info: .* done in \d+ ms: .*; peak RSS (\d+) MiB$/gm)) peaks.set(Number(m[1]), Number(m[2]));
+  return peaks;
+}
+
+function driverRuns(pool: SimPool, requests: ProcessRequests, since: number, peaks: Map<number, number> = new Map()): Run[] {
   return pool.xapi.executions
     .slice(since)
     .filter((e) => e.kind === 'driver' && e.outcome.kind === 'ok')
-    .map((e) => ({ name: e.name, ms: e.durationMs, requests: requests.of(e.pid) }));
+    .map((e) => ({ name: e.name, ms: e.durationMs, requests: requests.of(e.pid), peakMiB: peaks.get(e.pid ?? -1) ?? NaN }));
+}
+
+/** Peak resident size of `node -e 0` (MiB), the baseline of the verbs' figures. */
+function nodeBaselineMiB(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
+  return Math.round(Number(r.stdout) / 1024);
 }
 
 const median = (xs: readonly number[]): number => {
@@ -83,7 +98,8 @@ const bench: Bench = {
     const runs = Number(process.env['BENCH_RUNS_VERBS'] ?? 5);
     const bulk = Number(process.env['BENCH_SCAN_VDIS'] ?? 500);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-verbs-'));
-    const pool = await startPool({ dir, hosts: 3, diskSizeGiB: 40, env: { LINSTOR_SR_TIME_SCALE: '0.05', LINSTOR_SR_GC: 'off' } });
+    const smlog = path.join(dir, 'SMlog');
+    const pool = await startPool({ dir, hosts: 3, diskSizeGiB: 40, env: { LINSTOR_SR_TIME_SCALE: '0.05', LINSTOR_SR_GC: 'off', LINSTOR_SR_LOG_FILE: smlog } });
     const xapi = createXapi({ endpoint: { url: pool.xapiUrl! } });
     await xapi.client.loginWithPassword('root', '');
     const requests = new ProcessRequests(pool);
@@ -110,11 +126,19 @@ const bench: Bench = {
       // host3 may hold no replica: its attach makes a diskless, its detach removes it.
       for (let i = 0; i < runs; i += 1) await vdiCycle(xapi, sr, pool.xapi.host(i % 2 ? 'host2' : 'host3').ref);
       for (let i = 0; i < runs; i += 1) await xapi.sr.scan(sr);
-      const all = driverRuns(pool, requests, since);
-      const perVerb: Record<string, { runs: number; median_ms: number; median_linstor_requests: number }> = {};
+      const all = driverRuns(pool, requests, since, peakRssByPid(await readFile(smlog, 'utf8')));
+      const baselineMiB = median([nodeBaselineMiB(), nodeBaselineMiB(), nodeBaselineMiB(), nodeBaselineMiB(), nodeBaselineMiB()]);
+      const perVerb: Record<string, { runs: number; median_ms: number; median_linstor_requests: number; median_peak_rss_mib: number; peak_rss_vs_node: number }> = {};
       for (const verb of VERBS) {
         const rs = all.filter((r) => r.name === verb);
-        perVerb[verb] = { runs: rs.length, median_ms: round(median(rs.map((r) => r.ms)), 0), median_linstor_requests: median(rs.map((r) => r.requests)) };
+        const peak = median(rs.map((r) => r.peakMiB));
+        perVerb[verb] = {
+          runs: rs.length,
+          median_ms: round(median(rs.map((r) => r.ms)), 0),
+          median_linstor_requests: median(rs.map((r) => r.requests)),
+          median_peak_rss_mib: peak,
+          peak_rss_vs_node: round(peak / baselineMiB, 2),
+        };
       }
 
       await seedMany(pool, THIN['group-name'], 10);
@@ -124,6 +148,7 @@ const bench: Bench = {
       const seedMs = performance.now() - seedStart;
       const many = await scanCost(pool, xapi, requests, sr);
       return {
+        node_e_0_peak_rss_mib: baselineMiB,
         per_verb: perVerb,
         sr_scan_10_vdis: { requests: ten.requests, ms: round(ten.ms, 0) },
         [`sr_scan_${bulk}_vdis`]: { requests: many.requests, ms: round(many.ms, 0) },

@@ -9,6 +9,7 @@
  */
 import { writeSync } from 'node:fs';
 import { readHostEnv, type HostEnv } from '../lib/host/env.js';
+import { callEndMessage } from '../lib/log/call-end.js';
 import { AppendFileSink } from '../lib/log/append-file-sink.js';
 import { createLogger } from '../lib/log/logger.js';
 import { SyslogSink } from '../lib/log/syslog-sink.js';
@@ -35,7 +36,7 @@ async function answerDriverInfo(argv: readonly string[], response: string): Prom
   const log = createLogger(env.logFile ? new AppendFileSink({ file: env.logFile, ident }) : new SyslogSink({ ident }));
   log.info('sr_get_driver_info start', { params });
   writeAll(response);
-  log.info(`sr_get_driver_info done in ${Math.round(Number(process.hrtime.bigint() - started) / 1e6)} ms: ok`);
+  log.info(callEndMessage('sr_get_driver_info', Number(process.hrtime.bigint() - started) / 1e6, 'ok'));
   await log.close();
   return true;
 }

@@ -5,6 +5,7 @@
  */
 import { readHostEnv, type HostEnv } from '../lib/host/env.js';
 import { lazyRun } from '../lib/exec/lazy.js';
+import { callEndMessage } from '../lib/log/call-end.js';
 import { createLogger } from '../lib/log/logger.js';
 import { defaultSink } from '../lib/log/file-sink.js';
 import { decodeRequest, type AnyRequest } from '../lib/smapi/request.js';
@@ -51,7 +52,7 @@ async function main(argv: readonly string[]): Promise<void> {
     response = encodeSrFault(fault);
   }
   writeResponse(response);
-  log.info(`${verb ?? 'request'} done in ${Math.round(performance.now() - started)} ms: ${outcome}`);
+  log.info(callEndMessage(verb ?? 'request', performance.now() - started, outcome));
   await log.close();
 }
 

@@ -7,6 +7,7 @@
  */
 import { readHostEnv } from '../lib/host/env.js';
 import { lazyRun } from '../lib/exec/lazy.js';
+import { callEndMessage } from '../lib/log/call-end.js';
 import { createLogger } from '../lib/log/logger.js';
 import { defaultSink } from '../lib/log/file-sink.js';
 import { decodePluginCall, encodePluginFailure, encodePluginSuccess, PluginFailure } from '../lib/smapi/plugin.js';
@@ -52,7 +53,7 @@ async function main(argv: readonly string[]): Promise<void> {
     response = encodePluginFailure(failure.code, failure.params);
   }
   writeResponse(response);
-  log.info(`${fn || 'call'} done in ${Math.round(performance.now() - started)} ms: ${outcome}`);
+  log.info(callEndMessage(fn || 'call', performance.now() - started, outcome));
   await log.close();
 }
 

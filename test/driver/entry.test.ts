@@ -95,7 +95,8 @@ const masked = (text: string): string =>
   text
     .replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /gm, '<time> ')
     .replace(/\[\d+\]/g, '[<pid>]')
-    .replace(/done in \d+ ms/g, 'done in <n> ms');
+    .replace(/done in \d+ ms/g, 'done in <n> ms')
+    .replace(/peak RSS \d+ MiB/g, 'peak RSS <n> MiB');
 
 test('the SMlog file gets the full driver\'s start and end lines', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'entry-log-'));
@@ -105,7 +106,7 @@ test('the SMlog file gets the full driver\'s start and end lines', async (t) => 
     await runBuilt(FULL, argv, { LINSTOR_SR_LOG_FILE: files.full });
     const fast = await readFile(files.fast, 'utf8');
     t.is(masked(fast), masked(await readFile(files.full, 'utf8')), what);
-    t.regex(fast, /^\S+Z SM: \[\d+\] info: sr_get_driver_info start \{"params":\{.*\}\}\n\S+Z SM: \[\d+\] info: sr_get_driver_info done in \d+ ms: ok\n$/, what);
+    t.regex(fast, /^\S+Z SM: \[\d+\] info: sr_get_driver_info start \{"params":\{.*\}\}\n\S+Z SM: \[\d+\] info: sr_get_driver_info done in \d+ ms: ok; peak RSS \d+ MiB\n$/, what);
   }
 });
 
@@ -137,6 +138,6 @@ test('syslog (through logger) gets the full driver\'s start and end lines', asyn
       logged[name] = await received(out);
     }
     t.is(masked(logged[FAST]!), masked(logged[FULL]!), what);
-    t.regex(logged[FAST]!, /^--prio-prefix -t SM\n<150>\[\d+\] sr_get_driver_info start \{"params":.*\n<150>\[\d+\] sr_get_driver_info done in \d+ ms: ok\nEND\n$/, what);
+    t.regex(logged[FAST]!, /^--prio-prefix -t SM\n<150>\[\d+\] sr_get_driver_info start \{"params":.*\n<150>\[\d+\] sr_get_driver_info done in \d+ ms: ok; peak RSS \d+ MiB\nEND\n$/, what);
   }
 });

@@ -1,0 +1,9 @@
+/**
+ * The last line every driver verb and plugin call logs: how long it took, how it ended, and the most
+ * memory the process held (dom0 is small and xapi runs many calls at once: SMlog shows what each cost).
+ * Built-ins only: the driver's fast path logs it too.
+ */
+export function callEndMessage(what: string, elapsedMs: number, outcome: string): string {
+  const peakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+  return `${what} done in ${Math.round(elapsedMs)} ms: ${outcome}; peak RSS ${peakMiB} MiB`;
+}
