@@ -35,10 +35,15 @@ test('a RAW VDI grows once its replicas are in sync; a resync outlasting the wai
   await io(f, 'host1', uuid, 'write', 4 * MIB, data);
   await f.xapi.call('VM.hard_shutdown', vm);
 
-  // A resync shorter than the wait (3 s here): the resize waits for it, then grows the volume.
+  // A resync that ends while the resize waits for it (after its first sync-status poll, however long the
+  // verb took to get there on a loaded machine): the resize then grows the volume.
   sim.controls.resetCounters();
-  await sim.setSyncing(rd, 1500);
-  await f.xapi.vdi.resize(ref, 16 * MIB);
+  await sim.setSyncing(rd, 3_600_000);
+  let settled = false;
+  const resized = f.xapi.vdi.resize(ref, 16 * MIB).finally(() => (settled = true));
+  while (!settled && (sim.controls.counters().byRoute[SYNC_STATUS] ?? 0) < 1) await new Promise((r) => setTimeout(r, 5));
+  await sim.setSyncing(rd, 0);
+  await resized;
   t.true(Number(await f.xapi.vdi.get(ref, 'virtual_size')) >= 16 * MIB);
   t.true(sizeKib() * 1024 >= 16 * MIB);
   t.true((sim.controls.counters().byRoute[SYNC_STATUS] ?? 0) >= 2, 'it polled sync-status until in sync');
