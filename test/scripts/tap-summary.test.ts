@@ -4,9 +4,11 @@ import path from 'node:path';
 import { ROOT } from '../helpers/run-built.js';
 
 const script = path.join(ROOT, 'scripts', 'tap-summary.mjs');
+// Never the CI's own TAP_SUMMARY_TIMES: this test's fake results must not land in its file.
+const env = { TAP_SUMMARY_TIMES: '' };
 
 test('echoes the TAP, lists the files that took the most time, and ends with "N passed, N failed"', async (t) => {
-  const child = execa('node', [script], { reject: false });
+  const child = execa('node', [script], { reject: false, env });
   const say = (text: string) => child.stdin?.write(text);
   const echoed = (text: string) => new Promise<void>((resolve) => child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes(text) && resolve()));
   say('TAP version 13\nok 1 - gc › quick › one\n');
@@ -26,7 +28,7 @@ test('echoes the TAP, lists the files that took the most time, and ends with "N 
 });
 
 test('no result at all: exit 1 and no list', async (t) => {
-  const r = await execa('node', [script], { input: 'TAP version 13\n', reject: false });
+  const r = await execa('node', [script], { input: 'TAP version 13\n', reject: false, env });
   t.is(r.exitCode, 1);
   t.false(r.stdout.includes('took the most'));
   t.is(r.stdout.trim().split('\n').at(-1), '0 passed, 0 failed');
