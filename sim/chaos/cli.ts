@@ -1,8 +1,9 @@
 /**
  * `xostor-sim chaos --seed N --ops M --concurrency C [--dir D] [--check-every K] [--fault-rate P]
- * [--faults kind,…] [--points text,…] [--weights op=n,…] [--tapdisk-reads R] [--time-scale S] [--keep]
+ * [--faults kind,…] [--points text,…] [--weights op=n,…] [--until-fired N] [--tapdisk-reads R] [--time-scale S] [--keep]
  * [--verbose]`: runs the chaos soak (soak.ts; `--faults`/`--points` narrow it to some fault kinds and
- * points, `--weights` changes the op mix — e.g. `gc=30` for many collector faults) and prints
+ * points, `--weights` changes the op mix — e.g. `gc=30` for many collector faults, `--until-fired` ends a
+ * long run early once every fault kind has fired N times) and prints
  * one summary line on stdout; with findings, the first of them on stderr and the command that replays
  * the run. Exit status: 0 nothing found, 1 findings (lost, corrupted, leaked…), 2 the soak itself
  * could not run (bad arguments, a hung op).
@@ -51,7 +52,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     options: {
       seed: { type: 'string' }, ops: { type: 'string' }, concurrency: { type: 'string' }, dir: { type: 'string' },
       'check-every': { type: 'string' }, 'fault-rate': { type: 'string' }, 'tapdisk-reads': { type: 'string' }, 'time-scale': { type: 'string' },
-      faults: { type: 'string' }, points: { type: 'string' }, weights: { type: 'string' },
+      faults: { type: 'string' }, points: { type: 'string' }, weights: { type: 'string' }, 'until-fired': { type: 'string' },
       keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false },
     },
   });
@@ -68,6 +69,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions & { dir?: 
     ...(values.faults !== undefined ? { faultKinds: faultKinds(values.faults) } : {}),
     ...(values.points !== undefined ? { points: values.points.split(',').filter((p) => p !== '') } : {}),
     ...(values.weights !== undefined ? { opWeights: opWeights(values.weights) } : {}),
+    ...(values['until-fired'] !== undefined ? { untilFired: num(values['until-fired'], 'until-fired', 0, (n) => int(n) && n > 0) } : {}),
     ...(values.dir !== undefined ? { dir: values.dir } : {}),
     keep: values.keep,
     verbose: values.verbose,
@@ -82,6 +84,7 @@ export function extraOptions(o: ChaosOptions): string {
   if (o.timeScale !== DEFAULT_OPTIONS.timeScale) parts.push(`--time-scale ${o.timeScale}`);
   if (o.faultKinds !== undefined) parts.push(`--faults ${o.faultKinds.join(',')}`);
   if (o.points !== undefined) parts.push(`--points ${o.points.join(',')}`);
+  if (o.untilFired !== undefined) parts.push(`--until-fired ${o.untilFired}`);
   if (o.opWeights !== undefined) {
     const changed = Object.entries(o.opWeights).filter(([op, n]) => OP_WEIGHTS[op as OpKind] !== n);
     if (changed.length > 0) parts.push(`--weights ${changed.map(([op, n]) => `${op}=${n}`).join(',')}`);

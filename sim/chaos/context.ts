@@ -28,6 +28,8 @@ export type ChaosOptions = {
   readonly points?: readonly string[];
   /** The op mix, when not OP_WEIGHTS (a long run that must fire many collector faults weighs `gc` up). */
   readonly opWeights?: Readonly<Record<OpKind, number>>;
+  /** Stop starting ops once every fault kind of the soak has fired this many times (`ops` stays the cap). */
+  readonly untilFired?: number;
 };
 
 export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = { ops: 60, concurrency: 3, checkEvery: 0, faultRate: 0.35, tapdiskReads: 2, timeScale: 0.1 };

@@ -40,6 +40,11 @@ export class Tally {
     if (fired) this.fired.set(kind, (this.fired.get(kind) ?? 0) + 1);
   }
 
+  /** Whether each of `kinds` has fired at least `times` times. */
+  firedEach(kinds: readonly FaultKind[], times: number): boolean {
+    return kinds.every((kind) => (this.fired.get(kind) ?? 0) >= times);
+  }
+
   error(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }

@@ -12,6 +12,7 @@ import { arm, type LingeringFault } from './injector.js';
 import { gcOp, readOp, scanOp, thenCollect, writeOp } from './io-actions.js';
 import { planOp, type PlannedOp, type WorkerView } from './op-mix.js';
 import { createRng } from './prng.js';
+import { FAULT_KINDS } from './summary.js';
 import { backupCycle, copyVdi, createDisk, destroyVdi, resizeVdi, revert, revertInPlace } from './vdi-actions.js';
 import { dropStaleVms, plug, unplug } from './vm-actions.js';
 import type { ArmedFault } from './injector.js';
@@ -102,12 +103,15 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Runs worker `w`'s `count` ops. */
+/** Runs worker `w`'s `count` ops, fewer once every fault kind has fired `untilFired` times. */
 export async function runWorker(ctx: ChaosContext, w: number, count: number, gate: CheckGate, lingering: LingeringFault[]): Promise<void> {
   const opsRng = createRng(ctx.options.seed, `worker-${w}/ops`);
   const faultRng = createRng(ctx.options.seed, `worker-${w}/faults`);
   const history: FaultHistory = new Map();
+  const goal = ctx.options.untilFired;
+  const kinds = ctx.options.faultKinds !== undefined && ctx.options.faultKinds.length > 0 ? ctx.options.faultKinds : FAULT_KINDS;
   for (let index = 0; index < count; index += 1) {
+    if (goal !== undefined && ctx.tally.firedEach(kinds, goal)) break;
     await gate.beforeOp();
     try {
       await dropStaleVms(ctx, w);

@@ -23,6 +23,15 @@ test('--weights changes the op mix over the default one, and the replay line rep
   t.throws(() => parseChaosArgs(['--weights', zero]), { message: /every op weighs 0/ });
 });
 
+test('--until-fired sets the fault goal that ends a run early, and the replay line repeats it', (t) => {
+  const o = parseChaosArgs(['--seed', '7', '--until-fired', '300']);
+  t.is(o.untilFired, 300);
+  t.is(extraOptions(o), '--until-fired 300');
+  t.is(parseChaosArgs([]).untilFired, undefined);
+  t.throws(() => parseChaosArgs(['--until-fired', '0']), { message: /--until-fired/ });
+  t.throws(() => parseChaosArgs(['--until-fired', '2.5']), { message: /--until-fired/ });
+});
+
 test('bad values are refused', (t) => {
   t.throws(() => parseChaosArgs(['--ops', '0']), { message: /--ops/ });
   t.throws(() => parseChaosArgs(['--faults', 'meteor']), { message: /--faults: meteor/ });

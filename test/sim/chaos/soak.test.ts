@@ -36,3 +36,16 @@ for (const run of RUNS) {
     t.deepEqual(r.tally.findings.map(formatFinding), [], replay);
   });
 }
+
+test.serial('a run with a fault goal stops starting ops once every kind it injects has fired that often, then checks', async (t) => {
+  t.timeout(3 * 60_000);
+  const options = { ...DEFAULT_OPTIONS, seed: 404, ops: 40, concurrency: 2, faultRate: 1, faultKinds: ['controller-move' as const], untilFired: 2, tapdiskReads: 0 };
+  const r = await runSoak(options);
+  t.log(summaryLine(r.tally, r.seconds));
+  t.is(r.aborted, undefined);
+  t.true((r.tally.fired.get('controller-move') ?? 0) >= 2, 'the goal was met');
+  // Each worker stops before its next op once the goal is met: at most one op per worker beyond it.
+  t.true(r.tally.ops < options.ops, `${r.tally.ops} ops run`);
+  t.is(r.tally.checks, 1, 'the final check ran');
+  t.deepEqual(r.tally.findings.map(formatFinding), []);
+});
