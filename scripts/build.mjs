@@ -27,7 +27,6 @@ export const ENTRIES = {
   'linstor-sr-switch': 'tools/linstor-sr-switch/main.ts',
   // Installed at /etc/xapi.d/plugins/linstor-sr-switch (a link): runs linstor-sr-switch on each host for --pool.
   'linstor-sr-switch-plugin': 'plugins/linstor-sr-switch.ts',
-  'xostor-host-tool': 'sim/host-tools/relay.ts',
   'xostor-sim': 'sim/cli.ts',
   'linstor-gc': 'gc/main.ts',
 };

@@ -1,6 +1,6 @@
 /**
  * The pool process's control endpoint (loopback HTTP at `<subnet>.254`): host tool stand-ins post
- * their argv to `/tool`; `xostor-sim io` and `fault` use `/io` and `/fault`. Requests run one at a time,
+ * their argv to `/tool` (tool-wrapper.ts); `xostor-sim io` and `fault` use `/io` and `/fault`. Requests run one at a time,
  * like the serialised kernel and systemd operations they stand for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ABSOLUTE_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
 import type { ToolResult } from '../host-tools/tool.js';
 import type { PoolRuntime } from './runtime.js';
+import { decodeToolRequest, encodeToolAnswer } from './tool-wrapper.js';
 
 export type ControlHandlers = {
   /** Guest I/O through the tapdisk stand-in (`xostor-sim io`). */
@@ -74,6 +75,7 @@ export class ControlServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (req.method === 'POST' && req.url === '/tool') return this.#tool(Buffer.concat(chunks), res);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
@@ -81,11 +83,6 @@ export class ControlServer {
       return this.#reply(res, 400, { error: 'malformed JSON' });
     }
     try {
-      if (req.method === 'POST' && req.url === '/tool') {
-        const argv = Array.isArray(body['argv']) ? (body['argv'] as unknown[]).map(String) : [];
-        const result = await this.#serial(() => runTool(this.#pool, String(body['host']), String(body['tool']), argv));
-        return this.#reply(res, 200, result);
-      }
       if (req.method === 'POST' && req.url === '/io') return this.#reply(res, 200, await this.#handlers.io(body));
       if (req.method === 'POST' && req.url === '/fault') return this.#reply(res, 200, await this.#handlers.fault(body));
       // Serialised with the tools: a move never interleaves with a systemctl or drbdsetup run.
@@ -96,6 +93,14 @@ export class ControlServer {
     } catch (error) {
       return this.#reply(res, 500, { error: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  async #tool(body: Buffer, res: ServerResponse): Promise<void> {
+    const request = decodeToolRequest(body);
+    if (!request) return this.#reply(res, 400, { error: 'a tool request is host, tool and argv, each ended by a NUL' });
+    const answer = encodeToolAnswer(await this.#serial(() => runTool(this.#pool, request.host, request.tool, request.argv)));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
+    res.end(answer);
   }
 
   #reply(res: ServerResponse, status: number, value: unknown): void {

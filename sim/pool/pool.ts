@@ -16,6 +16,7 @@ import { moveController, setHostPower } from './failover.js';
 import { guestIo, type IoRequest } from './guest-io.js';
 import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostSpec } from './layout.js';
 import { PoolRuntime } from './runtime.js';
+import { toolWrapper } from './tool-wrapper.js';
 import { XapiSimulator } from '../xapi/index.js';
 
 /** The repository's dist/, where the built executables are (the simulator runs the real ones). */
@@ -23,24 +24,18 @@ export function distDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // sim/pool/pool.ts in sources, dist/xostor-sim when bundled.
   for (const candidate of [path.resolve(here, '..', '..', 'dist'), here]) {
-    if (existsSync(path.join(candidate, 'xostor-host-tool'))) return candidate;
+    if (existsSync(path.join(candidate, 'xostor-sim'))) return candidate;
   }
   return path.resolve(here, '..', '..', 'dist');
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The shell wrapper standing for one tool on one host: execs the relay with the host and tool names. */
-function wrapper(controlUrl: string, host: SimHostSpec, tool: string): string {
-  const relay = path.join(distDir(), 'xostor-host-tool');
-  return `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(relay)} ${quote(controlUrl)} ${quote(host.name)} ${quote(tool)} "$@"\n`;
-}
-
 /** The programs written into a host root: PATH tools in sim/bin, absolute-path programs where dom0 has them. */
 function programs(controlUrl: string, host: SimHostSpec): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const tool of Object.keys(PATH_TOOLS)) out[`/sim/bin/${tool}`] = wrapper(controlUrl, host, tool);
-  for (const tool of Object.keys(ABSOLUTE_TOOLS)) out[tool] = wrapper(controlUrl, host, tool);
+  for (const tool of Object.keys(PATH_TOOLS)) out[`/sim/bin/${tool}`] = toolWrapper(controlUrl, host.name, tool);
+  for (const tool of Object.keys(ABSOLUTE_TOOLS)) out[tool] = toolWrapper(controlUrl, host.name, tool);
   for (const tool of DAEMON_TOOLS) out[`/sim/bin/${tool}`] = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(path.join(distDir(), 'xostor-sim'))} ${tool} --sim-root ${quote(host.root)} "$@"\n`;
   // fork-log-daemon runs a long-lived server with its output sent to syslog: here it just runs it.
   out['/opt/xensource/libexec/fork-log-daemon'] = '#!/bin/sh\nexec "$@"\n';
