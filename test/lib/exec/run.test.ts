@@ -31,3 +31,16 @@ test('stdin input and timeouts', async (t) => {
   const error = await t.throwsAsync(run('sleep', ['5'], { timeoutMs: 100 }), { instanceOf: CommandError });
   t.regex(error?.message ?? '', /killed by SIGTERM/);
 });
+
+test('input a command never reads does not fail the run; env adds to the environment rather than replacing it', async (t) => {
+  t.is((await run('true', [], { input: 'x'.repeat(4 * 1024 * 1024) })).exitCode, 0);
+  const { stdout } = await run('sh', ['-c', 'printf "%s|%s" "$RUN_TEST_VAR" "${PATH:+has-path}"'], { env: { RUN_TEST_VAR: 'set' } });
+  t.is(stdout, 'set|has-path');
+});
+
+test('output is kept whole, across chunks and multi-byte characters', async (t) => {
+  const { stdout } = await run('sh', ['-c', 'i=0; while [ $i -lt 20000 ]; do printf "é✓%05d\\n" $i; i=$((i+1)); done']);
+  const lines = stdout.trimEnd().split('\n');
+  t.is(lines.length, 20000);
+  t.is(lines[19999], 'é✓19999');
+});
