@@ -71,8 +71,8 @@ export const run: Exec = (file, args, options = {}) => {
       clearTimeout(forceKill);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (code === null || startError !== undefined) {
-        // Never started (ENOENT, EACCES) or killed by a signal / timeout.
+      if (code === null || startError !== undefined || timedOut) {
+        // Never started (ENOENT, EACCES), killed by a signal, or past its time (even if it then exited on its own).
         const how = signal ?? (timedOut ? 'SIGTERM' : undefined);
         reject(new CommandError(argv, { signal: how ?? undefined, stdout, stderr, cause: startError }));
         return;

@@ -30,6 +30,9 @@ test('stdin input and timeouts', async (t) => {
   t.is((await run('cat', [], { input: 'hello' })).stdout, 'hello');
   const error = await t.throwsAsync(run('sleep', ['5'], { timeoutMs: 100 }), { instanceOf: CommandError });
   t.regex(error?.message ?? '', /killed by SIGTERM/);
+  // A command that catches the SIGTERM and exits 0 still failed: it ran past its time.
+  const trapped = await t.throwsAsync(run('sh', ['-c', 'trap "exit 0" TERM; sleep 5 >/dev/null 2>&1 & wait'], { timeoutMs: 200 }), { instanceOf: CommandError });
+  t.regex(trapped?.message ?? '', /killed by SIGTERM/);
 });
 
 test('input a command never reads does not fail the run; env adds to the environment rather than replacing it', async (t) => {
