@@ -30,7 +30,8 @@ export const ABSOLUTE_TOOLS: Readonly<Record<string, Tool>> = {
 };
 
 /**
- * Long-lived servers (the HA bridge's), which the relay cannot stand for: each host's wrapper runs the
- * `xostor-sim <name>` subcommand of the same name, with the host root, as a process of its own.
+ * Long-lived servers (the HA bridge's), which a tool stand-in (one request, one answer) cannot be: each
+ * host's wrapper runs the `xostor-sim <name>` subcommand of the same name, with the host root, as a
+ * process of its own.
  */
 export const DAEMON_TOOLS: readonly string[] = ['http-disk-server', 'nbd-http-server'];
