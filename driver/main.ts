@@ -4,7 +4,7 @@
  * fault — and exit status 0 either way. Logs go to SMlog, after the response is written.
  */
 import { readHostEnv, type HostEnv } from '../lib/host/env.js';
-import { lazyRun } from '../lib/exec/lazy.js';
+import { run } from '../lib/exec/run.js';
 import { callEndMessage } from '../lib/log/call-end.js';
 import { createLogger } from '../lib/log/logger.js';
 import { defaultSink } from '../lib/log/file-sink.js';
@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger(defaultSink({ ident: 'SM', file: env?.logFile }));
   if (argv[0] === CHECK_SR && env) {
     // Not an SMAPI call: the launcher's check_sr (sm's health check); no response on stdout.
-    await checkSr({ env, log, exec: lazyRun }, argv[1] ?? '');
+    await checkSr({ env, log, exec: run }, argv[1] ?? '');
     await log.close();
     return;
   }
@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const request: AnyRequest = decodeRequest(argv);
     verb = request.verb;
     log.info(`${verb} start`, { params: request.params });
-    const result = await dispatch({ env, log, exec: lazyRun }, request);
+    const result = await dispatch({ env, log, exec: run }, request);
     response = encodeResult(result);
   } catch (error) {
     const fault = toSrError(error, verb);

@@ -4,7 +4,7 @@
  * plain lines otherwise); logs go to syslog with ident SMGC (to the file LINSTOR_SR_LOG_FILE names, when set). Exit status: 0 done, 1 error, 2 usage,
  * 3 another collector runs, 4 aborted.
  */
-import { lazyRun } from '../lib/exec/lazy.js';
+import { run } from '../lib/exec/run.js';
 import { readHostEnv } from '../lib/host/env.js';
 import { SmLocks } from '../lib/host/sm-lock.js';
 import { defaultSink } from '../lib/log/file-sink.js';
@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // The lock helper (a Python process) starts while we log in and find the controller; a read-only
     // look (--status, --dry-run) takes no lock.
     if (!args.status && !args.dryRun) locks.start();
-    const ctx = await openGcContext({ env, log, exec: lazyRun, srUuid: args.sr, calledByDriver: args.srLocked });
+    const ctx = await openGcContext({ env, log, exec: run, srUuid: args.sr, calledByDriver: args.srLocked });
     try {
       const outcome = await runCollector(ctx, locks, {
         once: args.once,

@@ -6,7 +6,7 @@
  * error is XENAPI_PLUGIN_FAILURE [fn, class name, message]. Exit status 0 either way.
  */
 import { readHostEnv } from '../lib/host/env.js';
-import { lazyRun } from '../lib/exec/lazy.js';
+import { run } from '../lib/exec/run.js';
 import { callEndMessage } from '../lib/log/call-end.js';
 import { createLogger } from '../lib/log/logger.js';
 import { defaultSink } from '../lib/log/file-sink.js';
@@ -37,7 +37,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const load = Object.hasOwn(FUNCTIONS, fn) ? FUNCTIONS[fn] : undefined;
     if (!load) throw new PluginFailure('UNKNOWN_XENAPI_PLUGIN_FUNCTION', [fn]);
     const impl = await load();
-    const value = await impl({ env, log, exec: lazyRun, sessionRef: call.sessionRef }, call.args);
+    const value = await impl({ env, log, exec: run, sessionRef: call.sessionRef }, call.args);
     response = encodePluginSuccess(value);
   } catch (error) {
     const failure =

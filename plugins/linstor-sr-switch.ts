@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyRun } from '../lib/exec/lazy.js';
+import { run } from '../lib/exec/run.js';
 import { decodePluginCall, encodePluginFailure, encodePluginSuccess, PluginFailure } from '../lib/smapi/plugin.js';
 import { writeResponse } from '../lib/smapi/stdout.js';
 
@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const args = toolArgs(fn, call.args);
     // The tool sits beside this bundle's real file (the plugin path is a link into the package's tree).
     const tool = path.join(path.dirname(fileURLToPath(import.meta.url)), 'linstor-sr-switch');
-    const r = await lazyRun(process.execPath, [tool, ...args], { allowFailure: true, timeoutMs: 300_000 });
+    const r = await run(process.execPath, [tool, ...args], { allowFailure: true, timeoutMs: 300_000 });
     // status answers 1 when it lists a problem: the report is still the answer.
     if (r.exitCode === 0 || (fn === 'status' && r.exitCode === 1)) response = encodePluginSuccess(r.stdout.trim());
     else {

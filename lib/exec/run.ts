@@ -73,8 +73,7 @@ export const run: Exec = (file, args, options = {}) => {
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === null || startError !== undefined || timedOut) {
         // Never started (ENOENT, EACCES), killed by a signal, or past its time (even if it then exited on its own).
-        const how = signal ?? (timedOut ? 'SIGTERM' : undefined);
-        reject(new CommandError(argv, { signal: how ?? undefined, stdout, stderr, cause: startError }));
+        reject(new CommandError(argv, { signal: signal ?? (timedOut ? 'SIGTERM' : undefined), stdout, stderr, cause: startError }));
         return;
       }
       if (code !== 0 && !options.allowFailure) {

@@ -1,6 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { hostPath } from '../host/env.js';
-import type { Exec } from '../exec/run.js';
+import { run, type Exec } from '../exec/run.js';
 import { VhdError, VhdNotFoundError } from './errors.js';
 
 /**
@@ -165,8 +165,7 @@ async function blockDeviceSize(ctx: VhdContext, local: string, rdev: number): Pr
   } catch {
     // No sysfs entry (containers, other kernels): fall through to blockdev, which always knows.
   }
-  // Loaded on demand: execa costs a process start ~50 ms, and sysfs almost always answers first.
-  const exec = ctx.exec ?? (await import('../exec/run.js')).run;
+  const exec = ctx.exec ?? run;
   const { stdout } = await exec('blockdev', ['--getsize64', local]);
   const size = Number(stdout.trim());
   if (!Number.isSafeInteger(size)) throw new VhdError(`blockdev --getsize64 printed ${JSON.stringify(stdout)}`, { path: local });

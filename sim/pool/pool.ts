@@ -16,7 +16,7 @@ import { moveController, setHostPower } from './failover.js';
 import { guestIo, type IoRequest } from './guest-io.js';
 import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostSpec } from './layout.js';
 import { PoolRuntime } from './runtime.js';
-import { toolWrapper } from './tool-wrapper.js';
+import { daemonWrapper, toolWrapper } from './tool-wrapper.js';
 import { XapiSimulator } from '../xapi/index.js';
 
 /** The repository's dist/, where the built executables are (the simulator runs the real ones). */
@@ -29,14 +29,12 @@ export function distDir(): string {
   return path.resolve(here, '..', '..', 'dist');
 }
 
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /** The programs written into a host root: PATH tools in sim/bin, absolute-path programs where dom0 has them. */
 function programs(controlUrl: string, host: SimHostSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (const tool of Object.keys(PATH_TOOLS)) out[`/sim/bin/${tool}`] = toolWrapper(controlUrl, host.name, tool);
   for (const tool of Object.keys(ABSOLUTE_TOOLS)) out[tool] = toolWrapper(controlUrl, host.name, tool);
-  for (const tool of DAEMON_TOOLS) out[`/sim/bin/${tool}`] = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(path.join(distDir(), 'xostor-sim'))} ${tool} --sim-root ${quote(host.root)} "$@"\n`;
+  for (const tool of DAEMON_TOOLS) out[`/sim/bin/${tool}`] = daemonWrapper(process.execPath, path.join(distDir(), 'xostor-sim'), tool, host.root);
   // fork-log-daemon runs a long-lived server with its output sent to syslog: here it just runs it.
   out['/opt/xensource/libexec/fork-log-daemon'] = '#!/bin/sh\nexec "$@"\n';
   return out;

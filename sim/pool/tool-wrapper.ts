@@ -29,6 +29,14 @@ export function encodeToolAnswer(result: ToolResult): Buffer {
   return Buffer.concat([Buffer.from(`${result.exitCode} ${stderr.length}\n`), stderr, Buffer.from(result.stdout ?? '', 'utf8')]);
 }
 
+/**
+ * The wrapper of a long-lived server (DAEMON_TOOLS), which one request and one answer cannot stand for:
+ * it runs the `xostor-sim <tool>` subcommand with the host root, as a process of its own.
+ */
+export function daemonWrapper(node: string, simCli: string, tool: string, root: string): string {
+  return `#!/bin/sh\nexec ${quote(node)} ${quote(simCli)} ${tool} --sim-root ${quote(root)} "$@"\n`;
+}
+
 /** The bash script standing for `tool` on `host`, talking to the control server at `controlUrl` (http://address:port). */
 export function toolWrapper(controlUrl: string, host: string, tool: string): string {
   const { hostname, port } = new URL(controlUrl);

@@ -4,7 +4,7 @@
 import { connectController } from '../../lib/discovery/connect.js';
 import { readHostEnv } from '../../lib/host/env.js';
 import { createLinstorClient, type LinstorApi } from '../../lib/linstor/index.js';
-import { lazyRun } from '../../lib/exec/lazy.js';
+import { run } from '../../lib/exec/run.js';
 import { defaultSink } from '../../lib/log/file-sink.js';
 import { createLogger } from '../../lib/log/logger.js';
 import { createLocalXapi } from '../../lib/xapi/index.js';
@@ -17,7 +17,7 @@ async function connect(uri: string | undefined, log: ReturnType<typeof createLog
   const xapi = createLocalXapi({ socketPath: env.xapiSocket, originator: 'linstor-kv-tool' });
   await xapi.client.loginWithPassword('root', '');
   try {
-    return await connectController({ exec: lazyRun, env, log, xapi });
+    return await connectController({ exec: run, env, log, xapi });
   } finally {
     await xapi.client.logout().catch(() => undefined);
   }
