@@ -8,6 +8,7 @@ LSR_DEST ?= $(SM_DEST)/linstor-sr
 PLUGIN_DEST ?= /etc/xapi.d/plugins
 BIN_DEST ?= /opt/xensource/bin
 STATE_DEST ?= /var/lib/linstor-sr
+UNIT_DEST ?= /usr/lib/systemd/system
 # The runtime every shebang names: the package's own (copied from NODE_DIST, a Node distribution folder
 # or tarball), or NODE_BIN=<path> for a runtime already on the host. XAPI runs drivers with a bare PATH.
 # (Not NODE: npm exports NODE to every script it runs.)
@@ -16,7 +17,7 @@ NODE_BIN ?= $(LSR_DEST)/node/bin/node
 PYTHON ?= /usr/bin/python3
 RELEASE ?= 1
 
-BUNDLES = LinstorSR LinstorSR-main.cjs linstor-gc linstor-manager linstor-kv-tool linstor-health linstor-vhd-util linstor-sr-switch linstor-sr-switch-plugin
+BUNDLES = LinstorSR LinstorSR-main.cjs linstor-gc linstor-manager linstor-kv-tool linstor-health linstor-vhd-util linstor-sr-switch linstor-sr-switch-plugin linstor-sr-agent linstor-sr-agent-worker.cjs
 
 .PHONY: build test bench lint typecheck install rpm clean
 
@@ -43,16 +44,23 @@ endef
 
 # SKIP_BUILD=1 installs what dist/ holds (tests and rpmbuild run it after the bundles were built).
 # XAPI's entry, once enabled, is $(SM_DEST)/LinstorSR -> linstor-sr/LinstorSR.py: the Python launcher
-# that sm's code can also import, which execs the LinstorSR bundle beside it on the runtime in node/.
-# That bundle answers sr_get_driver_info itself and loads LinstorSR-main.cjs for every other call.
+# that sm's code can also import, which hands the call to the host's agent (linstor-sr-agent.service)
+# or else execs the LinstorSR bundle beside it on the runtime in node/. That bundle answers
+# sr_get_driver_info itself and loads LinstorSR-main.cjs for every other call. The plugin's entry,
+# once enabled, is linstor-manager.py, the same for the linstor-manager bundle.
 install: $(if $(SKIP_BUILD),,build)
 	@if [ -z "$(NODE_DIST)" ] && [ "$(NODE_BIN)" = "$(LSR_DEST)/node/bin/node" ]; then \
 	  echo "make install: pass NODE_DIST=<Node distribution folder or tarball> (shipped in $(LSR_DEST)/node) or NODE_BIN=<a node already on the host>" >&2; exit 2; fi
 	for b in $(BUNDLES); do \
 	  install -D -m 0755 dist/$$b $(DESTDIR)$(LSR_DEST)/$$b && sed -i '1s|^#!.*|#!$(NODE_BIN)|' $(DESTDIR)$(LSR_DEST)/$$b || exit 1; \
 	done
-	install -D -m 0755 dist/LinstorSR.py $(DESTDIR)$(LSR_DEST)/LinstorSR.py
-	sed -i '1s|^#!.*|#!$(PYTHON)|' $(DESTDIR)$(LSR_DEST)/LinstorSR.py
+	for l in LinstorSR.py linstor-manager.py; do \
+	  install -D -m 0755 dist/$$l $(DESTDIR)$(LSR_DEST)/$$l && sed -i '1s|^#!.*|#!$(PYTHON)|' $(DESTDIR)$(LSR_DEST)/$$l || exit 1; \
+	done
+	install -D -m 0644 dist/linstor_sr_agent.py $(DESTDIR)$(LSR_DEST)/linstor_sr_agent.py
+	install -d $(DESTDIR)$(UNIT_DEST)
+	sed 's|@LSR_DEST@|$(LSR_DEST)|g' packaging/linstor-sr-agent.service > $(DESTDIR)$(UNIT_DEST)/linstor-sr-agent.service
+	chmod 0644 $(DESTDIR)$(UNIT_DEST)/linstor-sr-agent.service
 	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(LSR_DEST)/sm-lock-helper.py
 	$(if $(NODE_DIST),node scripts/node-runtime.mjs "$(NODE_DIST)" $(DESTDIR)$(LSR_DEST)/node)
 	$(call install-link,$(LSR_DEST)/linstor-sr-switch,$(BIN_DEST)/linstor-sr-switch)

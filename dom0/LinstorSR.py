@@ -2,8 +2,9 @@
 """/opt/xensource/sm/linstor-sr/LinstorSR.py: the LINSTOR driver's entry point beside sm (DESIGN.md "On dom0").
 
 XAPI runs /opt/xensource/sm/LinstorSR, and sm imports /opt/xensource/sm/LinstorSR.py: `linstor-sr-switch
-enable` makes both links to this file. Run as a program, it only execs the bundled Node driver with the
-same argv, on the package's own Node runtime: no sm import, one bare interpreter start.
+enable` makes both links to this file. Run as a program, it hands the call to the host's agent
+(linstor-sr-agent, through linstor_sr_agent.py) or, when no agent takes it, execs the bundled Node driver
+with the same argv, on the package's own Node runtime: no sm import, one bare interpreter start.
 
 sm's own Python code also loads this file as a module named LinstorSR: on_slave.is_open imports it for
 every SR type, and SR.from_uuid / sr_health_check load the SM record's driver file. As a module it
@@ -71,6 +72,11 @@ def check_sr(sr_uuid):
 
 
 if __name__ == "__main__":
+    # The host's agent runs the call warm when it can (and then this process ends there); else the Node entry.
+    sys.path.insert(0, _HERE)
+    import linstor_sr_agent
+
+    linstor_sr_agent.run_in_agent("driver", sys.argv[1:])
     bundle = _bundle()
     if bundle is None:
         sys.stderr.write("LinstorSR.py: the Node driver is not installed next to %s\n" % _HERE)

@@ -5,7 +5,7 @@
 # tools/linstor-sr-switch/managed.ts — test/packaging/switch-sh.test.ts compares them.
 
 # <path sm's package owns>:<the relative link to our tree that replaces it>
-lsr_paths='/opt/xensource/sm/LinstorSR:linstor-sr/LinstorSR.py /opt/xensource/sm/LinstorSR.py:linstor-sr/LinstorSR.py /etc/xapi.d/plugins/linstor-manager:../../../opt/xensource/sm/linstor-sr/linstor-manager /opt/xensource/bin/linstor-kv-tool:../sm/linstor-sr/linstor-kv-tool'
+lsr_paths='/opt/xensource/sm/LinstorSR:linstor-sr/LinstorSR.py /opt/xensource/sm/LinstorSR.py:linstor-sr/LinstorSR.py /etc/xapi.d/plugins/linstor-manager:../../../opt/xensource/sm/linstor-sr/linstor-manager.py /opt/xensource/bin/linstor-kv-tool:../sm/linstor-sr/linstor-kv-tool'
 lsr_state=/var/lib/linstor-sr/switch-state
 lsr_backup=/var/lib/linstor-sr/sm-backup
 

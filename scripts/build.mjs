@@ -29,6 +29,9 @@ export const ENTRIES = {
   'linstor-sr-switch-plugin': 'plugins/linstor-sr-switch.ts',
   'xostor-sim': 'sim/cli.ts',
   'linstor-gc': 'gc/main.ts',
+  // The per-host agent and its warm workers, which run driver and linstor-manager calls for the launchers.
+  'linstor-sr-agent': 'agent/main.ts',
+  'linstor-sr-agent-worker.cjs': 'agent/worker.ts',
 };
 
 // CommonJS output: an extensionless file outside a "type": "module" package (where make install
@@ -113,7 +116,7 @@ async function driverInfoArtifacts() {
 
 const { driverInfo, response: driverInfoResponse } = await driverInfoArtifacts();
 
-/** The dom0 launcher with the driver's DRIVER_INFO written in, and the fcntl lock helper. */
+/** The dom0 launchers (the driver's with its DRIVER_INFO written in), their agent client, and the fcntl lock helper. */
 async function buildDom0Files() {
   // JSON of strings and arrays is also a Python literal.
   const launcher = (await readFile(path.join(root, 'dom0', 'LinstorSR.py'), 'utf8')).replace(
@@ -123,6 +126,9 @@ async function buildDom0Files() {
   if (!launcher.includes('generated from driver/driver-info.ts')) throw new Error('dom0/LinstorSR.py lost its DRIVER_INFO marker');
   await writeFile(path.join(root, 'dist', 'LinstorSR.py'), launcher, { mode: 0o755 });
   await copyFile(path.join(root, 'dom0', 'sm-lock-helper.py'), path.join(root, 'dist', 'sm-lock-helper.py'));
+  await copyFile(path.join(root, 'dom0', 'linstor_sr_agent.py'), path.join(root, 'dist', 'linstor_sr_agent.py'));
+  await copyFile(path.join(root, 'dom0', 'linstor-manager.py'), path.join(root, 'dist', 'linstor-manager.py'));
+  await chmod(path.join(root, 'dist', 'linstor-manager.py'), 0o755);
 }
 
 await buildDom0Files();

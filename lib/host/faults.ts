@@ -32,6 +32,11 @@ const COUNTED = /^(.*)\*#([1-9][0-9]*)$/;
 /** Points crossed so far by this process, per counted pattern. */
 const crossed = new Map<string, number>();
 
+/** Forgets the points crossed: an agent worker starts each call's count afresh, as a new process would. */
+export function resetFaultCounts(): void {
+  crossed.clear();
+}
+
 /** The action armed for `point`: by its name, else by a counted pattern it is the n-th crossing of. */
 function actionAt(faults: string, point: string): FaultAction | undefined {
   const armed = parseFaults(faults);

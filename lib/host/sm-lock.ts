@@ -56,7 +56,18 @@ function defaultHelper(): string {
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
-/** One helper process per driver process, started on first use. */
+/** Every SmLocks whose helper runs, so that the end of a call can end them all (closeLockHelpers). */
+const running = new Set<SmLocks>();
+
+/**
+ * Ends every lock helper of this process, as the process's exit would: what an agent worker does after
+ * each call, so that a call that forgot a lock cannot hold it into the next one.
+ */
+export async function closeLockHelpers(): Promise<void> {
+  await Promise.all([...running].map((locks) => locks.close()));
+}
+
+/** One helper process per SR session (a driver call opens one), started on first use. */
 export class SmLocks {
   readonly #options: SmLocksOptions;
   #child: ChildProcess | undefined;
@@ -89,6 +100,7 @@ export class SmLocks {
   async close(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
+    running.delete(this);
     if (!child) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
@@ -138,7 +150,10 @@ export class SmLocks {
     const failAll = (error: Error) => {
       for (const p of this.#pending.values()) p.reject(error);
       this.#pending.clear();
-      if (this.#child === child) this.#child = undefined;
+      if (this.#child === child) {
+        this.#child = undefined;
+        running.delete(this);
+      }
     };
     child.on('error', (e) => failAll(new SmLockError(`cannot run the lock helper: ${e.message}`, { cause: e })));
     child.on('exit', (code) => failAll(new SmLockError(`the lock helper exited (${code})`)));
@@ -153,6 +168,7 @@ export class SmLocks {
     });
     this.#keepAlive(child, false);
     this.#child = child;
+    running.add(this);
     return child;
   }
 

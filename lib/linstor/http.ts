@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { callerPid } from '../log/caller.js';
 import type { Logger } from '../log/logger.js';
 import { isApiCallRcList, parseLinstorJson, stringifyLinstorJson } from './json.js';
 import {
@@ -175,7 +176,7 @@ export class LinstorHttp {
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.#options.userAgent ?? `linstor-sr (pid ${process.pid})`,
+      'user-agent': this.#options.userAgent ?? `linstor-sr (pid ${callerPid()})`,
     };
     if (this.#options.gzip) headers['accept-encoding'] = 'gzip';
     if (body !== undefined) headers['content-type'] = 'application/json';

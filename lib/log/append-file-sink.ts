@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LogRecord, LogSink } from './logger.js';
 import { formatRecord } from './logger.js';
 import { splitLines } from './syslog-sink.js';
+import { callerPid } from './caller.js';
 
 /**
  * The lines FileSink writes (`<ISO time> <ident>: [pid] <level>: message`, one per line as winston's File
@@ -19,7 +20,7 @@ export class AppendFileSink implements LogSink {
   constructor(options: { file: string; ident: string; pid?: number }) {
     this.#file = options.file;
     this.#ident = options.ident;
-    this.#pid = options.pid ?? process.pid;
+    this.#pid = options.pid ?? callerPid();
   }
 
   write(record: LogRecord): void {

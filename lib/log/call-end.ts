@@ -3,7 +3,11 @@
  * memory the process held (dom0 is small and xapi runs many calls at once: SMlog shows what each cost).
  * Built-ins only: the driver's fast path logs it too.
  */
+import { callerPid } from './caller.js';
+
 export function callEndMessage(what: string, elapsedMs: number, outcome: string): string {
   const peakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  return `${what} done in ${Math.round(elapsedMs)} ms: ${outcome}; peak RSS ${peakMiB} MiB`;
+  // In an agent worker the peak is the worker's, over every call it ran.
+  const where = callerPid() === process.pid ? '' : ` (agent worker ${process.pid})`;
+  return `${what} done in ${Math.round(elapsedMs)} ms: ${outcome}; peak RSS ${peakMiB} MiB${where}`;
 }

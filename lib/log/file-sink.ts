@@ -1,6 +1,7 @@
 import type { LogRecord, LogSink } from './logger.js';
 import { formatRecord } from './logger.js';
 import { SyslogSink, splitLines } from './syslog-sink.js';
+import { callerPid } from './caller.js';
 
 type WinstonLogger = import('winston').Logger;
 
@@ -31,7 +32,7 @@ export class FileSink implements LogSink {
   constructor(options: { file: string; ident: string; pid?: number }) {
     this.#file = options.file;
     this.#ident = options.ident;
-    this.#pid = options.pid ?? process.pid;
+    this.#pid = options.pid ?? callerPid();
   }
 
   write(record: LogRecord): void {

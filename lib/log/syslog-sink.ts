@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { LogRecord, LogSink } from './logger.js';
 import { formatRecord } from './logger.js';
+import { callerPid } from './caller.js';
 
 /** syslog facility local2 (what /var/log/SMlog collects) × 8 + severity. */
 const PRIORITY: Record<LogRecord['level'], number> = { debug: 151, info: 150, warn: 148, error: 147 };
@@ -33,12 +34,15 @@ export class SyslogSink implements LogSink {
   #scheduled = false;
   #failed = false;
 
+  readonly #pid: number;
+
   constructor(options: SyslogSinkOptions) {
     this.#options = options;
+    this.#pid = options.pid ?? callerPid();
   }
 
   write(record: LogRecord): void {
-    const pid = this.#options.pid ?? process.pid;
+    const pid = this.#pid;
     for (const line of splitLines(formatRecord(record))) this.#queue.push(`<${PRIORITY[record.level]}>[${pid}] ${line}\n`);
     if (!this.#scheduled) {
       this.#scheduled = true;

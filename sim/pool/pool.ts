@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../lib/log/logger.js';
 import { ABSOLUTE_TOOLS, DAEMON_TOOLS, PATH_TOOLS } from '../host-tools/index.js';
 import { NODE_CONNECTION_STATUSES } from '../linstor/model.js';
+import { agentSocketFor, shortSocketDir, startAgents, type RunningAgents } from './agents.js';
 import { ControlServer } from './control-server.js';
 import { LINSTOR_PORT } from './controller.js';
 import { moveController, setHostPower } from './failover.js';
@@ -18,6 +19,7 @@ import { planPool, writeHostRoot, type PlanOptions, type PoolSpec, type SimHostS
 import { PoolRuntime } from './runtime.js';
 import { daemonWrapper, toolWrapper } from './tool-wrapper.js';
 import { XapiSimulator } from '../xapi/index.js';
+import { processEnv } from '../xapi/sm-exec.js';
 
 /** The repository's dist/, where the built executables are (the simulator runs the real ones). */
 export function distDir(): string {
@@ -52,6 +54,12 @@ export type PoolOptions = PlanOptions & {
   readonly processTimeoutMs?: number;
   /** Hosts whose `linstor-manager` answers as the pre-2026 Python plugin: a mixed pool (sim/xapi/legacy-plugin.ts). */
   readonly legacyPluginHosts?: readonly string[];
+  /**
+   * Agent mode (agents.ts): every host runs linstor-sr-agent, and xapi runs the driver and the plugin
+   * through their Python launchers (dist/LinstorSR.py, dist/linstor-manager.py), which hand calls to it.
+   * Default: XOSTOR_SIM_AGENT=1 in the environment (how CI runs whole test sets in agent mode).
+   */
+  readonly agent?: boolean;
 };
 
 export type SimPool = {
@@ -65,6 +73,8 @@ export type SimPool = {
   readonly xapiUrl: string | undefined;
   /** Each host's XAPI Unix socket (at a short path when `<root>/var/lib/xcp/xapi` is too long). */
   readonly xapiSockets: Readonly<Record<string, string>>;
+  /** Agent mode: each host's agent (pid, socket); undefined otherwise. */
+  readonly agents: RunningAgents | undefined;
   /** PATH for a process running on `host` (tool stand-ins first). */
   pathFor(host: string): string;
   /** Guest I/O on a host (see guest-io.ts). */
@@ -75,10 +85,18 @@ export type SimPool = {
 export async function startPool(options: PoolOptions): Promise<SimPool> {
   const spec = planPool(options);
   const runtime = new PoolRuntime(spec, options.logger);
+  const agentMode = options.agent ?? process.env['XOSTOR_SIM_AGENT'] === '1';
+  const shortDir = shortSocketDir();
+  const agentSockets = spec.hosts.map((h, i) => agentSocketFor(h.root, i, shortDir.dir));
+  const dist = distDir();
   const sim = new XapiSimulator({
-    hosts: spec.hosts.map((h) => ({ name: h.name, uuid: h.uuid, address: h.address, storageAddress: h.storageAddress, root: h.root, toolsPath: h.binDir })),
-    distDir: distDir(),
-    ...(options.drivers ? { drivers: options.drivers } : {}),
+    hosts: spec.hosts.map((h, i) => ({
+      name: h.name, uuid: h.uuid, address: h.address, storageAddress: h.storageAddress, root: h.root, toolsPath: h.binDir,
+      ...(agentMode ? { env: agentSockets[i]!.env } : {}),
+    })),
+    distDir: dist,
+    ...(options.drivers ? { drivers: options.drivers } : agentMode ? { drivers: { linstor: path.join(dist, 'LinstorSR.py') } } : {}),
+    ...(agentMode ? { plugins: { 'linstor-manager': path.join(dist, 'linstor-manager.py') } } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.xapiPort !== undefined ? { tcpPort: options.xapiPort } : {}),
     ...(options.processTimeoutMs !== undefined ? { driverTimeoutMs: options.processTimeoutMs, pluginTimeoutMs: options.processTimeoutMs } : {}),
@@ -121,11 +139,21 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
   for (const host of spec.hosts) await writeHostRoot(spec, host, programs(controlUrl, host));
   await runtime.controller.restore();
   let started;
+  let agents: RunningAgents | undefined;
   try {
     started = await sim.start();
+    if (agentMode) {
+      const node = sim.settings.nodeDir ? path.join(sim.settings.nodeDir, 'node') : process.execPath;
+      agents = await startAgents(node, path.join(dist, 'linstor-sr-agent'), spec.hosts.map((h, i) => ({
+        host: h.name, socketPath: agentSockets[i]!.socketPath, env: processEnv(sim, sim.host(h.name), false),
+        stderrFile: path.join(h.root, 'var/log/linstor-sr-agent.stderr'),
+      })));
+    }
   } catch (error) {
+    if (started) await sim.stop();
     await control.close();
     await runtime.controller.close();
+    shortDir.remove();
     throw error;
   }
   return {
@@ -136,9 +164,12 @@ export async function startPool(options: PoolOptions): Promise<SimPool> {
     xapi: sim,
     xapiUrl: started.xapiUrl,
     xapiSockets: Object.fromEntries(Object.entries(started.hosts).map(([name, e]) => [name, e.socketPath])),
+    agents,
     pathFor: (hostName) => [runtime.host(hostName).spec.binDir, sim.settings.nodeDir, '/sbin:/usr/sbin:/bin:/usr/bin'].filter((p) => p !== undefined).join(':'),
     io,
     async close() {
+      await agents?.stop();
+      shortDir.remove();
       await sim.stop();
       await control.close();
       await runtime.controller.close();

@@ -25,6 +25,8 @@ export type SimHostSpec = {
   readonly xapiSocketPath?: string;
   /** Address on the second network (a storage network DRBD traffic can be moved to). */
   readonly storageAddress?: string;
+  /** Variables for this host's driver and plugin processes only (after the pool's). */
+  readonly env?: Readonly<Record<string, string>>;
 };
 
 /** A host after start: its DB ref and where its socket really is. */

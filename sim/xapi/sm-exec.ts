@@ -41,7 +41,7 @@ export function processEnv(sim: SimState, host: ResolvedHost, originator: boolea
   const env: Record<string, string> = { PATH: path };
   if (originator) env['ORIGINATOR'] = 'SM';
   env['LINSTOR_SR_ROOT'] = host.root;
-  Object.assign(env, sim.settings.env);
+  Object.assign(env, sim.settings.env, host.env);
   if (!host.socketAtDefault) env['LINSTOR_SR_XAPI_SOCKET'] = host.socketPath;
   if (fault !== undefined) env['LINSTOR_SR_FAULTS'] = fault;
   return env;

@@ -53,7 +53,10 @@ testWith(['rpm', 'rpmbuild', 'busybox'], 'the payload holds no path of sm\'s pac
   t.deepEqual(payload.filter((p) => smPaths.includes(p)), []);
   for (const p of SM_OWNED) t.false(payload.includes(p), p);
   const outside = payload.filter((p) => p !== TREE && !p.startsWith(`${TREE}/`));
-  t.deepEqual(outside.sort(), ['/etc/xapi.d/plugins/linstor-sr-switch', '/opt/xensource/bin/linstor-health', '/opt/xensource/bin/linstor-sr-switch', '/opt/xensource/bin/linstor-vhd-util', '/var/lib/linstor-sr']);
+  t.deepEqual(outside.sort(), [
+    '/etc/xapi.d/plugins/linstor-sr-switch', '/opt/xensource/bin/linstor-health', '/opt/xensource/bin/linstor-sr-switch', '/opt/xensource/bin/linstor-vhd-util',
+    '/usr/lib/systemd/system/linstor-sr-agent.service', '/var/lib/linstor-sr',
+  ]);
   t.true(payload.includes(`${TREE}/node/bin/node`));
 });
 
@@ -62,7 +65,7 @@ testWith(['rpm', 'rpmbuild', 'busybox'], 'installing does not enable; enable, st
   const original = await smState(root);
   t.deepEqual(nows(await status(t, root)), MANAGED.map(() => 'sm'));
   // Every bundle runs on the package's runtime, named in full: nothing depends on PATH.
-  for (const name of ['LinstorSR', 'linstor-gc', 'linstor-manager', 'linstor-kv-tool', 'linstor-sr-switch', 'linstor-sr-switch-plugin', 'linstor-vhd-util', 'linstor-health']) {
+  for (const name of ['LinstorSR', 'linstor-gc', 'linstor-manager', 'linstor-kv-tool', 'linstor-sr-switch', 'linstor-sr-switch-plugin', 'linstor-vhd-util', 'linstor-health', 'linstor-sr-agent']) {
     t.is((await readFile(path.join(root, TREE, name), 'utf8')).split('\n')[0], `#!${TREE}/node/bin/node`, name);
   }
   t.regex(ok(t, await installedSwitch(root, ['enable'])), /^enabled: \/opt\/xensource\/sm\/LinstorSR, /m);
@@ -119,6 +122,26 @@ testWith(['rpm', 'rpmbuild', 'busybox'], 'upgrading linstor-sr keeps the switch 
   t.is(after.state, 'enabled');
   t.is(after.linstorSr, `${VERSION}-2`);
   t.deepEqual(after.paths.map((p) => [p.now, p.backup]), MANAGED.map(() => ['linstor-sr', 'sm']));
+});
+
+testWith(['rpm', 'rpmbuild', 'busybox'], 'where systemd runs, install starts the agent\'s unit, upgrade restarts it, erase stops it', async (t) => {
+  const root = await scratchRoot(t);
+  // A root that looks booted with systemd, whose systemctl records what it is asked.
+  await mkdir(path.join(root, 'run/systemd/system'), { recursive: true });
+  await mkdir(path.join(root, 'usr/bin'), { recursive: true });
+  await writeFile(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "$*" >> /systemctl.log\n', { mode: 0o755 });
+  const asked = async () => (await readFile(path.join(root, 'systemctl.log'), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+  for (const p of [sm.v1, ours]) await rpmInstall(t, root, ['-i', p]);
+  t.deepEqual(await asked(), ['daemon-reload', 'enable --now linstor-sr-agent.service']);
+  const unit = await readFile(path.join(root, 'usr/lib/systemd/system/linstor-sr-agent.service'), 'utf8');
+  t.regex(unit, /^ExecStart=\/opt\/xensource\/sm\/linstor-sr\/linstor-sr-agent$/m);
+  t.regex(unit, /^KillMode=process$/m);
+  await writeFile(path.join(root, 'systemctl.log'), '');
+  await rpmInstall(t, root, ['-U', (await builtPackage('2')).file]);
+  t.deepEqual(await asked(), ['daemon-reload', 'daemon-reload', 'try-restart linstor-sr-agent.service']);
+  await writeFile(path.join(root, 'systemctl.log'), '');
+  await rpmInstall(t, root, ['-e', 'linstor-sr']);
+  t.deepEqual(await asked(), ['disable --now linstor-sr-agent.service']);
 });
 
 testWith(['rpm', 'rpmbuild', 'busybox'], 'linstor-sr installed before sm stays disabled; sm erased while enabled drops its backups, reinstalled it is ours again', async (t) => {

@@ -32,7 +32,8 @@ export const MANAGED: readonly Managed[] = [
   { path: '/opt/xensource/sm/LinstorSR', ours: `${TREE}/LinstorSR.py`, role: "XAPI's driver entry" },
   // on_slave.is_open imports the module LinstorSR from /opt/xensource/sm for every SR type.
   { path: '/opt/xensource/sm/LinstorSR.py', ours: `${TREE}/LinstorSR.py`, role: "the driver module sm's Python code imports" },
-  { path: '/etc/xapi.d/plugins/linstor-manager', ours: `${TREE}/linstor-manager`, role: 'the linstor-manager XAPI plugin' },
+  // The plugin's launcher: it hands the call to the host's agent, or execs the linstor-manager bundle.
+  { path: '/etc/xapi.d/plugins/linstor-manager', ours: `${TREE}/linstor-manager.py`, role: 'the linstor-manager XAPI plugin' },
   { path: '/opt/xensource/bin/linstor-kv-tool', ours: `${TREE}/linstor-kv-tool`, role: 'the key-value store tool' },
 ];
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { faultPoint, InjectedFaultError, parseFaults } from '../../../lib/host/faults.js';
+import { faultPoint, InjectedFaultError, parseFaults, resetFaultCounts } from '../../../lib/host/faults.js';
 
 test('a spec parses into points and counted patterns; unknown actions are ignored', (t) => {
   t.deepEqual([...parseFaults('a:b:throw, gc:*#2:kill,x:explode,:kill')], [['a:b', 'throw'], ['gc:*#2', 'kill']]);
@@ -21,6 +21,16 @@ test('a counted pattern stops at the n-th point crossed with its prefix, and onl
   t.notThrows(() => faultPoint(spec, 'q:b'));
   t.throws(() => faultPoint(spec, 'q:c'), { message: 'injected fault at q:c' });
   t.notThrows(() => faultPoint(spec, 'q:d'), 'once only');
+});
+
+test('after resetFaultCounts a counted pattern counts from the start again, as in a new process', (t) => {
+  const spec = 'r:*#2:throw';
+  t.notThrows(() => faultPoint(spec, 'r:a'));
+  t.throws(() => faultPoint(spec, 'r:b'));
+  t.notThrows(() => faultPoint(spec, 'r:c'), 'spent in this process');
+  resetFaultCounts();
+  t.notThrows(() => faultPoint(spec, 'r:a'));
+  t.throws(() => faultPoint(spec, 'r:b'), { message: 'injected fault at r:b' });
 });
 
 test('a killed process says where on stderr before it dies', async (t) => {

@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SmLockBusyError, SmLockError, SmLocks, smLockPath } from '../../../lib/host/sm-lock.js';
+import { closeLockHelpers, SmLockBusyError, SmLockError, SmLocks, smLockPath } from '../../../lib/host/sm-lock.js';
 
 const PY = '/usr/bin/python3';
 const SR = '11111111-2222-3333-4444-555555555555';
@@ -50,6 +50,26 @@ test('a lock we hold excludes sm\'s fcntl locks, and is released on release', as
   t.false(await pythonCanLock(file));
   await handle.release();
   t.true(await pythonCanLock(file));
+});
+
+// Serial: it ends the helpers of every SmLocks in this process, the other tests' included.
+test.serial('closeLockHelpers frees every lock still held, as the end of the process would', async (t) => {
+  const r = await root();
+  const [a, b] = [new SmLocks({ root: r }), new SmLocks({ root: r })];
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  await a.acquire(SR, 'sr');
+  await b.acquire(SR, 'other');
+  t.false(await pythonCanLock(path.join(r, `var/lock/sm/${SR}/sr`)));
+  await closeLockHelpers();
+  t.true(await pythonCanLock(path.join(r, `var/lock/sm/${SR}/sr`)));
+  t.true(await pythonCanLock(path.join(r, `var/lock/sm/${SR}/other`)));
+  // The instances stay usable: a later call starts a new helper.
+  const again = await a.tryAcquire(SR, 'sr');
+  t.false(await pythonCanLock(path.join(r, `var/lock/sm/${SR}/sr`)));
+  await again.release();
 });
 
 test('a lock held by a Python sm process makes tryAcquire busy with its pid, and acquire wait for it', async (t) => {

@@ -18,7 +18,7 @@ test('enable links every managed path to our tree and keeps sm\'s files; disable
   t.deepEqual(on.changed, MANAGED.map((m) => m.path));
   t.is(await readState(root), 'enabled');
   t.is(await readlink(path.join(root, '/opt/xensource/sm/LinstorSR')), 'linstor-sr/LinstorSR.py');
-  t.is(await readlink(path.join(root, '/etc/xapi.d/plugins/linstor-manager')), '../../../opt/xensource/sm/linstor-sr/linstor-manager');
+  t.is(await readlink(path.join(root, '/etc/xapi.d/plugins/linstor-manager')), '../../../opt/xensource/sm/linstor-sr/linstor-manager.py');
   t.is(await resolved(root, '/opt/xensource/bin/linstor-kv-tool'), 'ours: /opt/xensource/sm/linstor-sr/linstor-kv-tool\n');
   t.deepEqual((await inspectAll(root, sm)).map((r) => [r.now, r.backup]), MANAGED.map(() => ['linstor-sr', 'sm']));
   t.is(await readFile(path.join(root, BACKUP_DIR, '/opt/xensource/sm/LinstorSR.py'), 'utf8'), (SM_FILES['/opt/xensource/sm/LinstorSR.py'] as { file: string }).file);
