@@ -54,12 +54,13 @@ install: $(if $(SKIP_BUILD),,build)
 	for b in $(BUNDLES); do \
 	  install -D -m 0755 dist/$$b $(DESTDIR)$(LSR_DEST)/$$b && sed -i '1s|^#!.*|#!$(NODE_BIN)|' $(DESTDIR)$(LSR_DEST)/$$b || exit 1; \
 	done
+	# -IS: no site or user paths, no PYTHON* variables: the launchers need only the standard library.
 	for l in LinstorSR.py linstor-manager.py; do \
-	  install -D -m 0755 dist/$$l $(DESTDIR)$(LSR_DEST)/$$l && sed -i '1s|^#!.*|#!$(PYTHON)|' $(DESTDIR)$(LSR_DEST)/$$l || exit 1; \
+	  install -D -m 0755 dist/$$l $(DESTDIR)$(LSR_DEST)/$$l && sed -i '1s|^#!.*|#!$(PYTHON) -IS|' $(DESTDIR)$(LSR_DEST)/$$l || exit 1; \
 	done
 	install -D -m 0644 dist/linstor_sr_agent.py $(DESTDIR)$(LSR_DEST)/linstor_sr_agent.py
 	install -d $(DESTDIR)$(UNIT_DEST)
-	sed 's|@LSR_DEST@|$(LSR_DEST)|g' packaging/linstor-sr-agent.service > $(DESTDIR)$(UNIT_DEST)/linstor-sr-agent.service
+	sed -e 's|@LSR_DEST@|$(LSR_DEST)|g' -e 's|@NODE_BIN@|$(NODE_BIN)|g' packaging/linstor-sr-agent.service > $(DESTDIR)$(UNIT_DEST)/linstor-sr-agent.service
 	chmod 0644 $(DESTDIR)$(UNIT_DEST)/linstor-sr-agent.service
 	install -D -m 0644 dist/sm-lock-helper.py $(DESTDIR)$(LSR_DEST)/sm-lock-helper.py
 	$(if $(NODE_DIST),node scripts/node-runtime.mjs "$(NODE_DIST)" $(DESTDIR)$(LSR_DEST)/node)

@@ -3,10 +3,11 @@
  * one call at a time as the process of that call: the launcher's argv, environment and pid become the
  * call's, and when the call ends everything a process exit would end goes too — the lock helpers (so no
  * lock outlives its call) and the fault points' counts — before its response goes back over the IPC
- * channel. What it keeps between calls is compiled code; nothing read from LINSTOR or XAPI.
+ * channel. What it keeps between calls is compiled code and a lock helper started ahead (holding no
+ * lock); nothing read from LINSTOR or XAPI.
  */
 import { callDriver } from '../driver/call.js';
-import { closeLockHelpers } from '../lib/host/sm-lock.js';
+import { closeLockHelpers, prepareLockHelper } from '../lib/host/sm-lock.js';
 import { resetFaultCounts } from '../lib/host/faults.js';
 import { setCallerPid } from '../lib/log/caller.js';
 import { callLinstorManager } from '../plugins/linstor-manager/call.js';
@@ -44,6 +45,8 @@ async function runCall(id: number, request: AgentRequest): Promise<void> {
   await closeLockHelpers();
   setCallerPid(undefined);
   send({ type: 'done', id, answer, rss: process.memoryUsage.rss() });
+  // The next call's lock helper, started while this worker waits.
+  prepareLockHelper();
 }
 
 process.on('message', (message: ToWorker) => {
@@ -51,4 +54,5 @@ process.on('message', (message: ToWorker) => {
 });
 // The master's end is ours: a worker never outlives its agent.
 process.on('disconnect', () => process.exit(0));
+prepareLockHelper();
 send({ type: 'ready' });

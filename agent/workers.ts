@@ -180,6 +180,8 @@ export class Workers {
   #spawn(): Worker {
     const child = fork(this.#options.script, [], {
       execPath: this.#options.execPath ?? process.execPath,
+      // Not the agent's own V8 flags (its small young generation): a worker allocates like a driver.
+      execArgv: [],
       // stdout is the launcher's, never the worker's: nothing may reach a terminal or a journal from there.
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'json',

@@ -11,7 +11,7 @@ export type Bench = { readonly name: string; run(): Promise<Record<string, unkno
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Each issue that adds a benchmark adds its module here. */
-const MODULES: readonly string[] = ['./driver-info.ts', './vhd.ts', './linstor.ts', './pool.ts', './verbs.ts', './snapshot.ts', './gc.ts', './chaos.ts'];
+const MODULES: readonly string[] = ['./driver-info.ts', './vhd.ts', './linstor.ts', './pool.ts', './verbs.ts', './snapshot.ts', './gc.ts', './chaos.ts', './agent.ts'];
 
 const only = process.argv.slice(2);
 const resultsFile = path.join(here, 'results.json');

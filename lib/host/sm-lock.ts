@@ -67,6 +67,51 @@ export async function closeLockHelpers(): Promise<void> {
   await Promise.all([...running].map((locks) => locks.close()));
 }
 
+function pythonOf(options: { python?: string }): string {
+  return options.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+}
+
+function spawnHelper(python: string, helper: string): ChildProcess {
+  return spawn(python, ['-I', '-S', helper], { stdio: ['pipe', 'pipe', 'ignore'] });
+}
+
+/** A helper started ahead of need (prepareLockHelper), for the next SmLocks of this process to take. */
+let prepared: { child: ChildProcess; python: string; helper: string } | undefined;
+
+/**
+ * Starts a helper now for the next SmLocks of this process that needs one: an agent worker calls it
+ * once a call has ended, so that the next call's first lock does not wait for Python to start. It is a
+ * fresh process holding no lock, as the one that SmLocks would have started; idle, it keeps nothing
+ * alive. Returns its pid.
+ */
+export function prepareLockHelper(options: { python?: string; helper?: string } = {}): number | undefined {
+  const python = pythonOf(options);
+  const helper = options.helper ?? defaultHelper();
+  const current = prepared;
+  if (current && current.python === python && current.helper === helper && current.child.exitCode === null && current.child.signalCode === null) return current.child.pid;
+  current?.child.stdin?.end();
+  const child = spawnHelper(python, helper);
+  const forget = () => {
+    if (prepared?.child === child) prepared = undefined;
+  };
+  child.on('error', forget);
+  child.on('exit', forget);
+  child.stdin!.on('error', () => undefined);
+  for (const handle of [child, child.stdin, child.stdout] as unknown as { unref?: () => void }[]) handle?.unref?.();
+  prepared = { child, python, helper };
+  return child.pid;
+}
+
+/** The prepared helper if it suits (same interpreter and script) and still runs; it is no longer prepared. */
+function takePrepared(python: string, helper: string): ChildProcess | undefined {
+  const p = prepared;
+  if (!p || p.python !== python || p.helper !== helper || p.child.exitCode !== null || p.child.signalCode !== null) return undefined;
+  prepared = undefined;
+  p.child.removeAllListeners('exit');
+  p.child.removeAllListeners('error');
+  return p.child;
+}
+
 /** One helper process per SR session (a driver call opens one), started on first use. */
 export class SmLocks {
   readonly #options: SmLocksOptions;
@@ -145,8 +190,9 @@ export class SmLocks {
 
   #start(): ChildProcess {
     if (this.#child) return this.#child;
-    const python = this.#options.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-    const child = spawn(python, ['-I', '-S', this.#options.helper ?? defaultHelper()], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const python = pythonOf(this.#options);
+    const helper = this.#options.helper ?? defaultHelper();
+    const child = takePrepared(python, helper) ?? spawnHelper(python, helper);
     const failAll = (error: Error) => {
       for (const p of this.#pending.values()) p.reject(error);
       this.#pending.clear();

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const SOCKET_MAX = 107;
+/** As the package's unit runs it (packaging/linstor-sr-agent.service). */
+const AGENT_NODE_FLAG = '--max-semi-space-size=1';
 
 /** Where a host's agent listens, and the variable its processes need when that is not the default. */
 export function agentSocketFor(root: string, index: number, shortDir: () => string): { socketPath: string; env: Record<string, string> } {
@@ -77,7 +79,7 @@ export async function startAgents(node: string, agentBundle: string, specs: read
     for (const spec of specs) {
       mkdirSync(path.dirname(spec.stderrFile), { recursive: true });
       const stderr = openSync(spec.stderrFile, 'a');
-      const child = spawn(node, [agentBundle, '--socket', spec.socketPath], { env: { ...spec.env }, stdio: ['ignore', 'ignore', stderr] });
+      const child = spawn(node, [AGENT_NODE_FLAG, agentBundle, '--socket', spec.socketPath], { env: { ...spec.env }, stdio: ['ignore', 'ignore', stderr] });
       closeSync(stderr);
       children.set(spec.host, child);
     }

@@ -117,6 +117,13 @@ export class XapiSimulator implements SimState {
     this.#methods['system.listMethods'] = { arity: 0, session: false, fn: () => Object.keys(this.#methods).sort() };
   }
 
+  /** Sets (or, with undefined, removes) a variable of every later driver and plugin run. */
+  setRunEnv(name: string, value: string | undefined): void {
+    const env = this.settings.env as Record<string, string>;
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+
   masterRef(): string {
     return String(this.db.get('pool', this.poolRef)['master']);
   }

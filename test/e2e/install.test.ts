@@ -17,7 +17,7 @@ test('make install puts the tree under /opt/xensource/sm/linstor-sr, with NODE_B
     await access(full, constants.X_OK);
     t.true((await readFile(full, 'utf8')).startsWith('#!/opt/node24/bin/node\n'), `${name} shebang`);
   }
-  t.true((await readFile(path.join(dest, TREE, 'LinstorSR.py'), 'utf8')).startsWith('#!/usr/bin/python3\n'), 'the launcher names its interpreter');
+  t.true((await readFile(path.join(dest, TREE, 'LinstorSR.py'), 'utf8')).startsWith('#!/usr/bin/python3 -IS\n'), 'the launcher names its interpreter');
   await access(path.join(dest, TREE, 'sm-lock-helper.py'), constants.R_OK);
   // The operator tools and the switch's plugin are relative links into the tree.
   t.is(await readlink(path.join(dest, 'opt/xensource/bin/linstor-sr-switch')), '../sm/linstor-sr/linstor-sr-switch');

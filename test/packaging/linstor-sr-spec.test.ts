@@ -134,7 +134,8 @@ testWith(['rpm', 'rpmbuild', 'busybox'], 'where systemd runs, install starts the
   for (const p of [sm.v1, ours]) await rpmInstall(t, root, ['-i', p]);
   t.deepEqual(await asked(), ['daemon-reload', 'enable --now linstor-sr-agent.service']);
   const unit = await readFile(path.join(root, 'usr/lib/systemd/system/linstor-sr-agent.service'), 'utf8');
-  t.regex(unit, /^ExecStart=\/opt\/xensource\/sm\/linstor-sr\/linstor-sr-agent$/m);
+  t.regex(unit, /^ExecStart=\/opt\/xensource\/sm\/linstor-sr\/node\/bin\/node --max-semi-space-size=1 \/opt\/xensource\/sm\/linstor-sr\/linstor-sr-agent$/m);
+  t.is((await readFile(path.join(root, TREE, 'linstor-manager.py'), 'utf8')).split('\n')[0], '#!/usr/bin/python3 -IS');
   t.regex(unit, /^KillMode=process$/m);
   await writeFile(path.join(root, 'systemctl.log'), '');
   await rpmInstall(t, root, ['-U', (await builtPackage('2')).file]);

@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { closeLockHelpers, SmLockBusyError, SmLockError, SmLocks, smLockPath } from '../../../lib/host/sm-lock.js';
+import { closeLockHelpers, prepareLockHelper, SmLockBusyError, SmLockError, SmLocks, smLockPath } from '../../../lib/host/sm-lock.js';
 
 const PY = '/usr/bin/python3';
 const SR = '11111111-2222-3333-4444-555555555555';
@@ -70,6 +70,22 @@ test.serial('closeLockHelpers frees every lock still held, as the end of the pro
   const again = await a.tryAcquire(SR, 'sr');
   t.false(await pythonCanLock(path.join(r, `var/lock/sm/${SR}/sr`)));
   await again.release();
+});
+
+test.serial('a helper prepared ahead is the one the next SmLocks takes; the one after starts its own', async (t) => {
+  const r = await root();
+  const [a, b, probe] = [new SmLocks({ root: r }), new SmLocks({ root: r }), new SmLocks({ root: r })];
+  t.teardown(async () => {
+    for (const l of [a, b, probe]) await l.close();
+  });
+  const pid = prepareLockHelper();
+  t.is(prepareLockHelper(), pid, 'prepared once');
+  await a.acquire(SR, 'sr');
+  await b.acquire(SR, 'other');
+  const holder = async (name: string) => (await probe.tryAcquire(SR, name).then(() => undefined, (e: SmLockBusyError) => e.holderPid));
+  t.is(await holder('sr'), pid);
+  const other = await holder('other');
+  t.true(other !== undefined && other !== pid);
 });
 
 test('a lock held by a Python sm process makes tryAcquire busy with its pid, and acquire wait for it', async (t) => {
