@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     maxRequests: args.maxRequests,
     maxRssBytes: args.maxRssMiB * 1048576,
     idleMs: 60_000,
-    onEvent: (message) => log.warn(message),
+    onEvent: (level, message) => log[level](message),
   });
   let server;
   try {

@@ -22,12 +22,13 @@ export type WorkersOptions = {
   readonly maxRssBytes: number;
   /** Idle workers beyond `spare` stop after this long. */
   readonly idleMs: number;
-  readonly onEvent?: (message: string) => void;
+  /** What the agent logs: `warn` for a call that died, `info` for routine replacements. */
+  readonly onEvent?: (level: 'info' | 'warn', message: string) => void;
 };
 
 type State = 'starting' | 'idle' | 'reserved' | 'busy' | 'gone';
 
-export class Worker {
+class Worker {
   readonly child: ChildProcess;
   state: State = 'starting';
   /** Reserved before it finished starting: the call waits for `ready`. */
@@ -132,7 +133,7 @@ export class Workers {
     worker.calls += 1;
     return new Promise<AgentAnswer | undefined>((resolve) => {
       const timer = setTimeout(() => {
-        this.#event(`call ${id} (${describe(request)}) passed its deadline of ${deadlineMs} ms: killing worker ${worker.pid}`);
+        this.#event('warn', `call ${id} (${describe(request)}) passed its deadline of ${deadlineMs} ms: killing worker ${worker.pid}`);
         this.kill(worker);
       }, deadlineMs);
       timer.unref();
@@ -190,11 +191,11 @@ export class Workers {
     this.#all.add(worker);
     child.on('message', (message: FromWorker) => this.#onMessage(worker, message));
     child.on('exit', (code, signal) => {
-      if (worker.state !== 'gone') this.#event(`worker ${worker.pid} exited (${signal ?? code})${worker.state === 'busy' ? ' during a call' : ''}`);
+      if (worker.state !== 'gone') this.#event(worker.state === 'busy' ? 'warn' : 'info', `worker ${worker.pid} exited (${signal ?? code})${worker.state === 'busy' ? ' during a call' : ''}`);
       this.#gone(worker);
     });
     child.on('error', (error) => {
-      this.#event(`worker ${worker.pid ?? '?'}: ${error.message}`);
+      this.#event('warn', `worker ${worker.pid ?? '?'}: ${error.message}`);
       this.#gone(worker);
     });
     return worker;
@@ -213,7 +214,7 @@ export class Workers {
     } else if (message.type === 'done') {
       worker.settle(message.id, message.answer);
       if (worker.calls >= this.#options.maxRequests || message.rss > this.#options.maxRssBytes) {
-        this.#event(`worker ${worker.pid} replaced after ${worker.calls} calls at ${Math.round(message.rss / 1048576)} MiB`);
+        this.#event('info', `worker ${worker.pid} replaced after ${worker.calls} calls at ${Math.round(message.rss / 1048576)} MiB`);
         this.#retire(worker);
       } else {
         worker.state = 'idle';
@@ -251,8 +252,8 @@ export class Workers {
     }
   }
 
-  #event(message: string): void {
-    this.#options.onEvent?.(message);
+  #event(level: 'info' | 'warn', message: string): void {
+    this.#options.onEvent?.(level, message);
   }
 }
 

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { encodePluginCall } from '../../lib/smapi/plugin.js';
 import { decodeMethodResponse } from '../../lib/smapi/xmlrpc.js';
 import { ROOT } from '../helpers/run-built.js';
 import { smapiCall } from '../helpers/smapi-call.js';
@@ -60,6 +61,22 @@ test('the launcher runs the driver on the Node runtime shipped beside it, whatev
   const r = await execa(path.join(dest, 'opt/xensource/sm/LinstorSR'), [smapiCall('sr_get_driver_info')], { env: { PATH: '/nonexistent', LINSTOR_SR_LOG_FILE: '/dev/null' }, extendEnv: false });
   t.regex(r.stdout, /LINSTOR resources on XCP-ng/);
   t.deepEqual((await readFile(marker, 'utf8')).split('\n').slice(0, 1), [path.join(tree, 'LinstorSR')]);
+});
+
+test('the plugin\'s launcher, linked from /etc/xapi.d/plugins, runs the plugin on the Node runtime shipped beside it', async (t) => {
+  const dest = await install();
+  const tree = path.join(dest, 'opt/xensource/sm/linstor-sr');
+  await mkdir(path.join(dest, 'etc/xapi.d/plugins'), { recursive: true });
+  await symlink('../../../opt/xensource/sm/linstor-sr/linstor-manager.py', path.join(dest, 'etc/xapi.d/plugins/linstor-manager'));
+  const marker = path.join(dest, 'runtime-argv');
+  await mkdir(path.join(tree, 'node/bin'), { recursive: true });
+  await writeFile(path.join(tree, 'node/bin/node'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${marker}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const call = encodePluginCall({ fn: 'noSuchFunction', sessionRef: 'OpaqueRef:s', args: {} });
+  // No agent listens under this root: the launcher runs the plugin itself.
+  const r = await execa(path.join(dest, 'etc/xapi.d/plugins/linstor-manager'), [call], { env: { PATH: '/nonexistent', LINSTOR_SR_ROOT: dest, LINSTOR_SR_LOG_FILE: '/dev/null' }, extendEnv: false });
+  t.regex(r.stdout, /UNKNOWN_XENAPI_PLUGIN_FUNCTION/);
+  t.deepEqual((await readFile(marker, 'utf8')).split('\n').slice(0, 1), [path.join(tree, 'linstor-manager')]);
+  t.is((await readFile(path.join(tree, 'linstor-manager.py'), 'utf8')).split('\n')[0], '#!/usr/bin/python3 -IS');
 });
 
 test('imported as a module, it gives sm DRIVER_INFO and a cheap SR class whose VDI path is what tapdisk serves', async (t) => {
