@@ -27,6 +27,15 @@ export class SoakAbortError extends Error {
 
 const MAX_READ_TARGETS = 64;
 
+/**
+ * After an op that found the SR unavailable or out of space (a controller restarting, satellites
+ * reconnecting), its worker waits this long (times the time scale) before its next op, as a client
+ * would rather than retry at once: otherwise a fast driver spends a seed's whole op budget inside one
+ * outage and the soak checks nothing.
+ */
+const OUTAGE_BACKOFF_MS = 10_000;
+const OUTAGE_CODES = new Set(['SR_BACKEND_FAILURE_47', 'SR_BACKEND_FAILURE_44']);
+
 /** What worker `w` owns, as op-mix.ts sees it. */
 export function workerView(ctx: ChaosContext, w: number): WorkerView {
   // A VDI a failed destroy may have removed waits for the next check to say whether it is there.
@@ -143,6 +152,7 @@ export async function runWorker(ctx: ChaosContext, w: number, count: number, gat
         op: opName(id), ...op, fault: plans.length > 0 ? plans.map(describeFault).join(' + ') : undefined, fired: settled.length > 0 ? settled.join(' + ') : undefined,
         ok: result.ok, code: result.code, error: result.error, note: result.note, ms: Math.round(performance.now() - started),
       });
+      if (!result.ok && OUTAGE_CODES.has(result.code ?? '')) await new Promise((resolve) => setTimeout(resolve, OUTAGE_BACKOFF_MS * ctx.options.timeScale));
     } finally {
       gate.afterOp();
     }
