@@ -206,3 +206,19 @@ test('bad agent options exit 2 with the reason and start nothing', async (t) => 
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /--max-workers must be an integer/);
 });
+
+test('an agent that accepts but never greets (stopped, hung) costs a launcher two seconds, then it runs the call itself', async (t) => {
+  const agent = await startTestAgent(t);
+  agent.child.kill('SIGSTOP');
+  t.teardown(() => {
+    agent.child.kill('SIGCONT');
+  });
+  const started = Date.now();
+  const r = await agent.launch('LinstorSR.py', [DRIVER_INFO]);
+  const took = Date.now() - started;
+  t.is(r.exitCode, 0);
+  t.regex(String(r.stdout), /<name>driver_version<\/name>/);
+  t.true(took >= 1900 && took < 15_000, `${took} ms`);
+  agent.child.kill('SIGCONT');
+  t.is((await agent.callEnds()).find((e) => e.pid === r.pid)?.worker, undefined, 'run by the launcher itself');
+});
