@@ -2,11 +2,12 @@
  * The agent's Unix socket (frame.ts's protocol): one connection per call. The socket lives in a
  * directory only root can enter, so whoever connects may run what a driver runs.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BUSY, READY, checkRequest, encodeFrame, FrameReader, type AgentRequest } from './frame.js';
 import type { Workers } from './workers.js';
+import { unixSocketAnswers } from '../lib/host/unix-socket.js';
 
 export type AgentServerOptions = {
   readonly socketPath: string;
@@ -20,23 +21,11 @@ export class AgentAlreadyRunningError extends Error {
   override name = 'AgentAlreadyRunningError';
 }
 
-/** True when something answers on `socketPath`. */
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** Listens on the socket (refusing to take over one a live agent serves) and serves calls. */
 export async function startAgentServer(options: AgentServerOptions): Promise<Server> {
   await mkdir(path.dirname(options.socketPath), { recursive: true, mode: 0o700 });
   await chmod(path.dirname(options.socketPath), 0o700);
-  if (await answers(options.socketPath)) throw new AgentAlreadyRunningError(`an agent already serves ${options.socketPath}`);
+  if (await unixSocketAnswers(options.socketPath)) throw new AgentAlreadyRunningError(`an agent already serves ${options.socketPath}`);
   await unlink(options.socketPath).catch(() => undefined);
   const server = createServer((socket) => serve(socket, options));
   // The socket is made 0600 (the umask of its creation), never reachable by others even for a moment.

@@ -17,17 +17,12 @@ import { createSr, THIN } from '../sim/fixtures/sr-create.js';
 import { startPool, type SimPool } from '../sim/pool/pool.js';
 import { execSm } from '../sim/xapi/sm-exec.js';
 import { encodeMethodCall } from '../lib/smapi/xmlrpc.js';
-import { medianProcessMs, round } from './process-time.js';
+import { median, medianProcessMs, round } from './process-time.js';
 import type { Bench } from './run.js';
 
 const MIB = 1024 * 1024;
 /** dom0's interpreter, as the launchers' #! names it (not whatever python3 a PATH finds first). */
 const PYTHON = '/usr/bin/python3';
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
 
 /** The wall time xapi waited for the last run of `name`, and the LINSTOR requests its process sent. */
 function lastRun(pool: SimPool, name: string): { ms: number; requests: number } {

@@ -6,15 +6,13 @@
 // are counted too (the driver's data-safety bugs make them non-zero until fixed).
 import { DEFAULT_OPTIONS } from '../sim/chaos/context.js';
 import { runSoak, type SoakResult } from '../sim/chaos/soak.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 import type { Bench } from './run.js';
 
 const SEED = 20261207;
 const OPS = 24;
 const ROUNDS = 3;
 const CONCURRENCY = 3;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function soak(faultRate: number): Promise<SoakResult> {
   return runSoak({ ...DEFAULT_OPTIONS, seed: SEED, ops: OPS, concurrency: CONCURRENCY, checkEvery: 0, faultRate, tapdiskReads: 0, keep: false });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMethodCall } from '../lib/smapi/xmlrpc.js';
 import type { Bench } from './run.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,8 +16,6 @@ function once(argv: readonly string[]): number {
   if (r.status !== 0) throw new Error(`${file} exited ${r.status}: ${String(r.stderr)}`);
   return dt;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /**
  * The process time of `sr_get_driver_info` (what xapi runs for every driver at start-up) as a

@@ -22,7 +22,7 @@ import { createdSr } from '../sim/fixtures/sr-create.js';
 import { openVolumes } from '../sim/fixtures/volumes.js';
 import { runGc } from '../sim/fixtures/collector.js';
 import type { SrOnPool } from '../sim/fixtures/sr.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 import type { Bench } from './run.js';
 
 const MIB = 1024 * 1024;
@@ -37,8 +37,6 @@ function fakeT() {
 }
 
 const id = (chain: number, i: number) => `77777777-7777-4777-8${String(chain).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const CHUNK = 64 * MIB;
 

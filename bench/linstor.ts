@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLinstorClient, type LinstorApi } from '../lib/linstor/index.js';
 import type { Bench } from './run.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -69,8 +69,6 @@ async function populate(client: LinstorApi): Promise<void> {
     await client.keyValueStore.modify(pool, { override_props: { [`/xcp/volume/${i}/volume-name`]: rd, [`/xcp/volume/${i}/not-exists`]: '0' } });
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /**
  * Median rates of `a` and `b` over `rounds` alternating rounds (after a warm-up of each), so that

@@ -15,9 +15,11 @@ export function medianProcessMs(argv: readonly string[], runs = 15, warmup = 3, 
     if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${String(r.stderr)}`);
     if (i >= warmup) times.push(dt);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? NaN;
+  return median(times);
 }
+
+/** The median of a sample (the upper one of an even count), NaN for none. */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Rounds to 3 significant decimals for reports. */
 export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));

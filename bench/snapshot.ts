@@ -11,14 +11,12 @@ import { startPool, type SimPool } from '../sim/pool/pool.js';
 import { createLinstorClient } from '../lib/linstor/index.js';
 import { writeLeaf } from '../sim/fixtures/write.js';
 import type { SrOnPool } from '../sim/fixtures/sr.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 import type { Bench } from './run.js';
 
 const MIB = 1024 * 1024;
 const THIN = { 'group-name': 'linstor_group/thin_device', redundancy: '2', provisioning: 'thin' };
 const ROUNDS = 5;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** The LINSTOR requests of the last `verb` run, by its process. */
 function requestsOfLast(pool: SimPool, verb: string): number {

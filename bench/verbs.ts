@@ -11,7 +11,7 @@ import type { LinstorSim } from '../sim/linstor/simulator.js';
 import { startPool, type SimPool } from '../sim/pool/pool.js';
 import { createXapi, type Xapi } from '../lib/xapi/index.js';
 import { seedMany } from '../sim/fixtures/seed.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 import type { Bench } from './run.js';
 
 const MIB = 1024 * 1024;
@@ -60,11 +60,6 @@ function nodeBaselineMiB(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
   return Math.round(Number(r.stdout) / 1024);
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
 
 async function vdiCycle(xapi: Xapi, sr: string, host: string): Promise<void> {
   const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 64 * MIB, name_label: 'bench' });

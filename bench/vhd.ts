@@ -8,13 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coalesceVhd, createVhd, openChain, snapshotVhd, VhdImage, writeChain } from '../lib/vhd/index.js';
 import type { Bench } from './run.js';
-import { round } from './process-time.js';
+import { median, round } from './process-time.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 2 ** 20;
 const TiB = 2 ** 40;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();

@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { unixSocketAnswers } from '../../lib/host/unix-socket.js';
 
 const SOCKET_MAX = 107;
 /** As the package's unit runs it (packaging/linstor-sr-agent.service). */
@@ -38,22 +38,11 @@ export type RunningAgents = {
   stop(): Promise<void>;
 };
 
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 async function waitListening(child: ChildProcess, spec: AgentSpec): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the agent of ${spec.host} exited (${child.signalCode ?? child.exitCode})`);
-    if (await answers(spec.socketPath)) return;
+    if (await unixSocketAnswers(spec.socketPath)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`the agent of ${spec.host} did not listen on ${spec.socketPath} within 20 s`);

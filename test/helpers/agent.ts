@@ -3,10 +3,10 @@ import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dist } from './run-built.js';
+import { unixSocketAnswers } from '../../lib/host/unix-socket.js';
 
 type Launcher = 'LinstorSR.py' | 'linstor-manager.py';
 
@@ -31,17 +31,6 @@ export type TestAgent = {
   stop(): Promise<{ code: number | null; signal: string | null }>;
 };
 
-export function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 export async function startTestAgent(t: { teardown(fn: () => Promise<void> | void): void }, args: readonly string[] = []): Promise<TestAgent> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'agent-'));
   const socket = path.join(root, 'run/linstor-sr/agent.sock');
@@ -51,7 +40,7 @@ export async function startTestAgent(t: { teardown(fn: () => Promise<void> | voi
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 15_000;
-  while (!(await answers(socket))) {
+  while (!(await unixSocketAnswers(socket))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the agent did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
