@@ -88,17 +88,6 @@ export class Workers {
     this.#topUp();
   }
 
-  /** Workers by state, for tests and the agent's log. */
-  counts(): Record<State, number> {
-    const c: Record<State, number> = { starting: 0, idle: 0, reserved: 0, busy: 0, gone: 0 };
-    for (const w of this.#all) c[w.state] += 1;
-    return c;
-  }
-
-  pids(): number[] {
-    return [...this.#all].map((w) => w.pid).filter((p): p is number => p !== undefined);
-  }
-
   /** A worker for one call, or undefined when every allowed worker is busy. */
   reserve(): Worker | undefined {
     if (this.#closed) return undefined;
