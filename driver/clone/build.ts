@@ -50,15 +50,14 @@ function smTime(date: Date): string {
   return date.toISOString().replace(/[-]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** A new child of the base: CREATING volume, VHD child, metadata, then EXISTS. Returns its parent's uuid. */
+/** A new child of the base: CREATING volume, VHD child, then metadata and EXISTS at once. Returns its parent's uuid. */
 async function makeLeaf(d: CloneDeps, base: VdiUuid, basePath: string, noEmptyCheck: boolean, plan: LeafPlan): Promise<VdiUuid | undefined> {
   await d.volumes.shallowClone(base, plan.uuid, { persistent: false });
   faultPoint(d.faults, plan.points[0]);
   const path = await d.volumes.localDevicePath(plan.uuid, d.node, d.root);
   const linked = await snapshotVhd({ root: d.root }, path, basePath, { maxSizeBytes: MAX_PREALLOCATED_SIZE, noEmptyCheck });
   faultPoint(d.faults, plan.points[1]);
-  await d.volumes.setMetadata(plan.uuid, plan.metadata);
-  await d.volumes.markPersistent(plan.uuid);
+  await d.volumes.markPersistent(plan.uuid, plan.metadata);
   faultPoint(d.faults, plan.points[2]);
   return d.volumes.vdiUuidFromDevicePath(linked);
 }

@@ -71,14 +71,14 @@ export async function vdiCreate(ctx: DriverContext, request: SmapiRequest<'vdi_c
         read_only: request.args.readOnly,
         metadata_of_pool: '',
       };
-      await volumes.setMetadata(uuid, metadata);
       if (options.highAvailability) {
         // DRBD tenths of a second: 60 s to promote, so the HA daemon's reopen after a failover succeeds.
         await (await session.linstor()).resourceDefinitions.setProps(rd, { 'DrbdOptions/Resource/auto-promote-timeout': '600' });
       }
       volumes.invalidateResources();
       const utilisation = (await volumes.sizes(uuid))?.allocatedBytes ?? 0;
-      await volumes.markPersistent(uuid);
+      // The metadata and EXISTS in one KV request.
+      await volumes.markPersistent(uuid, metadata);
       faultPoint(ctx.env.faults, 'vdi_create:before-introduce');
       await introduce(session, request, uuid, xapiType, format, virtualSize, utilisation);
       ctx.log.info('VDI created', { vdi: uuid, resource: rd, format, virtualSize, volumeSize });

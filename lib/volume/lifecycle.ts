@@ -11,7 +11,7 @@
 import { hasRetCode, isNotFound, RC } from '../linstor/index.js';
 import { scaled, type VolumeContext } from './context.js';
 import { VolumeCreateError, VolumeDestroyError, VolumeError, VolumeExistsError, VolumeInUseError, VolumeNotFoundError } from './errors.js';
-import { FIELD_NOT_EXISTS, FIELD_VOLUME_NAME, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords } from './kv-layout.js';
+import { FIELD_METADATA, FIELD_NOT_EXISTS, FIELD_VOLUME_NAME, pythonJsonDumps, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords, type VdiMetadata } from './kv-layout.js';
 import { newVolumeResourceName, type ResourceName, type VdiUuid } from './naming.js';
 import { volumeSizeKib } from './sizes.js';
 import { invalidateResources, resourcesByName, srResourceDefinitions } from './views.js';
@@ -54,10 +54,17 @@ export async function createVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes:
   return name;
 }
 
-/** Marks a volume created with `persistent: false` as EXISTS: the last step of `vdi_create`. */
-export async function markPersistent(ctx: VolumeContext, uuid: VdiUuid): Promise<void> {
+/**
+ * Marks a volume created with `persistent: false` as EXISTS: the last step of `vdi_create` and of each
+ * new leaf of a snapshot. With `metadata`, the VDI metadata goes in the same KV request — one atomic
+ * change: the volume is never EXISTS without it, and a crash before leaves a CREATING volume the repair
+ * removes, with or without it, as before.
+ */
+export async function markPersistent(ctx: VolumeContext, uuid: VdiUuid, metadata?: VdiMetadata): Promise<void> {
   requireVolume(ctx, uuid);
-  await ctx.kv.modify({ set: { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.EXISTS } });
+  const set: Record<string, string> = { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.EXISTS };
+  if (metadata !== undefined) set[volumeKey(uuid, FIELD_METADATA)] = pythonJsonDumps(metadata);
+  await ctx.kv.modify({ set });
 }
 
 /** Spawn, peer slots, autoplace, retried like the Python `util.retry(maxretry=5, period=3)`. */

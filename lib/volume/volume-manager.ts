@@ -100,9 +100,9 @@ export class VolumeManager {
   create(uuid: VdiUuid, sizeBytes: number, options: CreateVolumeOptions = {}): Promise<ResourceName> {
     return createVolume(this.#ctx, uuid, sizeBytes, options);
   }
-  /** Ends a create done with `persistent: false`. */
-  markPersistent(uuid: VdiUuid): Promise<void> {
-    return markPersistent(this.#ctx, uuid);
+  /** Ends a create done with `persistent: false`; with `metadata`, writes it in the same KV request. */
+  markPersistent(uuid: VdiUuid, metadata?: VdiMetadata): Promise<void> {
+    return markPersistent(this.#ctx, uuid, metadata);
   }
   /**
    * A new volume as large as `sourceUuid`'s usable size, placed by LINSTOR (Python `shallow_clone_volume`):

@@ -56,6 +56,19 @@ test('a volume created non-persistent stays CREATING until markPersistent; slave
   t.is((await env.rawKv())[`xcp/volume/${A}/not-exists`], '0');
 });
 
+test('markPersistent with metadata writes EXISTS and the metadata in one KV request', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  await volumes.create(B, GiB, { persistent: false });
+  const metadata = { name_label: 'leaf', name_description: '', is_a_snapshot: false, snapshot_of: '', snapshot_time: '', type: 'user', vdi_type: 'vhd', read_only: false, metadata_of_pool: '' };
+  const before = env.sim.controls.counters().total;
+  await volumes.markPersistent(B, metadata);
+  t.is(env.sim.controls.counters().total - before, 1, 'one request');
+  const kv = await env.rawKv();
+  t.is(kv[`xcp/volume/${B}/not-exists`], '0');
+  t.deepEqual(JSON.parse(kv[`xcp/volume/${B}/metadata`] ?? '{}'), metadata);
+});
+
 test('metadata: set replaces, update merges, both in the Python JSON format; SR metadata and uuid', async (t) => {
   const env = await startVolumeEnv(t);
   const volumes = await env.open();
