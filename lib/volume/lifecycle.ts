@@ -1,7 +1,7 @@
 /**
  * Creating and destroying volumes, with the KV lifecycle states (spec/sm-linstor.md §3.2, §3.4, §3.5):
  *
- *   create:  not-exists=2 + volume-name ─▶ spawn RD (definitions only) ─▶ peer slots 3 ─▶ autoplace
+ *   create:  not-exists=2 + volume-name ─▶ spawn (RD, peer slots 3, placed on `redundancy` nodes)
  *            ─▶ not-exists=0 (now, or later through markPersistent)
  *   destroy: not-exists=1 ─▶ DELETE RD ─▶ clear xcp/volume/<uuid>
  *
@@ -74,9 +74,6 @@ async function createResource(ctx: VolumeContext, name: ResourceName, sizeBytes:
     invalidateResources(ctx);
     try {
       await spawn(ctx, group, name, sizeBytes, ha);
-      await ctx.linstor.resourceDefinitions.setDrbdPeerSlots(name, 3);
-      // The SR redundancy even for HA volumes (as Python); no diskless elsewhere: they come on demand.
-      await ctx.linstor.resources.autoplace(name, { select_filter: { place_count: ctx.redundancy, diskless_on_remaining: false } });
       invalidateResources(ctx);
       return;
     } catch (error) {
@@ -92,8 +89,20 @@ async function createResource(ctx: VolumeContext, name: ResourceName, sizeBytes:
   }
 }
 
+/**
+ * One spawn that defines, sets the peer slots and places: what the Python driver does in three requests
+ * (spawn `definitions_only`, `drbd_peer_slots` 3, autoplace). A placement that fails leaves the
+ * definition, which createResource deletes before it retries, as after a failed autoplace.
+ */
 async function spawn(ctx: VolumeContext, group: string, name: ResourceName, sizeBytes: number, ha: boolean): Promise<void> {
-  const request = { resource_definition_name: name, volume_sizes: [volumeSizeKib(sizeBytes)], definitions_only: true, partial: false };
+  const request = {
+    resource_definition_name: name,
+    volume_sizes: [volumeSizeKib(sizeBytes)],
+    partial: false,
+    peer_slots: 3,
+    // The SR redundancy even for HA volumes (as Python); no diskless elsewhere: they come on demand.
+    select_filter: { place_count: ctx.redundancy, diskless_on_remaining: false },
+  };
   try {
     await ctx.linstor.resourceGroups.spawn(group, request);
   } catch (error) {
