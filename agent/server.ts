@@ -56,6 +56,9 @@ function serve(socket: Socket, options: AgentServerOptions): void {
   const reader = new FrameReader();
   let request: AgentRequest | undefined;
   let answered = false;
+  // The worker the call runs on: the reserved one, or the one that took over when it died first.
+  let running = worker;
+  const launcherGone = new AbortController();
   socket.on('data', (chunk: Buffer) => {
     if (request) {
       socket.destroy(); // nothing may follow the request
@@ -72,7 +75,7 @@ function serve(socket: Socket, options: AgentServerOptions): void {
       return;
     }
     const call = request;
-    void workers.run(worker, call, options.deadlineMs).then((answer) => {
+    void workers.run(worker, call, options.deadlineMs, { signal: launcherGone.signal, onWorker: (other) => (running = other) }).then((answer) => {
       answered = true;
       if (answer) socket.end(encodeFrame(answer));
       else socket.destroy();
@@ -81,6 +84,9 @@ function serve(socket: Socket, options: AgentServerOptions): void {
   socket.on('close', () => {
     if (!request) workers.release(worker);
     // A launcher that went away (killed by its caller) takes its call with it, as killing a driver would.
-    else if (!answered) workers.kill(worker);
+    else if (!answered) {
+      launcherGone.abort();
+      workers.kill(running);
+    }
   });
 }

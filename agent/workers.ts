@@ -46,8 +46,9 @@ class Worker {
     return this.child.pid;
   }
 
+  /** Resolves once the worker is ready, or at once when it is (or is gone: its caller checks). */
   whenReady(): Promise<void> {
-    if (this.state !== 'starting' && !this.reservedEarly) return Promise.resolve();
+    if (this.state !== 'starting') return Promise.resolve();
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
@@ -111,12 +112,26 @@ export class Workers {
   }
 
   /**
-   * Runs the call on its reserved worker. Resolves with the answer, or undefined when the call died
-   * without one: its worker exited, or was killed at the deadline or by `cancel`.
+   * Runs the call on its reserved worker, or on another when that one died before the call reached it.
+   * Resolves with the answer, or undefined when the call died without one (its worker exited, or was
+   * killed at the deadline or with its launcher) or no worker could take it.
    */
-  async run(worker: Worker, request: AgentRequest, deadlineMs: number): Promise<AgentAnswer | undefined> {
+  async run(reserved: Worker, request: AgentRequest, deadlineMs: number, call: { signal?: AbortSignal; onWorker?: (worker: Worker) => void } = {}): Promise<AgentAnswer | undefined> {
+    let worker = reserved;
     await worker.whenReady();
-    if (worker.state === 'gone') return undefined;
+    // The reserved worker died before it got the call (so the call ran nowhere): another one takes it,
+    // unless the launcher is gone meanwhile (its call goes with it).
+    for (let tries = 0; worker.state === 'gone' && tries < 3 && call.signal?.aborted !== true; tries += 1) {
+      const other = this.reserve();
+      if (!other) return undefined;
+      worker = other;
+      call.onWorker?.(worker);
+      await worker.whenReady();
+    }
+    if (worker.state === 'gone' || call.signal?.aborted === true) {
+      this.release(worker);
+      return undefined;
+    }
     const id = (this.#nextId += 1);
     worker.state = 'busy';
     worker.calls += 1;
@@ -222,6 +237,7 @@ export class Workers {
 
   #gone(worker: Worker): void {
     worker.state = 'gone';
+    worker.reservedEarly = false;
     this.#all.delete(worker);
     worker.abandon();
     this.#topUp();

@@ -222,3 +222,39 @@ test('an agent that accepts but never greets (stopped, hung) costs a launcher tw
   agent.child.kill('SIGCONT');
   t.is((await agent.callEnds()).find((e) => e.pid === r.pid)?.worker, undefined, 'run by the launcher itself');
 });
+
+test('a call whose reserved worker died before the call reached it runs on another worker, once', async (t) => {
+  const agent = await startTestAgent(t, ['--max-workers', '1', '--spare', '1']);
+  const workerPid = async () => {
+    let pid: number | undefined;
+    await until('a worker runs', async () => {
+      const children = (await execa('pgrep', ['-P', String(agent.child.pid), '-f', 'linstor-sr-agent-worker'], { reject: false })).stdout.trim().split('\n').filter(Boolean);
+      pid = children.length === 1 ? Number(children[0]) : undefined;
+      return pid !== undefined;
+    });
+    return pid!;
+  };
+  const first = await workerPid();
+  // A launcher's connection reserves the only worker; the worker dies before the request is sent.
+  const socket = connect(agent.socket);
+  const answer = new Promise<Buffer>((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', () => undefined);
+  });
+  await new Promise((resolve) => socket.once('data', resolve));
+  process.kill(first, 'SIGKILL');
+  await until('the reserved worker is gone', () => !alive(first));
+  const body = Buffer.from(JSON.stringify({ kind: 'driver', argv: [DRIVER_INFO], env: agent.env(), pid: process.pid }));
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  socket.write(Buffer.concat([head, body]));
+  const got = await answer;
+  t.is(got.subarray(0, 6).toString(), 'ready\n');
+  const reply = JSON.parse(got.subarray(10).toString()) as { stdout: string; exitCode: number };
+  t.is(reply.exitCode, 0);
+  t.regex(reply.stdout, /<name>driver_version<\/name>/);
+  t.not(await workerPid(), first);
+  t.is((await agent.callEnds()).length, 1, 'it ran once');
+});
