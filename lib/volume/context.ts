@@ -60,6 +60,8 @@ export type VolumeContext = {
   readonly drbd: DrbdHostOps | undefined;
   /** place_count of the SR resource group. */
   redundancy: number;
+  /** Resources whose entries in the cached resource view are out of date ({@link markResourceStale}). */
+  readonly staleResources: Set<string>;
   /** The usable volumes: VDI uuid → resource name. */
   readonly volumes: Map<VdiUuid, ResourceName>;
 };
@@ -81,6 +83,7 @@ export function createContext(options: VolumeManagerOptions, names: SrNames): Vo
     createAttempts: options.createAttempts ?? 5,
     drbd: options.drbd,
     redundancy: 0,
+    staleResources: new Set(),
     volumes: new Map(),
   };
 }

@@ -7,11 +7,12 @@ import type { ResourceWithVolumes } from '../linstor/index.js';
 import type { VolumeContext } from './context.js';
 import { requireVolume } from './lifecycle.js';
 import type { VdiUuid } from './naming.js';
-import { invalidateResources, resourcesByName } from './views.js';
+import { invalidateResources, markResourceStale, resourcesByName } from './views.js';
 
 /** The resources of the volume of `uuid` (cached view). */
 export async function volumeResources(ctx: VolumeContext, uuid: VdiUuid): Promise<readonly ResourceWithVolumes[]> {
-  return (await resourcesByName(ctx)).get(requireVolume(ctx, uuid)) ?? [];
+  const name = requireVolume(ctx, uuid);
+  return (await resourcesByName(ctx, name)).get(name) ?? [];
 }
 
 /** `{node: in_use}` (`get_usage_states`); offline nodes report no state and are left out. */
@@ -37,16 +38,26 @@ export async function upToDateDiskfulNodes(ctx: VolumeContext, uuid: VdiUuid): P
  * diskless creation). Returns whether a resource was created.
  */
 export async function makeAvailable(ctx: VolumeContext, uuid: VdiUuid, node: string): Promise<boolean> {
-  const name = requireVolume(ctx, uuid);
-  const existing = (await volumeResources(ctx, uuid)).some((r) => r.node_name.toUpperCase() === node.toUpperCase());
-  if (existing) return false;
-  try {
-    await ctx.linstor.resources.makeAvailable(name, node, { diskful: false });
-  } finally {
-    invalidateResources(ctx);
+  return (await makeAllAvailable(ctx, [uuid], node)).length > 0;
+}
+
+/** {@link makeAvailable} for several volumes, checked against one resource view; returns those created. */
+export async function makeAllAvailable(ctx: VolumeContext, uuids: readonly VdiUuid[], node: string): Promise<VdiUuid[]> {
+  const missing: VdiUuid[] = [];
+  for (const uuid of uuids) {
+    requireVolume(ctx, uuid);
+    if (!(await volumeResources(ctx, uuid)).some((r) => r.node_name.toUpperCase() === node.toUpperCase())) missing.push(uuid);
   }
-  ctx.log.info('diskless resource made available', { vdi: uuid, resource: name, node });
-  return true;
+  for (const uuid of missing) {
+    const name = requireVolume(ctx, uuid);
+    try {
+      await ctx.linstor.resources.makeAvailable(name, node, { diskful: false });
+    } finally {
+      markResourceStale(ctx, name);
+    }
+    ctx.log.info('diskless resource made available', { vdi: uuid, resource: name, node });
+  }
+  return missing;
 }
 
 /**

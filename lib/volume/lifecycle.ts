@@ -12,7 +12,7 @@ import { hasRetCode, isNotFound, RC } from '../linstor/index.js';
 import { scaled, type VolumeContext } from './context.js';
 import { VolumeCreateError, VolumeDestroyError, VolumeError, VolumeExistsError, VolumeInUseError, VolumeNotFoundError } from './errors.js';
 import { FIELD_METADATA, FIELD_NOT_EXISTS, FIELD_VOLUME_NAME, pythonJsonDumps, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords, type VdiMetadata } from './kv-layout.js';
-import { newVolumeResourceName, type ResourceName, type VdiUuid } from './naming.js';
+import { asResourceName, newVolumeResourceName, type ResourceName, type VdiUuid } from './naming.js';
 import { volumeSizeKib } from './sizes.js';
 import { invalidateResources, resourcesByName, srResourceDefinitions } from './views.js';
 
@@ -24,6 +24,11 @@ export type CreateVolumeOptions = {
   readonly resourceName?: ResourceName;
   /** Spawn from the HA group `xcp-ha-*` (created on demand). */
   readonly highAvailability?: boolean;
+  /**
+   * The volume is already recorded CREATING under a fresh resource name, by the KV transaction that
+   * reserved it (a rename's `reserve`): spawn its definition under that name, without a KV write.
+   */
+  readonly reserved?: boolean;
 };
 
 /** The resource name of a usable volume, or {@link VolumeNotFoundError}. */
@@ -35,12 +40,18 @@ export function requireVolume(ctx: VolumeContext, uuid: VdiUuid): ResourceName {
 
 /** Creates the volume of `uuid` with at least `sizeBytes` usable; returns its resource name. */
 export async function createVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes: number, options: CreateVolumeOptions = {}): Promise<ResourceName> {
-  const name = options.resourceName ?? newVolumeResourceName(ctx.uuid4);
   if (ctx.volumes.has(uuid)) throw new VolumeExistsError(uuid);
-  if ((await srResourceDefinitions(ctx)).has(name)) throw new VolumeExistsError(uuid, `cannot use resource ${name}: it exists`);
-  if (volumeRecords(await ctx.kv.props()).get(uuid)?.state !== undefined) throw new VolumeExistsError(uuid, 'has a stale KV state (repair pending)');
-
-  await ctx.kv.modify({ set: { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.CREATING, [volumeKey(uuid, FIELD_VOLUME_NAME)]: name } });
+  const record = volumeRecords(await ctx.kv.props()).get(uuid);
+  let name: ResourceName;
+  if (options.reserved === true) {
+    if (record?.state !== VOLUME_STATE.CREATING || record.volumeName === undefined) throw new VolumeError(`VDI ${uuid} has no reserved volume to create`);
+    name = asResourceName(record.volumeName);
+  } else {
+    name = options.resourceName ?? newVolumeResourceName(ctx.uuid4);
+    if ((await srResourceDefinitions(ctx)).has(name)) throw new VolumeExistsError(uuid, `cannot use resource ${name}: it exists`);
+    if (record?.state !== undefined) throw new VolumeExistsError(uuid, 'has a stale KV state (repair pending)');
+    await ctx.kv.modify({ set: { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.CREATING, [volumeKey(uuid, FIELD_VOLUME_NAME)]: name } });
+  }
   try {
     await createResource(ctx, name, sizeBytes, options.highAvailability ?? false);
   } catch (error) {
@@ -61,9 +72,24 @@ export async function createVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes:
  * removes, with or without it, as before.
  */
 export async function markPersistent(ctx: VolumeContext, uuid: VdiUuid, metadata?: VdiMetadata): Promise<void> {
-  requireVolume(ctx, uuid);
-  const set: Record<string, string> = { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.EXISTS };
-  if (metadata !== undefined) set[volumeKey(uuid, FIELD_METADATA)] = pythonJsonDumps(metadata);
+  await markAllPersistent(ctx, new Map([[uuid, metadata]]));
+}
+
+/**
+ * {@link markPersistent} for several volumes, and the metadata of `others` replaced, all in one KV
+ * request: a snapshot's new leaves become EXISTS together with their base's new metadata.
+ */
+export async function markAllPersistent(ctx: VolumeContext, volumes: ReadonlyMap<VdiUuid, VdiMetadata | undefined>, others: ReadonlyMap<VdiUuid, VdiMetadata> = new Map()): Promise<void> {
+  const set: Record<string, string> = {};
+  for (const [uuid, metadata] of volumes) {
+    requireVolume(ctx, uuid);
+    set[volumeKey(uuid, FIELD_NOT_EXISTS)] = VOLUME_STATE.EXISTS;
+    if (metadata !== undefined) set[volumeKey(uuid, FIELD_METADATA)] = pythonJsonDumps(metadata);
+  }
+  for (const [uuid, metadata] of others) {
+    requireVolume(ctx, uuid);
+    set[volumeKey(uuid, FIELD_METADATA)] = pythonJsonDumps(metadata);
+  }
   await ctx.kv.modify({ set });
 }
 
@@ -171,7 +197,7 @@ export async function destroyVolume(ctx: VolumeContext, uuid: VdiUuid): Promise<
   await ctx.kv.modify({ set: { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.NOT_EXISTS } });
   ctx.volumes.delete(uuid);
   try {
-    if ((await srResourceDefinitions(ctx)).has(name)) await deleteDefinition(ctx, name);
+    await deleteDefinition(ctx, name);
   } catch (error) {
     if (!hasRetCode(error, RC.FAIL_IN_USE)) throw new VolumeDestroyError(uuid, { cause: error });
     // LINSTOR refused and changed nothing: put the volume back as it was.

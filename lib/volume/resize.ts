@@ -6,6 +6,9 @@
  *      still doing its initial sync), and a resync can take minutes;
  *   2. one `PUT …/volume-definitions/0` with `size_kib` rounded up. LINSTOR never shrinks.
  *
+ * When the resource view the verb already read shows every replica UpToDate, step 2 goes first and
+ * step 1 only follows a failure, before one more try: the same outcome, one request fewer.
+ *
  * Both periods are scaled by the time scale. A timeout changes nothing.
  */
 import { scaled, type VolumeContext } from './context.js';
@@ -13,7 +16,7 @@ import { VolumeResizeError, VolumeResizeTimeoutError } from './errors.js';
 import { requireVolume } from './lifecycle.js';
 import type { ResourceName, VdiUuid } from './naming.js';
 import { volumeSizeKib } from './sizes.js';
-import { invalidateResources } from './views.js';
+import { invalidateResources, resourcesByName } from './views.js';
 
 /** Period of the sync-status poll (ms, before scaling). */
 export const RESIZE_SYNC_POLL_MS = 1000;
@@ -37,14 +40,36 @@ async function waitForSync(ctx: VolumeContext, uuid: VdiUuid, name: ResourceName
   }
 }
 
+/**
+ * Whether the resource view this manager already holds shows every replica of `name` UpToDate (disklesses
+ * aside): then the resize goes first, and the sync-status wait only follows a refusal.
+ */
+async function viewShowsInSync(ctx: VolumeContext, name: ResourceName): Promise<boolean> {
+  if (ctx.cache.peek('resources') === undefined) return false;
+  const resources = (await resourcesByName(ctx, name)).get(name) ?? [];
+  const states = resources.flatMap((r) => (r.volumes ?? []).map((v) => v.state?.disk_state));
+  return states.some((s) => s === 'UpToDate') && states.every((s) => s === 'UpToDate' || s === 'Diskless');
+}
+
 /** Grows the volume of `uuid` to hold `sizeBytes`; a smaller size than today is refused by LINSTOR. */
 export async function resizeVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes: number): Promise<void> {
   const name = requireVolume(ctx, uuid);
   const sizeKib = volumeSizeKib(sizeBytes);
-  await waitForSync(ctx, uuid, name);
+  const optimistic = await viewShowsInSync(ctx, name);
+  if (!optimistic) await waitForSync(ctx, uuid, name);
   try {
-    await ctx.linstor.volumeDefinitions.resize(name, 0, sizeKib);
+    try {
+      await ctx.linstor.volumeDefinitions.resize(name, 0, sizeKib);
+    } catch (error) {
+      if (!optimistic) throw error;
+      // The view was older than a resync that started since: wait for it as sm does, then once more.
+      ctx.log.info('resize refused or failed; waiting for the replicas to be in sync before retrying', { vdi: uuid, resource: name, error });
+      invalidateResources(ctx);
+      await waitForSync(ctx, uuid, name);
+      await ctx.linstor.volumeDefinitions.resize(name, 0, sizeKib);
+    }
   } catch (error) {
+    if (error instanceof VolumeResizeError) throw error;
     throw new VolumeResizeError(uuid, ctx.names.resourceGroup, { cause: error });
   } finally {
     invalidateResources(ctx);

@@ -29,8 +29,16 @@ export function srResourceDefinitions(ctx: VolumeContext): Promise<ReadonlyMap<R
   });
 }
 
-/** Every resource with volumes and states (`GET /v1/view/resources`), grouped by resource name. */
-export function resourcesByName(ctx: VolumeContext): Promise<ReadonlyMap<string, readonly ResourceWithVolumes[]>> {
+/**
+ * Every resource with volumes and states (`GET /v1/view/resources`), grouped by resource name. With
+ * `of`, the caller reads only that resource's entries: a cached view still serves it unless that
+ * resource changed since (see {@link markResourceStale}).
+ */
+export function resourcesByName(ctx: VolumeContext, of?: string): Promise<ReadonlyMap<string, readonly ResourceWithVolumes[]>> {
+  if (ctx.staleResources.size > 0 && (of === undefined || ctx.staleResources.has(of))) {
+    ctx.cache.invalidate('resources');
+    ctx.staleResources.clear();
+  }
   return ctx.cache.get('resources', async () => {
     const byName = new Map<string, ResourceWithVolumes[]>();
     for (const r of await ctx.linstor.resources.view()) {
@@ -47,7 +55,16 @@ export function srStoragePools(ctx: VolumeContext): Promise<readonly StoragePool
   return ctx.cache.get('storage-pools', () => ctx.linstor.storagePools.view({ storagePools: [ctx.names.storagePool] }));
 }
 
-/** After any change to resources or their sizes (create, destroy, resize, make-available, VHD writes). */
+/** After any change to resources or their sizes (create, destroy, resize, VHD writes). */
 export function invalidateResources(ctx: VolumeContext): void {
   ctx.cache.invalidate('resources', 'resource-definitions', 'storage-pools');
+  ctx.staleResources.clear();
+}
+
+/**
+ * After a change to one resource's placement only (a diskless made available): the cached view still
+ * describes every other resource, so walking a chain costs one view, not one per volume made available.
+ */
+export function markResourceStale(ctx: VolumeContext, name: string): void {
+  ctx.staleResources.add(name);
 }

@@ -14,11 +14,11 @@ import type { ResourceDefinition } from '../linstor/index.js';
 import type { ViewCacheStats } from './cache.js';
 import { createContext, type VolumeContext, type VolumeManagerOptions } from './context.js';
 import type { SrKvStore } from './kv-store.js';
-import { makeAvailable, removeIfDiskless, upToDateDiskfulNodes, usageStates } from './devices.js';
+import { makeAllAvailable, makeAvailable, removeIfDiskless, upToDateDiskfulNodes, usageStates } from './devices.js';
 import { VolumeError } from './errors.js';
 import type { SrMetadata, VdiMetadata } from './kv-layout.js';
-import { createVolume, destroyVolume, markPersistent, requireVolume, type CreateVolumeOptions } from './lifecycle.js';
-import { localDevicePath } from './local-device.js';
+import { createVolume, destroyVolume, markAllPersistent, markPersistent, requireVolume, type CreateVolumeOptions } from './lifecycle.js';
+import { localDevicePath, prepareLocalDevice, verifyLocalDevices } from './local-device.js';
 import { ensureNotLocked, lockVolume, unlockVolume, type LockWaitOptions } from './lock.js';
 import { allVolumeMetadata, getSrMetadata, getSrUuid, getVolumeMetadata, setSrMetadata, setSrUuid, setVolumeMetadata, updateVolumeMetadata } from './metadata.js';
 import { devicePath, resourceNameFromDevicePath, srNames, type ResourceName, type SrNames, type VdiUuid } from './naming.js';
@@ -104,6 +104,11 @@ export class VolumeManager {
   markPersistent(uuid: VdiUuid, metadata?: VdiMetadata): Promise<void> {
     return markPersistent(this.#ctx, uuid, metadata);
   }
+  /** Ends several creates, each with its metadata, and replaces the metadata of `others`, in one KV request. */
+  async markAllPersistent(volumes: ReadonlyMap<VdiUuid, VdiMetadata | undefined>, others: ReadonlyMap<VdiUuid, VdiMetadata> = new Map(), lockWait: LockWaitOptions = {}): Promise<void> {
+    if (others.size > 0) await ensureNotLocked(this.#ctx, [...others.keys()], lockWait);
+    await markAllPersistent(this.#ctx, volumes, others);
+  }
   /**
    * A new volume as large as `sourceUuid`'s usable size, placed by LINSTOR (Python `shallow_clone_volume`):
    * the data is not copied, a child VHD header is written into it by the caller.
@@ -120,10 +125,13 @@ export class VolumeManager {
     await ensureNotLocked(this.#ctx, [uuid], lockWait);
     await destroyVolume(this.#ctx, uuid);
   }
-  /** Moves the VDI uuid `from` to `to` (KV only, crash-safe); `force` accepts an unusable source. */
-  async rename(from: VdiUuid, to: VdiUuid, options: { force?: boolean } & LockWaitOptions = {}): Promise<void> {
+  /**
+   * Moves the VDI uuid `from` to `to` (KV only, one transaction); `force` accepts an unusable source;
+   * `reserve` records new volumes CREATING in the same transaction (created next with `reserved: true`).
+   */
+  async rename(from: VdiUuid, to: VdiUuid, options: { force?: boolean; reserve?: readonly VdiUuid[] } & LockWaitOptions = {}): Promise<void> {
     await ensureNotLocked(this.#ctx, [from], options);
-    await renameVolume(this.#ctx, from, to, options.force ?? false);
+    await renameVolume(this.#ctx, from, to, options.force ?? false, options.reserve ?? []);
   }
   /** Grows the volume of `uuid` to hold `sizeBytes`. */
   async resize(uuid: VdiUuid, sizeBytes: number, lockWait: LockWaitOptions = {}): Promise<void> {
@@ -185,7 +193,8 @@ export class VolumeManager {
   // ── sizes, placement, capacity ──
   /** Usable and allocated size and the diskful nodes of `uuid`, or undefined when LINSTOR reports none. */
   async sizes(uuid: VdiUuid): Promise<VolumeSizes | undefined> {
-    const resources = (await resourcesByName(this.#ctx)).get(requireVolume(this.#ctx, uuid)) ?? [];
+    const name = requireVolume(this.#ctx, uuid);
+    const resources = (await resourcesByName(this.#ctx, name)).get(name) ?? [];
     return volumeSizes(resources, this.#ctx.names.storagePool);
   }
   /** Sizes of every usable volume from one resource view. */
@@ -205,12 +214,24 @@ export class VolumeManager {
   makeAvailable(uuid: VdiUuid, node: string): Promise<boolean> {
     return makeAvailable(this.#ctx, uuid, node);
   }
+  /** Ensures resources of several volumes on `node`, checked against one view; returns those created. */
+  makeAllAvailable(uuids: readonly VdiUuid[], node: string): Promise<VdiUuid[]> {
+    return makeAllAvailable(this.#ctx, uuids, node);
+  }
   /**
    * The device of `uuid` on `node` (this host), made available as a diskless when needed, once its by-res
    * link resolves to the device LINSTOR reports. `root` is the host root (`/` on dom0).
    */
   localDevicePath(uuid: VdiUuid, node: string, root = '/'): Promise<string> {
     return localDevicePath(this.#ctx, uuid, node, root);
+  }
+  /** {@link localDevicePath} without the final check: read it only to find more devices, then verify them all. */
+  prepareLocalDevice(uuid: VdiUuid, node: string, root = '/'): Promise<string> {
+    return prepareLocalDevice(this.#ctx, uuid, node, root);
+  }
+  /** Checks the by-res links of `uuids` on `node` against LINSTOR's devices (one view for all). */
+  verifyLocalDevices(uuids: readonly VdiUuid[], node: string, root = '/'): Promise<void> {
+    return verifyLocalDevices(this.#ctx, uuids, node, root);
   }
   /** Removes a plain diskless of `uuid` on `node` (never a tie-breaker or a replica). */
   removeIfDiskless(uuid: VdiUuid, node: string): Promise<boolean> {

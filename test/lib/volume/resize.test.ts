@@ -60,3 +60,28 @@ test('a refused modify fails with the Python message carrying LINSTOR\'s', async
   t.is(sizeKib(env, rd), 1024 * 1024);
   t.is(env.sim.controls.counters().byRoute[RESIZE], 1, 'not retried');
 });
+
+test('a view already read that shows every replica UpToDate: the resize goes first, with no sync-status poll', async (t) => {
+  const { env, volumes, rd } = await setup(t);
+  await volumes.sizes(A);
+  env.sim.controls.resetCounters();
+  await volumes.resize(A, 2 * GiB);
+  t.is(sizeKib(env, rd), 2 * 1024 * 1024);
+  const counted = env.sim.controls.counters().byRoute;
+  t.is(counted[SYNC_STATUS], undefined);
+  t.is(counted[RESIZE], 1);
+});
+
+test('a view older than a resync: LINSTOR refuses the resize, which then waits for the sync and succeeds once', async (t) => {
+  const { env, volumes, rd, clock } = await setup(t);
+  await volumes.sizes(A);
+  const started = clock.now;
+  await env.sim.setSyncing(rd, 30_000);
+  env.sim.controls.resetCounters();
+  await volumes.resize(A, 2 * GiB);
+  t.is(sizeKib(env, rd), 2 * 1024 * 1024);
+  t.is(clock.now - started, 30_000, 'waited until the resync ended');
+  const counted = env.sim.controls.counters().byRoute;
+  t.is(counted[RESIZE], 2, 'refused, then the one that succeeded');
+  t.is(counted[SYNC_STATUS], 31);
+});

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { LinstorApiError, LinstorNetworkError, RC, makeRetCode } from '../../../lib/linstor/index.js';
 import {
+  asResourceName,
   asVdiUuid,
   VolumeCreateError,
   VolumeExistsError,
@@ -252,4 +253,82 @@ test('a shallow clone is a new volume as large as the source, with its own resou
   t.not(clone, source);
   t.is((await volumes.sizes(B))?.usableBytes, (await volumes.sizes(A))?.usableBytes);
   t.deepEqual(volumes.list().sort(), [A, B]);
+});
+
+test('a rename that reserves leaves: one KV request moves the source and records the leaves CREATING, the source uuid among them', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const C = asVdiUuid('c0000000-0000-4000-8000-000000000003');
+  const rd = await volumes.create(A, GiB);
+  await volumes.setMetadata(A, { name_label: 'a' });
+  const before = env.sim.controls.counters().total;
+  await volumes.rename(A, B, { reserve: [A, C] });
+  t.is(env.sim.controls.counters().total - before, 1, 'one request');
+  const kv = await env.rawKv();
+  t.is(kv[`xcp/volume/${B}/volume-name`], rd);
+  t.is(kv[`xcp/volume/${B}/not-exists`], '0');
+  t.deepEqual(JSON.parse(kv[`xcp/volume/${B}/metadata`] ?? '{}'), { name_label: 'a' });
+  for (const leaf of [A, C]) {
+    t.is(kv[`xcp/volume/${leaf}/not-exists`], '2', `${leaf} CREATING`);
+    t.regex(kv[`xcp/volume/${leaf}/volume-name`] ?? '', /^xcp-volume-[0-9a-f-]{36}$/);
+  }
+  t.not(kv[`xcp/volume/${A}/volume-name`], rd, 'the source uuid gets a fresh resource');
+  t.is(kv[`xcp/volume/${A}/metadata`], undefined, 'the source uuid keeps no metadata of its own');
+
+  const leaf = await volumes.shallowClone(B, A, { persistent: false, reserved: true });
+  t.is(leaf, asResourceName(kv[`xcp/volume/${A}/volume-name`] ?? ""), 'spawned under the reserved name');
+  t.truthy(env.sim.state().resourceDefinitions[leaf.toUpperCase()]);
+  await t.throwsAsync(volumes.create(asVdiUuid('e0000000-0000-4000-8000-000000000005'), GiB, { reserved: true }), { message: /no reserved volume/ });
+  // A crash now leaves what the repair removes: the leaves, spawned or not; the renamed source stays.
+  t.deepEqual((await env.open({ repair: true })).list(), [B]);
+  t.falsy(env.sim.state().resourceDefinitions[leaf.toUpperCase()]);
+  t.truthy(env.sim.state().resourceDefinitions[rd.toUpperCase()]);
+  t.deepEqual(env.sim.violations, []);
+});
+
+test('a rename refuses reserving a uuid twice, the destination, or one in use, and changes nothing', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const C = asVdiUuid('c0000000-0000-4000-8000-000000000003');
+  await volumes.create(A, GiB);
+  await volumes.create(C, GiB);
+  const kv = await env.rawKv();
+  await t.throwsAsync(volumes.rename(A, B, { reserve: [A, A] }), { message: /twice/ });
+  await t.throwsAsync(volumes.rename(A, B, { reserve: [B] }), { message: /twice/ });
+  await t.throwsAsync(volumes.rename(A, B, { reserve: [C] }), { instanceOf: VolumeExistsError });
+  t.deepEqual(await env.rawKv(), kv);
+});
+
+test('markAllPersistent: the leaves EXISTS with their metadata and another volume renamed, in one KV request', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  const C = asVdiUuid('c0000000-0000-4000-8000-000000000003');
+  await volumes.create(A, GiB);
+  await volumes.create(B, GiB, { persistent: false });
+  await volumes.create(C, GiB, { persistent: false });
+  const before = env.sim.controls.counters().total;
+  await volumes.markAllPersistent(new Map([[B, { name_label: 'b' }], [C, undefined]]), new Map([[A, { name_label: 'base copy', read_only: true }]]));
+  t.is(env.sim.controls.counters().total - before, 1, 'one request');
+  const kv = await env.rawKv();
+  t.is(kv[`xcp/volume/${B}/not-exists`], '0');
+  t.is(kv[`xcp/volume/${C}/not-exists`], '0');
+  t.deepEqual(JSON.parse(kv[`xcp/volume/${B}/metadata`] ?? '{}'), { name_label: 'b' });
+  t.is(kv[`xcp/volume/${C}/metadata`], undefined);
+  t.deepEqual(JSON.parse(kv[`xcp/volume/${A}/metadata`] ?? '{}'), { name_label: 'base copy', read_only: true });
+});
+
+test('makeAllAvailable checks every volume against one view and creates only the missing disklesses', async (t) => {
+  const env = await startVolumeEnv(t);
+  const volumes = await env.open();
+  await volumes.create(A, GiB);
+  await volumes.create(B, GiB);
+  const onA = (await volumes.sizes(A))?.diskfulNodes ?? [];
+  const onB = (await volumes.sizes(B))?.diskfulNodes ?? [];
+  const node = ['h1', 'h2', 'h3'].find((n) => !onA.includes(n) || !onB.includes(n)) ?? '';
+  const expected = [A, B].filter((u) => !(u === A ? onA : onB).includes(node));
+  volumes.invalidateResources();
+  const before = env.sim.controls.counters().total;
+  t.deepEqual(await volumes.makeAllAvailable([A, B], node), expected);
+  t.is(env.sim.controls.counters().total - before, 1 + expected.length, 'one view, then one make-available per missing resource');
+  t.deepEqual(await volumes.makeAllAvailable([A, B], node), [], 'nothing left to create');
 });
