@@ -9,11 +9,11 @@ export const CLONE_POINTS = {
   afterPause: 'clone:after-pause',
   afterRename: 'clone:after-rename',
   afterLeafVolume: 'clone:after-leaf-volume',
-  afterLeafVhd: 'clone:after-leaf-vhd',
-  afterLeaf: 'clone:after-leaf',
   afterSnapVolume: 'clone:after-snap-volume',
+  afterLeafVhd: 'clone:after-leaf-vhd',
   afterSnapVhd: 'clone:after-snap-vhd',
-  afterSnap: 'clone:after-snap',
+  /** The new leaves EXISTS with their metadata, the base renamed "base copy" (one KV transaction). */
+  afterLeaves: 'clone:after-leaves',
   afterHideBase: 'clone:after-hide-base',
   afterSmConfig: 'clone:after-sm-config',
   afterDropBase: 'clone:after-drop-base',
@@ -32,22 +32,9 @@ export const CLONE_POINTS = {
 /** Points past the commit point: a verb stopped there is finished by the recovery, never undone. */
 export const COMMITTED_POINTS: ReadonlySet<string> = new Set([CLONE_POINTS.afterCommit, CLONE_POINTS.afterUnpause]);
 
-/** Points crossed by every snapshot style and clone. */
-const COMMON: readonly string[] = [
-  CLONE_POINTS.afterJournal,
-  CLONE_POINTS.afterPause,
-  CLONE_POINTS.afterRename,
-  CLONE_POINTS.afterLeafVolume,
-  CLONE_POINTS.afterLeafVhd,
-  CLONE_POINTS.afterLeaf,
-];
-
-/** Points crossed by double snapshots and clones (a second leaf, the snapshot, is made and introduced). */
-const DOUBLE: readonly string[] = [
-  ...COMMON,
-  CLONE_POINTS.afterSnapVolume,
-  CLONE_POINTS.afterSnapVhd,
-  CLONE_POINTS.afterSnap,
+/** Points after the new leaves are persisted, up to the answer; a single snapshot has no snapshot to introduce. */
+const TAIL: readonly string[] = [
+  CLONE_POINTS.afterLeaves,
   CLONE_POINTS.afterHideBase,
   CLONE_POINTS.afterSmConfig,
   CLONE_POINTS.afterDropBase,
@@ -58,16 +45,26 @@ const DOUBLE: readonly string[] = [
   CLONE_POINTS.afterUnpause,
 ];
 
+/** Points crossed by double snapshots and clones (a second leaf, the snapshot, is made and introduced). */
+const DOUBLE: readonly string[] = [
+  CLONE_POINTS.afterJournal,
+  CLONE_POINTS.afterPause,
+  CLONE_POINTS.afterRename,
+  CLONE_POINTS.afterLeafVolume,
+  CLONE_POINTS.afterSnapVolume,
+  CLONE_POINTS.afterLeafVhd,
+  CLONE_POINTS.afterSnapVhd,
+  ...TAIL,
+];
+
 /** Points of a single (or internal) snapshot: no second leaf. */
 const SINGLE: readonly string[] = [
-  ...COMMON,
-  CLONE_POINTS.afterHideBase,
-  CLONE_POINTS.afterSmConfig,
-  CLONE_POINTS.afterDropBase,
-  CLONE_POINTS.afterIntroduceBase,
-  CLONE_POINTS.beforeCommit,
-  CLONE_POINTS.afterCommit,
-  CLONE_POINTS.afterUnpause,
+  CLONE_POINTS.afterJournal,
+  CLONE_POINTS.afterPause,
+  CLONE_POINTS.afterRename,
+  CLONE_POINTS.afterLeafVolume,
+  CLONE_POINTS.afterLeafVhd,
+  ...TAIL.filter((p) => p !== CLONE_POINTS.afterIntroduceSnap),
 ];
 
 /**

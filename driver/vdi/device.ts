@@ -2,8 +2,9 @@
  * The LINSTOR half of activate/deactivate (the `DeviceDriver` of lib/blktap/activation.ts; spec/
  * sm-linstor.md §2.4 attach/detach, §3.5, §4.3):
  *
- *   attach: refuse a VDI with journal entries ─▶ its device here (a diskless on demand) ─▶ thin VHD
- *           opened writable: inflate to the full size ─▶ every parent made available ─▶ path and type
+ *   attach: refuse a VDI with journal entries ─▶ its device here (a diskless on demand) ─▶ every parent
+ *           made available ─▶ the chain's devices checked ─▶ thin VHD opened writable: inflate to the
+ *           full size ─▶ path and type
  *   detach: thin VHD not open elsewhere: deflate ─▶ on a slave, remove the plain disklesses of the chain
  *           (never a tie-breaker or a replica; the master keeps its devices for the GC)
  *
@@ -41,20 +42,26 @@ export async function refusePendingJournal(journal: Journal, uuid: string): Prom
   if (await journal.hasEntries(uuid)) throw new SrError('VDIUnavailable', INTERRUPTED);
 }
 
-/** The chain below `uuid` (leaf first); parents made available here, or (detach) only those present. */
+/**
+ * The chain below `uuid` (leaf first). With `makeAvailable`, each parent is made available here and
+ * every device of the chain is checked against LINSTOR at the end (one resource view for the chain);
+ * without, only the parents present are listed (detach).
+ */
 async function chain(o: LinstorDeviceOptions, leafPath: string, makeAvailable: boolean): Promise<{ uuid: VdiUuid; path: string }[]> {
   const out = [{ uuid: o.uuid, path: leafPath }];
-  if (o.type !== 'vhd') return out;
-  let path = leafPath;
-  for (let depth = 1; depth < MAX_CHAIN_DEPTH; depth += 1) {
-    const info = await queryVhd({ root: o.root }, path);
-    if (info.parentPath === undefined) break;
-    const parent = o.volumes.vdiUuidFromDevicePath(info.parentPath);
-    if (parent === undefined) throw new SrError('VDIUnavailable', `the parent ${info.parentPath} of ${out.at(-1)?.uuid} is not a volume of this SR`);
-    path = makeAvailable ? await o.volumes.localDevicePath(parent, o.node, o.root) : o.volumes.devicePath(parent);
-    if (!makeAvailable && !existsSync(hostPath(o.root, path))) break;
-    out.push({ uuid: parent, path });
+  if (o.type === 'vhd') {
+    let path = leafPath;
+    for (let depth = 1; depth < MAX_CHAIN_DEPTH; depth += 1) {
+      const info = await queryVhd({ root: o.root }, path);
+      if (info.parentPath === undefined) break;
+      const parent = o.volumes.vdiUuidFromDevicePath(info.parentPath);
+      if (parent === undefined) throw new SrError('VDIUnavailable', `the parent ${info.parentPath} of ${out.at(-1)?.uuid} is not a volume of this SR`);
+      path = makeAvailable ? await o.volumes.prepareLocalDevice(parent, o.node, o.root) : o.volumes.devicePath(parent);
+      if (!makeAvailable && !existsSync(hostPath(o.root, path))) break;
+      out.push({ uuid: parent, path });
+    }
   }
+  if (makeAvailable) await o.volumes.verifyLocalDevices(out.map((l) => l.uuid), o.node, o.root);
   return out;
 }
 
@@ -64,13 +71,14 @@ export function linstorDevice(o: LinstorDeviceOptions): DeviceDriver {
       // The command holds the volume lock (a slave's through the master, the master's own): an entry
       // now is an interrupted operation, for a master command to repair.
       await refusePendingJournal(o.journal, o.uuid);
-      const path = await o.volumes.localDevicePath(o.uuid, o.node, o.root);
+      // The whole chain's devices first, checked together, then the only write: the inflate.
+      const path = await o.volumes.prepareLocalDevice(o.uuid, o.node, o.root);
+      await chain(o, path, true);
       if (o.type === 'aio') return { path, type: 'aio' };
       if (writable) {
         const info = await queryVhd({ root: o.root }, path);
         await inflate({ ...o, holdsVolumeLock: true }, o.uuid, path, fullVolumeSize(info.virtualSize, 'vhd'), { footerToEnd: true });
       }
-      await chain(o, path, true);
       return { path, type: 'vhd' };
     },
     async detach() {

@@ -20,7 +20,7 @@ function requestsOfLast(f: SrFixture, name: string): { total: number; sequence: 
 }
 
 // attach+activate of a VDI with one snapshot and one clone: the chain's two volumes made available here.
-const CEILINGS = { vdi_snapshot: 26, vdi_clone: 30, attachActivate: 16 };
+const CEILINGS = { vdi_snapshot: 20, vdi_clone: 20, attachActivate: 13 };
 
 test('vdi_snapshot, vdi_clone and attach+activate on a host without a replica send no more LINSTOR requests than today', async (t) => {
   const f = await createdSr(t, 3);

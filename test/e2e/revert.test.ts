@@ -77,7 +77,7 @@ test('a revert refused changes nothing: attached VDI, RAW VDI, bad target, itsel
 
 /** Points before the adoption's commit leave the VDI as it was; those after it revert it. */
 const POINTS: readonly { point: string; reverted: boolean }[] = [
-  { point: CLONE_POINTS.afterSnap, reverted: false },
+  { point: CLONE_POINTS.afterLeaves, reverted: false },
   { point: CLONE_POINTS.afterCommit, reverted: false },
   { point: REVERT_POINTS.afterEntry, reverted: false },
   { point: REVERT_POINTS.beforeCommit, reverted: false },

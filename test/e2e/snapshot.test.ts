@@ -178,7 +178,7 @@ test('bad input: missing, hidden, pending journal, on a slave, controller down, 
 
   // A killed snapshot: activation refuses the VDI until a scan undoes the clone.
   const content = await readLeaf(f, a.uuid, 0, MIB);
-  f.pool.xapi.armFault('host1', 'vdi_snapshot', 'clone:after-leaf:kill');
+  f.pool.xapi.armFault('host1', 'vdi_snapshot', 'clone:after-leaves:kill');
   await t.throwsAsync(f.xapi.vdi.snapshot(a.ref));
   t.truthy((await kvOf(f))[`xcp/sr/journal/clone/${a.uuid}`], 'the clone entry is left');
   await t.throwsAsync(f.startVmWith(a.ref, 'host2'), { message: /Interrupted operation/ });
