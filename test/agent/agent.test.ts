@@ -245,7 +245,8 @@ test('a call whose reserved worker died before the call reached it runs on anoth
   });
   await new Promise((resolve) => socket.once('data', resolve));
   process.kill(first, 'SIGKILL');
-  await until('the reserved worker is gone', () => !alive(first));
+  // Reaped, not merely a zombie: the agent has seen the exit before the request arrives.
+  await until('the agent has reaped the reserved worker', () => !existsSync(`/proc/${first}`));
   const body = Buffer.from(JSON.stringify({ kind: 'driver', argv: [DRIVER_INFO], env: agent.env(), pid: process.pid }));
   const head = Buffer.alloc(4);
   head.writeUInt32BE(body.length);
