@@ -47,6 +47,9 @@ export type SrSession = {
   close(): Promise<void>;
 };
 
+/** Verbs that only open or close the devices of one existing VDI. */
+const VDI_DEVICE_VERBS: ReadonlySet<Verb> = new Set<Verb>(['vdi_attach', 'vdi_activate', 'vdi_deactivate', 'vdi_detach']);
+
 /** sm skips its version check for these: sr_create makes the nodes, sr_detach must always work. */
 const VERSION_UNCHECKED: ReadonlySet<Verb> = new Set<Verb>(['sr_create', 'sr_detach']);
 
@@ -69,6 +72,8 @@ export async function openSrSession<V extends Verb>(ctx: DriverContext, request:
     xapi,
     groupName: config.groupName,
     repair: isMaster && OPS_EXCLUSIVE.has(request.verb),
+    // Opening one existing VDI's devices needs no resource group (its redundancy, or proof the SR exists).
+    groupAtOpen: !VDI_DEVICE_VERBS.has(request.verb),
     connect: async () => {
       let client: LinstorApi;
       let mismatch: string | undefined;

@@ -11,7 +11,7 @@ export type SrSizes = { readonly physicalSize: number; readonly physicalUtilisat
 /** Computes the SR sizes from the manager's (cached) pool and resource views. */
 export async function srSizes(volumes: VolumeManager): Promise<SrSizes> {
   const [stats, allocated] = await Promise.all([volumes.poolStats(), volumes.allocatedVolumesBytes()]);
-  const physicalSize = Math.floor((stats.minPoolSizeBytes * stats.poolCount) / Math.max(1, volumes.redundancy));
+  const physicalSize = Math.floor((stats.minPoolSizeBytes * stats.poolCount) / Math.max(1, await volumes.redundancy()));
   return { physicalSize, physicalUtilisation: allocated };
 }
 

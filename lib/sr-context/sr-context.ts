@@ -30,6 +30,8 @@ export type SrContextOptions = {
   readonly groupName: string;
   /** Repair stale volumes and half-done renames when the volume manager loads (under the SR lock only). */
   readonly repair?: boolean;
+  /** False: the volume manager reads the SR resource group only when it needs it (`VolumeManagerOptions`). */
+  readonly groupAtOpen?: boolean;
   /**
    * How the LINSTOR client is made, when not by discovery through `xapi` (the collector starts its
    * discovery before it logs in; a verb adds its version guard).
@@ -87,6 +89,7 @@ export function openSrContext(o: SrContextOptions): SrContext<Xapi | undefined> 
       groupName: o.groupName,
       logger: o.log.child('volume'),
       repair: options.repair ?? o.repair ?? false,
+      ...(o.groupAtOpen === false ? { groupAtOpen: false } : {}),
       timeScale: o.env.timeScale,
       ...(o.drbd ? { drbd: o.drbd } : {}),
     });

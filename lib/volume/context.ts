@@ -43,6 +43,12 @@ export type VolumeManagerOptions = {
   readonly createAttempts?: number;
   /** Lets a force-destroy (failed create, repair) demote a stuck Primary; without it an in-use RD stays. */
   readonly drbd?: DrbdHostOps;
+  /**
+   * Read the SR resource group at open (default): a missing group is then `VolumeGroupNotFoundError`
+   * at once. False: read it when first needed (a create, the SR size) — the VDI verbs that open an
+   * existing volume save a request, and an SR gone from LINSTOR shows as its volumes missing.
+   */
+  readonly groupAtOpen?: boolean;
 };
 
 /** The shared state of one manager. */
@@ -58,7 +64,7 @@ export type VolumeContext = {
   readonly uuid4: () => string;
   readonly createAttempts: number;
   readonly drbd: DrbdHostOps | undefined;
-  /** place_count of the SR resource group. */
+  /** place_count of the SR resource group, once read (0 before). */
   redundancy: number;
   /** Resources whose entries in the cached resource view are out of date ({@link markResourceStale}). */
   readonly staleResources: Set<string>;

@@ -14,7 +14,7 @@ import { VolumeCreateError, VolumeDestroyError, VolumeError, VolumeExistsError, 
 import { FIELD_METADATA, FIELD_NOT_EXISTS, FIELD_VOLUME_NAME, pythonJsonDumps, VOLUME_STATE, volumeKey, volumeNamespace, volumeRecords, type VdiMetadata } from './kv-layout.js';
 import { asResourceName, newVolumeResourceName, type ResourceName, type VdiUuid } from './naming.js';
 import { volumeSizeKib } from './sizes.js';
-import { invalidateResources, resourcesByName, srResourceDefinitions } from './views.js';
+import { groupRedundancy, invalidateResources, resourcesByName, srResourceDefinitions } from './views.js';
 
 /** Options of {@link createVolume}. */
 export type CreateVolumeOptions = {
@@ -41,6 +41,8 @@ export function requireVolume(ctx: VolumeContext, uuid: VdiUuid): ResourceName {
 /** Creates the volume of `uuid` with at least `sizeBytes` usable; returns its resource name. */
 export async function createVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes: number, options: CreateVolumeOptions = {}): Promise<ResourceName> {
   if (ctx.volumes.has(uuid)) throw new VolumeExistsError(uuid);
+  // The SR group first (read once): a missing SR changes nothing.
+  const redundancy = await groupRedundancy(ctx);
   const record = volumeRecords(await ctx.kv.props()).get(uuid);
   let name: ResourceName;
   if (options.reserved === true) {
@@ -53,7 +55,7 @@ export async function createVolume(ctx: VolumeContext, uuid: VdiUuid, sizeBytes:
     await ctx.kv.modify({ set: { [volumeKey(uuid, FIELD_NOT_EXISTS)]: VOLUME_STATE.CREATING, [volumeKey(uuid, FIELD_VOLUME_NAME)]: name } });
   }
   try {
-    await createResource(ctx, name, sizeBytes, options.highAvailability ?? false);
+    await createResource(ctx, name, sizeBytes, redundancy, options.highAvailability ?? false);
   } catch (error) {
     await forgetAfterFailedCreate(ctx, uuid, name);
     if (hasRetCode(error, RC.FAIL_EXISTS_RSC_DFN) || hasRetCode(error, RC.FAIL_EXISTS_RSC)) throw new VolumeExistsError(uuid, `resource ${name} exists`, { cause: error });
@@ -94,12 +96,12 @@ export async function markAllPersistent(ctx: VolumeContext, volumes: ReadonlyMap
 }
 
 /** Spawn, peer slots, autoplace, retried like the Python `util.retry(maxretry=5, period=3)`. */
-async function createResource(ctx: VolumeContext, name: ResourceName, sizeBytes: number, ha: boolean): Promise<void> {
+async function createResource(ctx: VolumeContext, name: ResourceName, sizeBytes: number, redundancy: number, ha: boolean): Promise<void> {
   const group = ha ? ctx.names.haResourceGroup : ctx.names.resourceGroup;
   for (let attempt = 1; ; attempt += 1) {
     invalidateResources(ctx);
     try {
-      await spawn(ctx, group, name, sizeBytes, ha);
+      await spawn(ctx, group, name, sizeBytes, redundancy, ha);
       invalidateResources(ctx);
       return;
     } catch (error) {
@@ -120,14 +122,14 @@ async function createResource(ctx: VolumeContext, name: ResourceName, sizeBytes:
  * (spawn `definitions_only`, `drbd_peer_slots` 3, autoplace). A placement that fails leaves the
  * definition, which createResource deletes before it retries, as after a failed autoplace.
  */
-async function spawn(ctx: VolumeContext, group: string, name: ResourceName, sizeBytes: number, ha: boolean): Promise<void> {
+async function spawn(ctx: VolumeContext, group: string, name: ResourceName, sizeBytes: number, redundancy: number, ha: boolean): Promise<void> {
   const request = {
     resource_definition_name: name,
     volume_sizes: [volumeSizeKib(sizeBytes)],
     partial: false,
     peer_slots: 3,
     // The SR redundancy even for HA volumes (as Python); no diskless elsewhere: they come on demand.
-    select_filter: { place_count: ctx.redundancy, diskless_on_remaining: false },
+    select_filter: { place_count: redundancy, diskless_on_remaining: false },
   };
   try {
     await ctx.linstor.resourceGroups.spawn(group, request);

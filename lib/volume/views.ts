@@ -4,7 +4,7 @@
  */
 import type { ResourceDefinition, ResourceGroup, ResourceWithVolumes, StoragePool } from '../linstor/index.js';
 import type { VolumeContext } from './context.js';
-import { VolumeGroupNotFoundError } from './errors.js';
+import { VolumeError, VolumeGroupNotFoundError } from './errors.js';
 import type { ResourceName } from './naming.js';
 
 /** The SR resource group (`GET /v1/resource-groups?resource_groups=xcp-sr-…`). */
@@ -15,6 +15,16 @@ export function srResourceGroup(ctx: VolumeContext): Promise<ResourceGroup> {
     if (!group) throw new VolumeGroupNotFoundError(ctx.names.resourceGroup);
     return group;
   });
+}
+
+/** The SR's redundancy, its resource group's place_count (read once per manager). */
+export async function groupRedundancy(ctx: VolumeContext): Promise<number> {
+  if (ctx.redundancy > 0) return ctx.redundancy;
+  const group = await srResourceGroup(ctx);
+  const redundancy = group.select_filter?.place_count ?? 0;
+  if (redundancy <= 0) throw new VolumeError(`resource group ${ctx.names.resourceGroup} has no place_count`);
+  ctx.redundancy = redundancy;
+  return redundancy;
 }
 
 /**

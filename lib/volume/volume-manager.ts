@@ -27,7 +27,7 @@ import { renameVolume } from './rename.js';
 import { loadVolumes } from './repair.js';
 import { resizeVolume } from './resize.js';
 import { volumeSizes, type VolumeSizes } from './sizes.js';
-import { invalidateResources, resourcesByName, srResourceDefinitions, srResourceGroup } from './views.js';
+import { groupRedundancy, invalidateResources, resourcesByName, srResourceDefinitions } from './views.js';
 
 
 /** One SR's volumes. Build it with {@link VolumeManager.open}; one instance per verb (or per GC pass). */
@@ -39,16 +39,14 @@ export class VolumeManager {
   }
 
   /**
-   * Reads the SR resource group (redundancy) and the KV, builds the volume set, and repairs when
-   * `options.repair` is set. Costs two requests without repair (plus one resource-definition list with it).
-   * Throws `VolumeGroupNotFoundError` when the SR does not exist. Pending renames are finished by a repair,
-   * and read as finished (or not begun) without one.
+   * Reads the SR resource group (redundancy; unless `groupAtOpen` is false) and the KV, builds the volume
+   * set, and repairs when `options.repair` is set. Costs two requests without repair (plus one
+   * resource-definition list with it). Throws `VolumeGroupNotFoundError` when the SR does not exist.
+   * Pending renames are finished by a repair, and read as finished (or not begun) without one.
    */
   static async open(options: VolumeManagerOptions): Promise<VolumeManager> {
     const ctx = createContext(options, srNames(options.groupName));
-    const [group] = await Promise.all([srResourceGroup(ctx), ctx.kv.props()]);
-    ctx.redundancy = group.select_filter?.place_count ?? 0;
-    if (ctx.redundancy <= 0) throw new VolumeError(`resource group ${ctx.names.resourceGroup} has no place_count`);
+    await Promise.all([options.groupAtOpen === false ? undefined : groupRedundancy(ctx), ctx.kv.props()]);
     await loadVolumes(ctx, options.repair ?? false);
     return new VolumeManager(ctx);
   }
@@ -57,9 +55,9 @@ export class VolumeManager {
   get names(): SrNames {
     return this.#ctx.names;
   }
-  /** Replicas per volume (the SR resource group's place_count). */
-  get redundancy(): number {
-    return this.#ctx.redundancy;
+  /** Replicas per volume (the SR resource group's place_count; read now when not read at open). */
+  redundancy(): Promise<number> {
+    return groupRedundancy(this.#ctx);
   }
 
   // ── the volume set ──

@@ -22,7 +22,7 @@ const GiB = 1024 ** 3;
 test('create spawns from the SR group with the SR redundancy and writes the Python keys; destroy clears them', async (t) => {
   const env = await startVolumeEnv(t);
   const volumes = await env.open({ uuid4: () => '11111111-2222-4333-8444-555555555555' });
-  t.is(volumes.redundancy, 2);
+  t.is(await volumes.redundancy(), 2);
   const rd = await volumes.create(A, GiB + 1);
   t.is(rd, 'xcp-volume-11111111-2222-4333-8444-555555555555' as ResourceName);
   t.deepEqual(await env.rawKv(), { [`xcp/volume/${A}/not-exists`]: '0', [`xcp/volume/${A}/volume-name`]: rd });
@@ -331,4 +331,20 @@ test('makeAllAvailable checks every volume against one view and creates only the
   t.deepEqual(await volumes.makeAllAvailable([A, B], node), expected);
   t.is(env.sim.controls.counters().total - before, 1 + expected.length, 'one view, then one make-available per missing resource');
   t.deepEqual(await volumes.makeAllAvailable([A, B], node), [], 'nothing left to create');
+});
+
+test('opened with groupAtOpen false, the manager reads only the KV; the group comes when a create needs it', async (t) => {
+  const env = await startVolumeEnv(t);
+  await (await env.open()).create(A, GiB);
+  const before = env.sim.controls.counters().total;
+  const lazy = await env.open({ groupAtOpen: false });
+  t.is(env.sim.controls.counters().total - before, 1, 'the KV only');
+  t.deepEqual(lazy.list(), [A]);
+  const rd = await lazy.create(B, GiB);
+  t.is(Object.keys(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.resources ?? {}).length, 2, 'placed on the group redundancy');
+  t.is(await lazy.redundancy(), 2);
+  const missing = await env.open({ groupName: 'other_group', groupAtOpen: false });
+  t.deepEqual(missing.list(), [], 'a missing SR has no volumes');
+  await t.throwsAsync(missing.create(A, GiB), { instanceOf: VolumeGroupNotFoundError });
+  t.deepEqual(Object.keys(env.sim.state().kvs).filter((k) => k.toLowerCase().includes('other_group')), [], 'nothing written for the missing SR');
 });
