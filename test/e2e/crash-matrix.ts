@@ -114,8 +114,8 @@ export async function runCrashCase(t: ExecutionContext, f: SrFixture, op: Matrix
   const before = await snapshotState(f);
   const target = guest?.vdi();
   const expected = target === undefined ? undefined : await contentOf(f, target);
-  // Stopped past its commit point, the verb is finished by the recovery, never undone.
-  const committed = c.kind === 'point' && c.action === 'kill' && COMMITTED_POINTS.has(c.point);
+  // Stopped past its commit point (killed there, or failing there), the chain is finished, never undone.
+  const committed = c.kind === 'point' && COMMITTED_POINTS.has(c.point);
   const sim = controls(f);
   let made: string[] = [];
   let succeeded = false;
