@@ -15,7 +15,6 @@ import type { ViewCacheStats } from './cache.js';
 import { createContext, type VolumeContext, type VolumeManagerOptions } from './context.js';
 import type { SrKvStore } from './kv-store.js';
 import { makeAllAvailable, makeAvailable, removeIfDiskless, upToDateDiskfulNodes, usageStates } from './devices.js';
-import { VolumeError } from './errors.js';
 import type { SrMetadata, VdiMetadata } from './kv-layout.js';
 import { createVolume, destroyVolume, markAllPersistent, markPersistent, requireVolume, type CreateVolumeOptions } from './lifecycle.js';
 import { localDevicePath, prepareLocalDevice, verifyLocalDevices } from './local-device.js';
@@ -106,16 +105,6 @@ export class VolumeManager {
   async markAllPersistent(volumes: ReadonlyMap<VdiUuid, VdiMetadata | undefined>, others: ReadonlyMap<VdiUuid, VdiMetadata> = new Map(), lockWait: LockWaitOptions = {}): Promise<void> {
     if (others.size > 0) await ensureNotLocked(this.#ctx, [...others.keys()], lockWait);
     await markAllPersistent(this.#ctx, volumes, others);
-  }
-  /**
-   * A new volume as large as `sourceUuid`'s usable size, placed by LINSTOR (Python `shallow_clone_volume`):
-   * the data is not copied, a child VHD header is written into it by the caller.
-   */
-  async shallowClone(sourceUuid: VdiUuid, cloneUuid: VdiUuid, options: CreateVolumeOptions = {}, lockWait: LockWaitOptions = {}): Promise<ResourceName> {
-    await ensureNotLocked(this.#ctx, [sourceUuid], lockWait);
-    const sizes = await this.sizes(sourceUuid);
-    if (sizes === undefined) throw new VolumeError(`volume of VDI ${sourceUuid} reports no usable size`);
-    return createVolume(this.#ctx, cloneUuid, sizes.usableBytes, options);
   }
   /** Destroys the volume of `uuid` once it is not locked. */
   async destroy(uuid: VdiUuid, lockWait: LockWaitOptions = {}): Promise<void> {

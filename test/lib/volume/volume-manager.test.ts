@@ -245,16 +245,6 @@ test('controller errors surface typed and change nothing', async (t) => {
   t.is(env.sim.state().resourceDefinitions[rd.toUpperCase()]?.vds[0]?.sizeKib, 1024 * 1024);
 });
 
-test('a shallow clone is a new volume as large as the source, with its own resource', async (t) => {
-  const env = await startVolumeEnv(t);
-  const volumes = await env.open();
-  const source = await volumes.create(A, GiB + 4096);
-  const clone = await volumes.shallowClone(A, B);
-  t.not(clone, source);
-  t.is((await volumes.sizes(B))?.usableBytes, (await volumes.sizes(A))?.usableBytes);
-  t.deepEqual(volumes.list().sort(), [A, B]);
-});
-
 test('a rename that reserves leaves: one KV request moves the source and records the leaves CREATING, the source uuid among them', async (t) => {
   const env = await startVolumeEnv(t);
   const volumes = await env.open();
@@ -275,7 +265,7 @@ test('a rename that reserves leaves: one KV request moves the source and records
   t.not(kv[`xcp/volume/${A}/volume-name`], rd, 'the source uuid gets a fresh resource');
   t.is(kv[`xcp/volume/${A}/metadata`], undefined, 'the source uuid keeps no metadata of its own');
 
-  const leaf = await volumes.shallowClone(B, A, { persistent: false, reserved: true });
+  const leaf = await volumes.create(A, GiB, { persistent: false, reserved: true });
   t.is(leaf, asResourceName(kv[`xcp/volume/${A}/volume-name`] ?? ""), 'spawned under the reserved name');
   t.truthy(env.sim.state().resourceDefinitions[leaf.toUpperCase()]);
   await t.throwsAsync(volumes.create(asVdiUuid('e0000000-0000-4000-8000-000000000005'), GiB, { reserved: true }), { message: /no reserved volume/ });
