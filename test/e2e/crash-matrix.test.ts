@@ -2,7 +2,7 @@
  * The crash-consistency matrix of vdi_snapshot and vdi_clone (see crash-matrix.ts for what each case
  * asserts). CI runs a representative subset on one SR; LINSTOR_SR_EXHAUSTIVE=1 runs every fault point of
  * every snapshot style, killed and thrown, and every LINSTOR request of the verb failed and refused
- * (LINSTOR_SR_MATRIX_FILTER narrows it to the cases whose title contains the text).
+ * (LINSTOR_SR_MATRIX_FILTER narrows it to the cases whose operation and title contain the text).
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
@@ -67,11 +67,12 @@ test('crash matrix: vdi_snapshot and vdi_clone stopped anywhere are undone by sr
     }
     return;
   }
-  // LINSTOR_SR_MATRIX_FILTER=<text> keeps the cases whose title contains it (e.g. `vdi_clone kill`).
+  // LINSTOR_SR_MATRIX_FILTER=<text> keeps the cases whose `<operation> <title>` contains it (e.g.
+  // `vdi_clone kill`, `vdi_snapshot/single`).
   const filter = process.env['LINSTOR_SR_MATRIX_FILTER'] ?? '';
   for (const op of [snapshot, clone, single]) {
     const requests = await requestsOf(f, op);
-    for (const c of allCases(op.name, op.verb, requests).filter((x) => caseTitle(x).includes(filter))) {
+    for (const c of allCases(op.name, op.verb, requests).filter((x) => `${op.name} ${caseTitle(x)}`.includes(filter))) {
       await between();
       await runCrashCase(t, f, op, c, guest);
     }
