@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { faultPoint } from '../../lib/host/faults.js';
 import type { CloneEntry } from '../../lib/journal/index.js';
 import { MAX_PREALLOCATED_SIZE, queryVhd, setHidden, snapshotVhd } from '../../lib/vhd/index.js';
-import { asVdiUuid, VolumeError, type VdiMetadata, type VdiUuid } from '../../lib/volume/index.js';
+import { usableBytes } from '../../lib/thin/thin.js';
+import { asVdiUuid, type VdiMetadata, type VdiUuid } from '../../lib/volume/index.js';
 import type { Ref, VdiRecord } from '../../lib/xapi/index.js';
 import type { CloneDeps } from './deps.js';
 import { CLONE_POINTS } from './points.js';
@@ -54,8 +55,7 @@ function smTime(date: Date): string {
 
 /** The reserved leaves' volumes, as large as the base, then their VHD children of it; returns each leaf's parent uuid. */
 async function makeLeaves(d: CloneDeps, base: VdiUuid, basePath: string, noEmptyCheck: boolean, plans: readonly LeafPlan[]): Promise<(VdiUuid | undefined)[]> {
-  const sizeBytes = (await d.volumes.sizes(base))?.usableBytes;
-  if (sizeBytes === undefined) throw new VolumeError(`volume of VDI ${base} reports no usable size`);
+  const sizeBytes = await usableBytes(d.volumes, base);
   for (const plan of plans) {
     await d.volumes.create(plan.uuid, sizeBytes, { persistent: false, reserved: true });
     faultPoint(d.faults, plan.points[0]);
