@@ -83,8 +83,12 @@ test('up prints one JSON line, serves XAPI on TCP and each host socket; down sto
   // Its exit, not a signal-0 probe: until this process reaps it, a killed child still answers one.
   const ended = new Promise<NodeJS.Signals | null>((resolve) => straggler.once('exit', (_code, signal) => resolve(signal)));
   const down = await execa(dist('xostor-sim'), ['down', '--dir', dir]);
-  const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 10_000).unref());
+  // A referenced timer: the straggler is unreferenced, and once up has exited nothing else keeps this
+  // worker's event loop alive to see the straggler's exit.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 10_000)));
   t.is(await Promise.race([ended, timeout]), 'SIGKILL', 'the straggler was killed');
+  clearTimeout(timer);
   t.is(down.exitCode, 0);
   const result = await proc;
   t.is(result.exitCode, 0, 'up exits cleanly on down');
