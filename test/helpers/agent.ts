@@ -28,7 +28,10 @@ export type TestAgent = {
   launch(launcher: Launcher, argv: readonly string[], extra?: Record<string, string>): Promise<Awaited<Run> & { pid: number }>;
   /** Every call's last SMlog line: the caller's pid it carries, and the agent worker that ran it (if one did). */
   callEnds(): Promise<{ pid: number; worker: number | undefined; line: string }[]>;
+  /** Sends SIGTERM unless the agent has exited, then waits for its exit. */
   stop(): Promise<{ code: number | null; signal: string | null }>;
+  /** The agent's exit, without a signal sent. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
 };
 
 export async function startTestAgent(t: { teardown(fn: () => Promise<void> | void): void }, args: readonly string[] = []): Promise<TestAgent> {
@@ -74,5 +77,6 @@ export async function startTestAgent(t: { teardown(fn: () => Promise<void> | voi
       });
     },
     stop,
+    exited,
   };
 }
