@@ -20,7 +20,7 @@ function requestsOfLast(f: SrFixture, name: string): { total: number; sequence: 
 }
 
 // attach+activate of a VDI with one snapshot and one clone, on a host without a replica of its leaf.
-const CEILINGS = { vdi_snapshot: 20, vdi_clone: 20, attachActivate: 11 };
+const CEILINGS = { vdi_snapshot: 19, vdi_clone: 20, attachActivate: 11 };
 
 test('vdi_snapshot, vdi_clone and attach+activate on a host without a replica send no more LINSTOR requests than today', async (t) => {
   const f = await createdSr(t, 3);
