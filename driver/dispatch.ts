@@ -37,6 +37,7 @@ export const HANDLERS: { readonly [V in Verb]?: () => Promise<Handler<V>> } = {
   sr_delete: async () => (await import('./verbs/sr-delete.js')).srDelete,
   sr_probe: async () => (await import('./verbs/sr-probe.js')).srProbe,
   vdi_compose: async () => (await import('./verbs/vdi-compose.js')).vdiCompose,
+  vdi_introduce: async () => (await import('./verbs/vdi-introduce.js')).vdiIntroduce,
   vdi_generate_config: async () => (await import('./verbs/vdi-generate-config.js')).vdiGenerateConfig,
   vdi_attach_from_config: async () => (await import('./verbs/vdi-attach-from-config.js')).vdiAttachFromConfig,
   vdi_detach_from_config: async () => (await import('./verbs/vdi-detach-from-config.js')).vdiDetachFromConfig,

@@ -4,8 +4,9 @@ import type { DriverInfo } from '../lib/smapi/response.js';
  * What `sr_get_driver_info` answers: the Python driver's DRIVER_INFO (spec/sm-linstor.md §2.1), so that
  * xapi's SM record does not change when this driver replaces it. xapi drops capability names it does
  * not know (ATOMIC_PAUSE is for sm's blktap layer) — they are kept exactly as the Python driver sends them.
- * Two additions: SR_PROBE, since sr_probe names the SR LINSTOR holds for a group, and VDI_REVERT, since
- * vdi_revert reverts a VDI in place (xapi then keeps VDI uuids across VM.revert).
+ * Three additions: SR_PROBE, since sr_probe names the SR LINSTOR holds for a group, VDI_REVERT, since
+ * vdi_revert reverts a VDI in place (xapi then keeps VDI uuids across VM.revert), and VDI_INTRODUCE, since
+ * vdi_introduce gives XAPI back a VDI whose volume is still there (after a forget).
  */
 export const DRIVER_INFO: DriverInfo = {
   name: 'LINSTOR resources on XCP-ng',
@@ -30,6 +31,7 @@ export const DRIVER_INFO: DriverInfo = {
     'VDI_RESIZE',
     'VDI_SNAPSHOT',
     'VDI_REVERT',
+    'VDI_INTRODUCE',
     'VDI_GENERATE_CONFIG',
   ],
   configuration: [

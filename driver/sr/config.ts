@@ -59,8 +59,9 @@ export function parseSrConfig(deviceConfig: Readonly<Record<string, string>>, sr
 export const OPS_EXCLUSIVE: ReadonlySet<Verb> = new Set<Verb>([
   'sr_create', 'sr_delete', 'sr_attach', 'sr_detach', 'sr_scan', 'sr_update', 'sr_probe',
   'vdi_create', 'vdi_delete', 'vdi_attach', 'vdi_detach', 'vdi_clone', 'vdi_snapshot',
-  // Not Python's (it has no revert): it renames volumes as a clone does, so its master repairs first.
-  'vdi_revert',
+  // Not Python's (it has neither): revert renames volumes as a clone does, so its master repairs first;
+  // introduce reads volumes as the scan does, and must not see one a running snapshot is building.
+  'vdi_revert', 'vdi_introduce',
 ]);
 
 /**
@@ -73,5 +74,5 @@ export const OPS_SR_LOCKED: ReadonlySet<Verb> = new Set<Verb>([...OPS_EXCLUSIVE,
 /** Commands a slave refuses with LinstorMaster (5002). */
 export const MASTER_ONLY: ReadonlySet<Verb> = new Set<Verb>([
   'sr_create', 'sr_delete', 'sr_update', 'sr_probe', 'sr_scan',
-  'vdi_create', 'vdi_delete', 'vdi_resize', 'vdi_snapshot', 'vdi_clone', 'vdi_revert', 'vdi_compose',
+  'vdi_create', 'vdi_delete', 'vdi_resize', 'vdi_snapshot', 'vdi_clone', 'vdi_revert', 'vdi_compose', 'vdi_introduce',
 ]);

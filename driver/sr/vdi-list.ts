@@ -59,10 +59,10 @@ function snapshotTime(value: unknown): Date {
   return Number.isNaN(date.getTime()) ? new Date(0) : date;
 }
 
-type Found = { uuid: VdiUuid; type: VdiType; metadata: VdiMetadata; virtualSize: number; allocated: number; hidden: boolean; parent: string | undefined };
+export type Found = { uuid: VdiUuid; type: VdiType; metadata: VdiMetadata; virtualSize: number; allocated: number; hidden: boolean; parent: string | undefined };
 
 /** Reads what a new volume needs for `db_introduce`; undefined (logged) when it cannot be used. */
-async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid, metadata: VdiMetadata, usable: number, allocated: number, node: string): Promise<Found | undefined> {
+export async function inspectVolume(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid, metadata: VdiMetadata, usable: number, allocated: number, node: string): Promise<Found | undefined> {
   const type = vdiTypeOfMetadata(metadata);
   if (type === undefined) {
     ctx.log.warn(`VDI ${uuid}: no usable vdi_type in its metadata, not introduced`, { vdiType: metadata.vdi_type });
@@ -78,6 +78,36 @@ async function inspect(ctx: DriverContext, volumes: VolumeManager, uuid: VdiUuid
     ctx.log.warn(`VDI ${uuid}: its VHD cannot be read, not introduced`, { error: String(error) });
     return undefined;
   }
+}
+
+/**
+ * The XAPI record of a volume {@link inspectVolume} found, as the Python driver's scan writes it: a VHD
+ * parent (`isParent`) is read-only, a hidden volume unmanaged. Its snapshot_of is for the caller to set.
+ */
+export async function introduceFound(xapi: Xapi, srRef: Ref, f: Found, isParent: boolean): Promise<Ref> {
+  const m = f.metadata;
+  const isSnapshot = m.is_a_snapshot === true;
+  return xapi.vdi.dbIntroduce({
+    uuid: f.uuid,
+    name_label: String(m.name_label ?? ''),
+    name_description: String(m.name_description ?? ''),
+    SR: srRef,
+    type: String(m.type ?? 'user') || 'user',
+    sharable: false,
+    read_only: m.read_only === true || isParent,
+    other_config: {},
+    location: f.uuid,
+    xenstore_data: {},
+    sm_config: { vdi_type: f.type, 'image-format': imageFormatOfVdiType(f.type), ...(f.parent ? { [VHD_PARENT]: f.parent } : {}) },
+    managed: !f.hidden,
+    virtual_size: f.virtualSize,
+    physical_utilisation: f.allocated,
+    metadata_of_pool: NULL_REF,
+    is_a_snapshot: isSnapshot,
+    snapshot_time: isSnapshot ? snapshotTime(m.snapshot_time) : new Date(0),
+    snapshot_of: NULL_REF,
+    cbt_enabled: false,
+  });
 }
 
 /** Introduces, updates and (optionally) forgets VDIs so that XAPI's list is LINSTOR's. */
@@ -110,7 +140,7 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
       continue;
     }
     if (!o.introduce || Object.keys(meta).length === 0 || size === undefined) continue;
-    const found = await inspect(ctx, volumes, uuid, meta, size.usableBytes, size.allocatedBytes, o.node);
+    const found = await inspectVolume(ctx, volumes, uuid, meta, size.usableBytes, size.allocatedBytes, o.node);
     if (found) {
       fresh.push(found);
       if (found.parent) parents.add(found.parent);
@@ -121,29 +151,9 @@ export async function reconcileVdis(ctx: DriverContext, volumes: VolumeManager, 
   for (const f of fresh) {
     // Hidden leaves are GC garbage: never introduced. Hidden parents are introduced unmanaged.
     if (f.hidden && !parents.has(f.uuid)) continue;
+    const ref = await introduceFound(o.xapi, o.srRef, f, parents.has(f.uuid));
     const m = f.metadata;
     const isSnapshot = m.is_a_snapshot === true;
-    const ref = await o.xapi.vdi.dbIntroduce({
-      uuid: f.uuid,
-      name_label: String(m.name_label ?? ''),
-      name_description: String(m.name_description ?? ''),
-      SR: o.srRef,
-      type: String(m.type ?? 'user') || 'user',
-      sharable: false,
-      read_only: m.read_only === true || parents.has(f.uuid),
-      other_config: {},
-      location: f.uuid,
-      xenstore_data: {},
-      sm_config: { vdi_type: f.type, 'image-format': imageFormatOfVdiType(f.type), ...(f.parent ? { [VHD_PARENT]: f.parent } : {}) },
-      managed: !f.hidden,
-      virtual_size: f.virtualSize,
-      physical_utilisation: f.allocated,
-      metadata_of_pool: NULL_REF,
-      is_a_snapshot: isSnapshot,
-      snapshot_time: isSnapshot ? snapshotTime(m.snapshot_time) : new Date(0),
-      snapshot_of: NULL_REF,
-      cbt_enabled: false,
-    });
     report.introduced.push(f.uuid);
     refs.set(f.uuid, ref);
     if (isSnapshot && typeof m.snapshot_of === 'string' && m.snapshot_of !== '') snapshotsOf.push([ref, m.snapshot_of]);

@@ -29,6 +29,9 @@ export type SmCommand = {
   readonly vdiType?: string;
   readonly vdiSmConfig?: Readonly<Record<string, string>>;
   readonly driverParams?: Readonly<Record<string, string>>;
+  /** vdi_introduce: the caller's location and the uuid the VDI is to have. */
+  readonly location?: string;
+  readonly newUuid?: string;
   /** The task this command runs under (`subtask_of`); a task is made when absent. */
   readonly task?: string;
 };
@@ -75,7 +78,9 @@ function buildParams(sim: SimState, cmd: SmCommand, session: string | undefined,
     p['vdi_uuid'] = field(vdi, 'uuid');
   }
   if (cmd.verb === 'vdi_snapshot' || cmd.verb === 'vdi_clone') p['driver_params'] = { ...cmd.driverParams };
+  if (cmd.verb === 'vdi_introduce') p['vdi_location'] = cmd.location ?? '';
   if (cmd.verb === 'vdi_create' || cmd.verb === 'vdi_introduce') p['vdi_sm_config'] = { ...cmd.vdiSmConfig };
+  if (cmd.verb === 'vdi_introduce') p['new_uuid'] = cmd.newUuid ?? '';
   if (task !== undefined) p['subtask_of'] = task;
   if (vdi !== undefined) {
     p['vdi_on_boot'] = field(vdi, 'on_boot');

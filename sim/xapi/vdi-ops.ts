@@ -10,8 +10,12 @@
  * - VDI.revert(snapshot): with VDI_REVERT, vdi_revert on the SR master with the snapshot as the VDI and
  *   the VDI it is a snapshot of as args[0] (spec/smapi-protocol.md); refused while that VDI is attached;
  *   answers the reverted VDI, whose ref and uuid stay;
+ * - VDI.introduce: with VDI_INTRODUCE and a plugged PBD, a location no VDI of the SR has, vdi_introduce on
+ *   the SR master (the driver writes the record); any SM failure becomes VDI_DOES_NOT_EXIST [location]; the
+ *   record then gets the caller's other_config, xenstore_data, sharable, type and non-empty names;
  * - VDI.db_introduce/db_forget: only from the SM session of the SR (19 args, LOCATION_NOT_UNIQUE).
  */
+import { randomUUID } from 'node:crypto';
 import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { fail } from './api-error.js';
 import { argBool, argInt, argMap, argRecord, argRef, argString, field, type CallContext, type MethodTable, type SimState } from './context.js';
@@ -100,6 +104,30 @@ async function destroyVdi(ctx: CallContext, vdi: string): Promise<void> {
   }
 }
 
+/** VDI.introduce's 18 positional arguments, as xapi takes them (uuid empty: xapi makes one). */
+async function introduceVdi(ctx: CallContext, a: readonly XmlRpcValue[]): Promise<string> {
+  const { sim } = ctx;
+  const { db } = sim;
+  const sr = argRef(ctx, a[3], 'SR', 'SR');
+  requireCapability(sim, sr, 'VDI_INTRODUCE');
+  if (!db.refsWhere('PBD', (r) => r['SR'] === sr).some((pbd) => db.get('PBD', pbd)['currently_attached'] === true)) fail('SR_HAS_NO_PBDS', sr);
+  const given = argString(a[0], 'uuid');
+  const uuid = given === '' ? randomUUID() : given;
+  const location = argString(a[8], 'location');
+  if (db.refsWhere('VDI', (r) => r['SR'] === sr && r['location'] === location).length > 0) fail('LOCATION_NOT_UNIQUE', sr, location);
+  let value: XmlRpcValue;
+  try {
+    value = await execSm(sim, { verb: 'vdi_introduce', host: srMasterHost(sim, sr), sr, args: [], vdiSmConfig: argMap(a[10], 'sm_config'), location, newUuid: uuid });
+  } catch {
+    fail('VDI_DOES_NOT_EXIST', location);
+  }
+  const ref = db.byUuid('VDI', resultField(value, 'uuid'));
+  db.set('VDI', ref, { other_config: argMap(a[7], 'other_config'), xenstore_data: argMap(a[9], 'xenstore_data'), sharable: argBool(a[5], 'sharable'), type: argString(a[4], 'type') });
+  if (argString(a[1], 'name_label') !== '') db.set('VDI', ref, { name_label: argString(a[1], 'name_label') });
+  if (argString(a[2], 'name_description') !== '') db.set('VDI', ref, { name_description: argString(a[2], 'name_description') });
+  return ref;
+}
+
 function dbIntroduce(ctx: CallContext, a: readonly XmlRpcValue[]): string {
   const { db } = ctx.sim;
   const uuid = argString(a[0], 'uuid');
@@ -145,6 +173,7 @@ export function vdiMethods(): MethodTable {
     'VDI.update': { arity: 1, fn: vdiOp('vdi_update') },
     // Any session (the GC forgets the VDIs it deletes this way, as sm's cleanup.py does): DB row only.
     'VDI.forget': { arity: 1, fn: (ctx, [vdi]) => (ctx.sim.db.destroy('VDI', argRef(ctx, vdi, 'VDI', 'vdi')), '') },
+    'VDI.introduce': { arity: 18, fn: (ctx, args) => introduceVdi(ctx, args) },
     'VDI.db_introduce': { arity: 19, fn: (ctx, args) => dbIntroduce(ctx, args) },
     // xapi runs vdi_generate_config on the host named (static-vdis stores the string it returns).
     'VDI.generate_config': {

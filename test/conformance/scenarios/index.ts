@@ -1,5 +1,6 @@
 /** Every conformance scenario, in run order. The verb issues append theirs here. */
 import type { Scenario } from '../scenario.js';
+import { beyondScenarios } from './beyond.js';
 import { coalesceScenarios } from './coalesce.js';
 import { errorScenarios } from './errors.js';
 import { haConfigScenarios } from './ha-config.js';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...vdiScenarios,
   ...snapshotScenarios,
   ...sm2026Scenarios,
+  ...beyondScenarios,
   ...coalesceScenarios,
   ...haConfigScenarios,
   ...hostAdminScenarios,

@@ -15,7 +15,7 @@ import { attachedOn } from './vdi-lifecycle.js';
 
 const MIB = 1024 * 1024;
 
-async function driverOffers(xapi: Xapi, sr: string, capability: string): Promise<boolean> {
+export async function driverOffers(xapi: Xapi, sr: string, capability: string): Promise<boolean> {
   const type = await xapi.sr.get(sr, 'type');
   const sms = Object.values(await xapi.sm.byType(String(type)));
   return sms.some((sm) => sm.capabilities.includes(capability));

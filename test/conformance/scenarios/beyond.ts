@@ -1,0 +1,51 @@
+/**
+ * What linstor-sr offers beyond the Python driver, seen through the XenAPI, each when the SR's driver
+ * advertises it: VDI.introduce giving back a forgotten VDI — same uuid, names, size and sm-config — with
+ * a location in use refused by xapi and one that names no volume refused by the driver.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Xapi } from '../../../lib/xapi/index.js';
+import { expectEqual, expectXapiError, type Scenario } from '../scenario.js';
+import { srUnderTest } from './sr-lifecycle.js';
+import { driverOffers } from './sm-2026.js';
+import { leavingNoGarbage } from './snapshot.js';
+
+const MIB = 1024 * 1024;
+const NULL = 'OpaqueRef:NULL';
+
+/** VDI.introduce with the uuid and location given, everything else left to the driver. */
+function introduce(xapi: Xapi, sr: string, uuid: string, location: string): Promise<string> {
+  return xapi.call<string>('VDI.introduce', uuid, '', '', sr, 'user', false, false, {}, location, {}, {}, true, 0, 0, NULL, false, new Date(0), NULL);
+}
+
+export const beyondScenarios: Scenario[] = [
+  {
+    name: 'VDI.introduce (with VDI_INTRODUCE): a forgotten VDI comes back with its uuid, names, size and sm-config; a used location or no such volume is refused',
+    async run(ctx) {
+      const { xapi } = ctx;
+      const sr = await srUnderTest(ctx);
+      if (sr === undefined) return { skip: 'no SR under test' };
+      if (!(await driverOffers(xapi, sr, 'VDI_INTRODUCE'))) return { skip: 'the SR driver does not offer VDI_INTRODUCE' };
+      await leavingNoGarbage(xapi, sr, async () => {
+        let vdi = await xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'conformance-introduce', name_description: 'forgotten, then introduced' });
+        const uuid = await xapi.vdi.getUuid(vdi);
+        try {
+          const before = await xapi.vdi.getRecord(vdi);
+          await expectXapiError(introduce(xapi, sr, randomUUID(), before.location), 'LOCATION_NOT_UNIQUE');
+          await xapi.call('VDI.forget', vdi);
+          const nowhere = randomUUID();
+          await expectXapiError(introduce(xapi, sr, nowhere, nowhere), 'VDI_DOES_NOT_EXIST', [nowhere]);
+          vdi = await introduce(xapi, sr, uuid, before.location);
+          const after = await xapi.vdi.getRecord(vdi);
+          const seen = (r: typeof before) => [r.uuid, r.location, r.name_label, r.name_description, String(r.virtual_size), r.managed, r.sm_config['vdi_type'], r.sm_config['image-format']];
+          expectEqual(seen(after), seen(before), 'the introduced record');
+        } finally {
+          // Introduced or not, the VDI goes: a scan brings a forgotten one back first.
+          await xapi.sr.scan(sr);
+          await xapi.vdi.destroy(await xapi.vdi.getByUuid(uuid));
+        }
+      });
+      return undefined;
+    },
+  },
+];
