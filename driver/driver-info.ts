@@ -4,9 +4,10 @@ import type { DriverInfo } from '../lib/smapi/response.js';
  * What `sr_get_driver_info` answers: the Python driver's DRIVER_INFO (spec/sm-linstor.md §2.1), so that
  * xapi's SM record does not change when this driver replaces it. xapi drops capability names it does
  * not know (ATOMIC_PAUSE is for sm's blktap layer) — they are kept exactly as the Python driver sends them.
- * Three additions: SR_PROBE, since sr_probe names the SR LINSTOR holds for a group, VDI_REVERT, since
- * vdi_revert reverts a VDI in place (xapi then keeps VDI uuids across VM.revert), and VDI_INTRODUCE, since
- * vdi_introduce gives XAPI back a VDI whose volume is still there (after a forget).
+ * Additions: SR_PROBE, since sr_probe names the SR LINSTOR holds for a group; VDI_REVERT, since vdi_revert
+ * reverts a VDI in place (xapi then keeps VDI uuids across VM.revert); VDI_INTRODUCE, since vdi_introduce
+ * gives XAPI back a VDI whose volume is still there (after a forget); VDI_RESET_ON_BOOT/2 (sm compares
+ * that exact string), since vdi_epoch_begin resets a leaf whose VDI has on_boot=reset.
  */
 export const DRIVER_INFO: DriverInfo = {
   name: 'LINSTOR resources on XCP-ng',
@@ -32,6 +33,7 @@ export const DRIVER_INFO: DriverInfo = {
     'VDI_SNAPSHOT',
     'VDI_REVERT',
     'VDI_INTRODUCE',
+    'VDI_RESET_ON_BOOT/2',
     'VDI_GENERATE_CONFIG',
   ],
   configuration: [

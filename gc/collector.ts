@@ -142,8 +142,9 @@ async function iteration(ctx: GcContext, underLock: UnderLock, state: RunState, 
     const recovered = await recoverJournals(ctx, volumes, journal, xapiVdis);
     for (const line of recovered) o.print(`recovered: interrupted ${line}`);
     const inv = await readInventory({ volumes, node: ctx.node, root: ctx.env.root, log: ctx.log, xapiVdis });
-    // VDI other-config:leaf-coalesce=false opts a VDI out, as in sm.
-    const noLeaf = new Set([...xapiVdis].filter(([, r]) => r.otherConfig['leaf-coalesce'] === 'false').map(([u]) => u));
+    // VDI other-config:leaf-coalesce=false opts a VDI out, as in sm; so does on_boot=reset (sm skips
+    // reset-on-boot leaves): merged into its parent, what the guest wrote would survive the next reset.
+    const noLeaf = new Set([...xapiVdis].filter(([, r]) => r.otherConfig['leaf-coalesce'] === 'false' || r.onBoot === 'reset').map(([u]) => u));
     return { p: plan(inv.views), noLeaf };
   });
   for (const s of p.skipped) if (!failed.has(s.root)) report(ctx, o, failed, s.root, `chain ${s.root}: ${s.reason}`);

@@ -17,6 +17,8 @@ export type XapiVdi = {
   readonly attachedOn: readonly string[];
   readonly smConfig: Readonly<Record<string, string>>;
   readonly otherConfig: Readonly<Record<string, string>>;
+  /** `on_boot`: `reset` keeps the leaf apart from its parent, which it is reset to at each start. */
+  readonly onBoot?: string;
 };
 
 export type InventoryDeps = {

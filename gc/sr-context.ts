@@ -174,7 +174,7 @@ export async function openGcContext(o: { env: HostEnv; log: Logger; exec: Exec; 
           const attachedOn = Object.keys(r.sm_config)
             .filter((k) => k.startsWith('host_'))
             .map((k) => hostnames.get(k.slice(5)) ?? k.slice(5));
-          out.set(r.uuid, { ref, attachedOn, smConfig: r.sm_config, otherConfig: r.other_config ?? {} });
+          out.set(r.uuid, { ref, attachedOn, smConfig: r.sm_config, otherConfig: r.other_config ?? {}, onBoot: r.on_boot });
         }
         return out;
       },

@@ -13,13 +13,17 @@
  * - VDI.introduce: with VDI_INTRODUCE and a plugged PBD, a location no VDI of the SR has, vdi_introduce on
  *   the SR master (the driver writes the record); any SM failure becomes VDI_DOES_NOT_EXIST [location]; the
  *   record then gets the caller's other_config, xenstore_data, sharable, type and non-empty names;
+ * - VDI.set_on_boot: `reset` needs VDI_RESET_ON_BOOT (the SM record's name for the driver's
+ *   `VDI_RESET_ON_BOOT/2`, whose version goes to its features); xapi
+ *   first runs vdi_clone on the VDI, then vdi_delete on that clone, which leaves the VDI a leaf over a
+ *   read-only parent to reset to; `persist` makes no SM call;
  * - VDI.db_introduce/db_forget: only from the SM session of the SR (19 args, LOCATION_NOT_UNIQUE).
  */
 import { randomUUID } from 'node:crypto';
 import type { XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { fail } from './api-error.js';
 import { argBool, argInt, argMap, argRecord, argRef, argString, field, type CallContext, type MethodTable, type SimState } from './context.js';
-import { requireCapability } from './capabilities.js';
+import { requireCapability, smHas } from './capabilities.js';
 import { requireSmSession } from './generic.js';
 import { execSm } from './sm-exec.js';
 import { srMasterHost } from './sr-ops.js';
@@ -104,6 +108,22 @@ async function destroyVdi(ctx: CallContext, vdi: string): Promise<void> {
   }
 }
 
+async function setOnBoot(ctx: CallContext, vdi: string, value: string): Promise<void> {
+  const { sim } = ctx;
+  const { db } = sim;
+  if (value !== 'persist' && value !== 'reset') fail('INVALID_VALUE', 'on_boot', value);
+  const sr = db.str('VDI', vdi, 'SR');
+  if (value === 'reset' && db.str('VDI', vdi, 'on_boot') !== 'reset') {
+    if (!smHas(sim, db.str('SR', sr, 'type'), 'VDI_RESET_ON_BOOT')) fail('SR_OPERATION_NOT_SUPPORTED', sr);
+    const host = srMasterHost(sim, sr);
+    const clone = await execSm(sim, { verb: 'vdi_clone', host, sr, vdi, args: [], driverParams: {} });
+    const copy = byLocation(sim, sr, resultField(clone, 'location'));
+    await execSm(sim, { verb: 'vdi_delete', host, sr, vdi: copy, args: [] });
+    if (db.has('VDI', copy)) db.destroy('VDI', copy);
+  }
+  db.set('VDI', vdi, { on_boot: value });
+}
+
 /** VDI.introduce's 18 positional arguments, as xapi takes them (uuid empty: xapi makes one). */
 async function introduceVdi(ctx: CallContext, a: readonly XmlRpcValue[]): Promise<string> {
   const { sim } = ctx;
@@ -173,6 +193,7 @@ export function vdiMethods(): MethodTable {
     'VDI.update': { arity: 1, fn: vdiOp('vdi_update') },
     // Any session (the GC forgets the VDIs it deletes this way, as sm's cleanup.py does): DB row only.
     'VDI.forget': { arity: 1, fn: (ctx, [vdi]) => (ctx.sim.db.destroy('VDI', argRef(ctx, vdi, 'VDI', 'vdi')), '') },
+    'VDI.set_on_boot': { arity: 2, fn: async (ctx, [vdi, value]) => (await setOnBoot(ctx, argRef(ctx, vdi, 'VDI', 'self'), argString(value, 'value')), '') },
     'VDI.introduce': { arity: 18, fn: (ctx, args) => introduceVdi(ctx, args) },
     'VDI.db_introduce': { arity: 19, fn: (ctx, args) => dbIntroduce(ctx, args) },
     // xapi runs vdi_generate_config on the host named (static-vdis stores the string it returns).

@@ -2,7 +2,9 @@
  * VMs and VBDs, just enough to run disks on a chosen host: VBD.plug runs vdi_attach then vdi_activate
  * (only when the SR type's SM record has VDI_ACTIVATE) on the host the VM is resident on; unplug runs
  * vdi_deactivate (with VDI_DEACTIVATE) then vdi_detach. VM.start_on plugs the VM's disks on the host,
- * clean/hard shutdown unplugs them. No guest runs.
+ * clean/hard shutdown unplugs them. No guest runs. A disk whose VDI has on_boot=reset gets xenopsd's
+ * vdi_epoch_begin before its plug and vdi_epoch_end after its unplug (xapi sends them for every disk;
+ * sm and this driver do nothing for the others, so the simulator spares those two runs).
  */
 import { isStruct, type XmlRpcValue } from '../../lib/smapi/xmlrpc.js';
 import { ApiError, fail } from './api-error.js';
@@ -32,7 +34,12 @@ function recordReadCaching(sim: SimState, vdi: string, host: string, attached: X
   sim.db.set('VDI', vdi, { sm_config: { ...smConfig, [`read-caching-enabled-on-${uuid}`]: String(!oDirect), [`read-caching-reason-${uuid}`]: reason } });
 }
 
-async function plugVbd(sim: SimState, vbd: string): Promise<void> {
+/** Whether the disk's VDI is reset on boot (the epoch calls below are for those only). */
+function resetOnBoot(sim: SimState, vdi: string): boolean {
+  return sim.db.has('VDI', vdi) && sim.db.str('VDI', vdi, 'on_boot') === 'reset';
+}
+
+async function plugVbd(sim: SimState, vbd: string, epoch = false): Promise<void> {
   const { db } = sim;
   const record = db.get('VBD', vbd);
   const host = requireRunning(sim, field(record, 'VM'));
@@ -40,6 +47,7 @@ async function plugVbd(sim: SimState, vbd: string): Promise<void> {
   if (record['empty'] === true) return;
   const vdi = field(record, 'VDI');
   const sr = db.str('VDI', vdi, 'SR');
+  if (epoch && resetOnBoot(sim, vdi)) await execSm(sim, { verb: 'vdi_epoch_begin', host, sr, vdi, args: [] });
   const writable = String(record['mode'] === 'RW');
   const attached = await execSm(sim, { verb: 'vdi_attach', host, sr, vdi, args: [writable] });
   recordReadCaching(sim, vdi, host, attached);
@@ -54,7 +62,7 @@ async function plugVbd(sim: SimState, vbd: string): Promise<void> {
   db.set('VBD', vbd, { currently_attached: true });
 }
 
-async function unplugVbd(sim: SimState, vbd: string): Promise<void> {
+async function unplugVbd(sim: SimState, vbd: string, epoch = false): Promise<void> {
   const { db } = sim;
   const record = db.get('VBD', vbd);
   if (record['currently_attached'] !== true) fail('DEVICE_ALREADY_DETACHED', vbd);
@@ -64,6 +72,7 @@ async function unplugVbd(sim: SimState, vbd: string): Promise<void> {
   if (smHas(sim, db.str('SR', sr, 'type'), 'VDI_DEACTIVATE')) await execSm(sim, { verb: 'vdi_deactivate', host, sr, vdi, args: [] });
   await execSm(sim, { verb: 'vdi_detach', host, sr, vdi, args: [] });
   db.set('VBD', vbd, { currently_attached: false });
+  if (epoch && resetOnBoot(sim, vdi)) await execSm(sim, { verb: 'vdi_epoch_end', host, sr, vdi, args: [] });
 }
 
 async function startOn(sim: SimState, vm: string, host: string): Promise<void> {
@@ -73,11 +82,11 @@ async function startOn(sim: SimState, vm: string, host: string): Promise<void> {
   const plugged: string[] = [];
   try {
     for (const vbd of sim.db.refsWhere('VBD', (r) => r['VM'] === vm && r['empty'] !== true)) {
-      await plugVbd(sim, vbd);
+      await plugVbd(sim, vbd, true);
       plugged.push(vbd);
     }
   } catch (error) {
-    for (const vbd of plugged.reverse()) await unplugVbd(sim, vbd).catch((e: unknown) => sim.log?.warn(`unplug after a failed start: ${String(e)}`));
+    for (const vbd of plugged.reverse()) await unplugVbd(sim, vbd, true).catch((e: unknown) => sim.log?.warn(`unplug after a failed start: ${String(e)}`));
     sim.db.set('VM', vm, { power_state: 'Halted', resident_on: NULL });
     throw error;
   }
@@ -86,7 +95,7 @@ async function startOn(sim: SimState, vm: string, host: string): Promise<void> {
 async function shutdown(sim: SimState, vm: string): Promise<void> {
   requireRunning(sim, vm);
   const attached = sim.db.refsWhere('VBD', (r) => r['VM'] === vm && r['currently_attached'] === true).reverse();
-  for (const vbd of attached) await unplugVbd(sim, vbd);
+  for (const vbd of attached) await unplugVbd(sim, vbd, true);
   sim.db.set('VM', vm, { power_state: 'Halted', resident_on: NULL });
 }
 

@@ -32,7 +32,7 @@ test('sr_get_driver_info answers the Python driver\'s DRIVER_INFO, read back by 
   t.deepEqual(info['capabilities'], [
     'ATOMIC_PAUSE', 'SR_PROBE', 'SR_UPDATE', 'VDI_CREATE', 'VDI_DELETE', 'VDI_UPDATE', 'VDI_ATTACH', 'VDI_DETACH',
     'VDI_ACTIVATE', 'VDI_DEACTIVATE', 'VDI_CLONE', 'VDI_MIRROR', 'VDI_RESIZE', 'VDI_SNAPSHOT', 'VDI_REVERT', 'VDI_INTRODUCE',
-    'VDI_GENERATE_CONFIG',
+    'VDI_RESET_ON_BOOT/2', 'VDI_GENERATE_CONFIG',
   ]);
   t.deepEqual(
     (info['configuration'] as { key: string }[]).map((c) => c.key),

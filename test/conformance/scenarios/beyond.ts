@@ -1,12 +1,13 @@
 /**
  * What linstor-sr offers beyond the Python driver, seen through the XenAPI, each when the SR's driver
  * advertises it: VDI.introduce giving back a forgotten VDI — same uuid, names, size and sm-config — with
- * a location in use refused by xapi and one that names no volume refused by the driver.
+ * a location in use refused by xapi and one that names no volume refused by the driver; VDI.set_on_boot
+ * reset making the VDI a leaf over a read-only parent (xapi's clone, whose copy it deletes), and back.
  */
 import { randomUUID } from 'node:crypto';
 import type { Xapi } from '../../../lib/xapi/index.js';
-import { expectEqual, expectXapiError, type Scenario } from '../scenario.js';
-import { srUnderTest } from './sr-lifecycle.js';
+import { expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
+import { srUnderTest, vdiDigest } from './sr-lifecycle.js';
 import { driverOffers } from './sm-2026.js';
 import { leavingNoGarbage } from './snapshot.js';
 
@@ -43,6 +44,33 @@ export const beyondScenarios: Scenario[] = [
           // Introduced or not, the VDI goes: a scan brings a forgotten one back first.
           await xapi.sr.scan(sr);
           await xapi.vdi.destroy(await xapi.vdi.getByUuid(uuid));
+        }
+      });
+      return undefined;
+    },
+  },
+  {
+    name: 'VDI.set_on_boot reset (with VDI_RESET_ON_BOOT): the VDI becomes a leaf over a read-only parent, one new VDI in all; back to persist',
+    async run(ctx) {
+      const { xapi } = ctx;
+      const sr = await srUnderTest(ctx);
+      if (sr === undefined) return { skip: 'no SR under test' };
+      // The SM record lists the driver's VDI_RESET_ON_BOOT/2 by name; the version is in its features.
+      if (!(await driverOffers(xapi, sr, 'VDI_RESET_ON_BOOT'))) return { skip: 'the SR driver does not offer VDI_RESET_ON_BOOT' };
+      await leavingNoGarbage(xapi, sr, async () => {
+        const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'conformance-reset-on-boot' });
+        try {
+          const before = Object.keys(await vdiDigest(xapi, sr)).length;
+          await xapi.call('VDI.set_on_boot', vdi, 'reset');
+          expectEqual(await xapi.vdi.get(vdi, 'on_boot'), 'reset', 'on_boot');
+          const parent = (await xapi.vdi.getSmConfig(vdi))['vhd-parent'];
+          expectTrue(parent !== undefined, 'a vhd-parent to reset to');
+          expectEqual(await xapi.vdi.get(await xapi.vdi.getByUuid(parent ?? ''), 'read_only'), true, 'the parent is read-only');
+          expectEqual(Object.keys(await vdiDigest(xapi, sr)).length, before + 1, 'the parent is the only new VDI');
+          await xapi.call('VDI.set_on_boot', vdi, 'persist');
+          expectEqual(await xapi.vdi.get(vdi, 'on_boot'), 'persist', 'on_boot');
+        } finally {
+          await xapi.vdi.destroy(vdi);
         }
       });
       return undefined;
