@@ -7,9 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Xapi } from '../../../lib/xapi/index.js';
 import { expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
-import { srUnderTest, vdiDigest } from './sr-lifecycle.js';
-import { driverOffers } from './sm-2026.js';
-import { leavingNoGarbage } from './snapshot.js';
+import { vdiDigest } from './sr-lifecycle.js';
+import { onSrOffering } from './sm-2026.js';
 
 const MIB = 1024 * 1024;
 const NULL = 'OpaqueRef:NULL';
@@ -24,10 +23,7 @@ export const beyondScenarios: Scenario[] = [
     name: 'VDI.introduce (with VDI_INTRODUCE): a forgotten VDI comes back with its uuid, names, size and sm-config; a used location or no such volume is refused',
     async run(ctx) {
       const { xapi } = ctx;
-      const sr = await srUnderTest(ctx);
-      if (sr === undefined) return { skip: 'no SR under test' };
-      if (!(await driverOffers(xapi, sr, 'VDI_INTRODUCE'))) return { skip: 'the SR driver does not offer VDI_INTRODUCE' };
-      await leavingNoGarbage(xapi, sr, async () => {
+      return onSrOffering(ctx, 'VDI_INTRODUCE', async (sr) => {
         let vdi = await xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'conformance-introduce', name_description: 'forgotten, then introduced' });
         const uuid = await xapi.vdi.getUuid(vdi);
         try {
@@ -46,18 +42,14 @@ export const beyondScenarios: Scenario[] = [
           await xapi.vdi.destroy(await xapi.vdi.getByUuid(uuid));
         }
       });
-      return undefined;
     },
   },
   {
     name: 'VDI.set_on_boot reset (with VDI_RESET_ON_BOOT): the VDI becomes a leaf over a read-only parent, one new VDI in all; back to persist',
     async run(ctx) {
       const { xapi } = ctx;
-      const sr = await srUnderTest(ctx);
-      if (sr === undefined) return { skip: 'no SR under test' };
       // The SM record lists the driver's VDI_RESET_ON_BOOT/2 by name; the version is in its features.
-      if (!(await driverOffers(xapi, sr, 'VDI_RESET_ON_BOOT'))) return { skip: 'the SR driver does not offer VDI_RESET_ON_BOOT' };
-      await leavingNoGarbage(xapi, sr, async () => {
+      return onSrOffering(ctx, 'VDI_RESET_ON_BOOT', async (sr) => {
         const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 8 * MIB, name_label: 'conformance-reset-on-boot' });
         try {
           const before = Object.keys(await vdiDigest(xapi, sr)).length;
@@ -73,7 +65,6 @@ export const beyondScenarios: Scenario[] = [
           await xapi.vdi.destroy(vdi);
         }
       });
-      return undefined;
     },
   },
 ];

@@ -7,7 +7,7 @@
  * for no false alarm).
  */
 import { isXapiError, type Xapi } from '../../../lib/xapi/index.js';
-import { CheckError, expectEqual, expectTrue, expectXapiError, type Scenario } from '../scenario.js';
+import { CheckError, expectEqual, expectTrue, expectXapiError, type Scenario, type ScenarioContext, type Skip } from '../scenario.js';
 import { groupOf, plugin } from './pool-admin.js';
 import { onSr, srUnderTest, vdiDigest } from './sr-lifecycle.js';
 import { leavingNoGarbage } from './snapshot.js';
@@ -15,10 +15,22 @@ import { attachedOn } from './vdi-lifecycle.js';
 
 const MIB = 1024 * 1024;
 
-export async function driverOffers(xapi: Xapi, sr: string, capability: string): Promise<boolean> {
+async function driverOffers(xapi: Xapi, sr: string, capability: string): Promise<boolean> {
   const type = await xapi.sr.get(sr, 'type');
   const sms = Object.values(await xapi.sm.byType(String(type)));
   return sms.some((sm) => sm.capabilities.includes(capability));
+}
+
+/**
+ * Runs `fn` on the SR under test when its driver offers `capability` (else skips), and checks that it
+ * leaves no VDI behind.
+ */
+export async function onSrOffering(ctx: ScenarioContext, capability: string, fn: (sr: string) => Promise<void>): Promise<void | Skip> {
+  const sr = await srUnderTest(ctx);
+  if (sr === undefined) return { skip: 'no SR under test' };
+  if (!(await driverOffers(ctx.xapi, sr, capability))) return { skip: `the SR driver does not offer ${capability}` };
+  await leavingNoGarbage(ctx.xapi, sr, () => fn(sr));
+  return undefined;
 }
 
 export const sm2026Scenarios: Scenario[] = [
@@ -48,10 +60,7 @@ export const sm2026Scenarios: Scenario[] = [
     name: 'VDI.revert (with VDI_REVERT): the VDI keeps its ref and uuid and takes its snapshot\'s size; refused while attached',
     async run(ctx) {
       const { xapi } = ctx;
-      const sr = await srUnderTest(ctx);
-      if (sr === undefined) return { skip: 'no SR under test' };
-      if (!(await driverOffers(xapi, sr, 'VDI_REVERT'))) return { skip: 'the SR driver does not offer VDI_REVERT' };
-      await leavingNoGarbage(xapi, sr, async () => {
+      return onSrOffering(ctx, 'VDI_REVERT', async (sr) => {
         const vdi = await xapi.vdi.create({ SR: sr, virtual_size: 16 * MIB, name_label: 'conformance-revert' });
         const uuid = await xapi.vdi.getUuid(vdi);
         const snap = await xapi.vdi.snapshot(vdi);
@@ -71,7 +80,6 @@ export const sm2026Scenarios: Scenario[] = [
           await xapi.vdi.destroy(vdi);
         }
       });
-      return undefined;
     },
   },
   {
