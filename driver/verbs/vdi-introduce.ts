@@ -19,7 +19,7 @@ import type { DriverContext } from '../context.js';
 import { localNode, openVolumes } from '../sr/open-volumes.js';
 import { openSrSession } from '../sr/session.js';
 import { introduceFound, inspectVolume } from '../sr/vdi-list.js';
-import { INTERRUPTED } from '../vdi/device.js';
+import { refusePendingJournal } from '../vdi/device.js';
 import { masterPrelude } from '../vdi/master-prelude.js';
 
 export async function vdiIntroduce(ctx: DriverContext, request: SmapiRequest<'vdi_introduce'>): Promise<VdiResult> {
@@ -40,7 +40,7 @@ export async function vdiIntroduce(ctx: DriverContext, request: SmapiRequest<'vd
     // Interrupted snapshots and inflates are undone first, as by sr_scan: their volumes are not final.
     await masterPrelude(ctx, session, node);
     if (isDeletedVdiUuid(uuid) || !volumes.has(uuid)) throw new SrError('VDIUnavailable', `no LINSTOR volume ${uuid} in SR ${session.srUuid}`);
-    if (await (await session.journal()).hasEntries(uuid)) throw new SrError('VDIUnavailable', INTERRUPTED);
+    await refusePendingJournal(await session.journal(), uuid);
     const [metadata, size, records] = await Promise.all([volumes.getMetadata(uuid), volumes.sizes(uuid), xapi.vdi.recordsOfSr(srRef)]);
     if (Object.keys(metadata).length === 0 || size === undefined) throw new SrError('VDIUnavailable', `volume ${uuid} has no VDI metadata`);
     const found = await inspectVolume(ctx, volumes, uuid, metadata, size.usableBytes, size.allocatedBytes, node);
